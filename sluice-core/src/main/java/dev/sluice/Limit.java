@@ -1,0 +1,321 @@
+package dev.sluice;
+
+import java.time.Duration;
+
+/**
+ * One limit: an algorithm and its parameters, validated when built.
+ *
+ * <p>Limits are immutable values. A {@link Policy} holds one or more of them; a request is allowed
+ * only if every limit of its policy allows it.
+ *
+ * <pre>{@code
+ * Limit.tokenBucket(10, Rate.perSecond(1));              // the seed's: burst 10, 1 token/s
+ * Limit.fixedWindow(1000, Duration.ofHours(1));
+ * Limit.slidingWindow(100, Duration.ofMinutes(1));
+ * }</pre>
+ */
+public sealed interface Limit
+    permits Limit.TokenBucket, Limit.FixedWindow, Limit.SlidingWindow, Limit.SlidingLog, Limit.LeakyBucket {
+
+  /** The largest capacity or limit of any algorithm. */
+  long MAX_CAPACITY = 1_000_000_000L;
+
+  /** The largest limit of a sliding log, which stores one entry per admitted request. */
+  long MAX_LOG_LIMIT = 100_000L;
+
+  /** The shortest window. */
+  Duration MIN_WINDOW = Duration.ofMillis(1);
+
+  /** The longest window. */
+  Duration MAX_WINDOW = Duration.ofDays(30);
+
+  /**
+   * The algorithm of this limit.
+   *
+   * @return the algorithm
+   */
+  Algorithm algorithm();
+
+  /**
+   * The most a single request can cost, and the {@code limit} that decisions report: the bucket's
+   * capacity or the window's limit.
+   *
+   * @return the capacity
+   */
+  long capacity();
+
+  /**
+   * The time in which {@link #capacity()} tokens become available again from empty: the refill time
+   * of a bucket, or the window. Used as the quota window {@code w} in RateLimit headers.
+   *
+   * @return the window, rounded up to whole microseconds
+   */
+  Duration window();
+
+  /**
+   * A token bucket of {@code capacity} tokens, refilled by {@code refill}; starts full.
+   *
+   * @param capacity the burst size, from 1 to 10^9
+   * @param refill the refill rate
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static TokenBucket tokenBucket(long capacity, Rate refill) {
+    return new TokenBucket(capacity, refill);
+  }
+
+  /**
+   * At most {@code limit} per aligned window of length {@code window}.
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param window the window, from 1 ms to 30 days
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static FixedWindow fixedWindow(long limit, Duration window) {
+    return new FixedWindow(limit, window);
+  }
+
+  /**
+   * At most {@code limit} per sliding window, estimated from two fixed windows (Cloudflare).
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param window the window, from 1 ms to 30 days
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static SlidingWindow slidingWindow(long limit, Duration window) {
+    return new SlidingWindow(limit, window);
+  }
+
+  /**
+   * Exactly at most {@code limit} in any window of length {@code window}.
+   *
+   * @param limit the limit per window, from 1 to 100,000
+   * @param window the window, from 1 ms to 30 days
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static SlidingLog slidingLog(long limit, Duration window) {
+    return new SlidingLog(limit, window);
+  }
+
+  /**
+   * A leaky bucket of {@code capacity} that drains at {@code leak}; starts empty.
+   *
+   * @param capacity the bucket size, from 1 to 10^9
+   * @param leak the leak rate
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static LeakyBucket leakyBucket(long capacity, Rate leak) {
+    return new LeakyBucket(capacity, leak);
+  }
+
+  /**
+   * Token bucket: holds up to {@code capacity} tokens, refilled at {@code refill}; a request of
+   * cost {@code n} takes {@code n} tokens or is denied.
+   *
+   * @param capacity the burst size, from 1 to 10^9
+   * @param refill the refill rate
+   */
+  record TokenBucket(long capacity, Rate refill) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public TokenBucket {
+      Checks.range("capacity", capacity, 1, MAX_CAPACITY);
+      Checks.notNull("refill", refill);
+      checkScale(capacity, refill, "refill");
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.TOKEN_BUCKET;
+    }
+
+    @Override
+    public Duration window() {
+      return fillTime(capacity, refill);
+    }
+
+    @Override
+    public String toString() {
+      return "token-bucket(capacity=" + capacity + ", refill=" + refill + ")";
+    }
+  }
+
+  /**
+   * Fixed window: at most {@code limit} per window; windows are aligned to multiples of their
+   * length since the epoch of the clock.
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param window the window, from 1 ms to 30 days
+   */
+  record FixedWindow(long limit, Duration window) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public FixedWindow {
+      Checks.range("limit", limit, 1, MAX_CAPACITY);
+      Checks.micros("window", window, MIN_WINDOW, MAX_WINDOW);
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.FIXED_WINDOW;
+    }
+
+    @Override
+    public long capacity() {
+      return limit;
+    }
+
+    @Override
+    public String toString() {
+      return "fixed-window(limit=" + limit + ", window=" + Durations.format(window) + ")";
+    }
+  }
+
+  /**
+   * Sliding window counter: the count of the current window plus the previous window's count
+   * weighted by how much of it still overlaps the sliding window.
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param window the window, from 1 ms to 30 days
+   */
+  record SlidingWindow(long limit, Duration window) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public SlidingWindow {
+      Checks.range("limit", limit, 1, MAX_CAPACITY);
+      Checks.micros("window", window, MIN_WINDOW, MAX_WINDOW);
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.SLIDING_WINDOW;
+    }
+
+    @Override
+    public long capacity() {
+      return limit;
+    }
+
+    @Override
+    public String toString() {
+      return "sliding-window(limit=" + limit + ", window=" + Durations.format(window) + ")";
+    }
+  }
+
+  /**
+   * Sliding log: remembers every admitted request of the last window, and admits a request only if
+   * the window's total stays within {@code limit}.
+   *
+   * @param limit the limit per window, from 1 to 100,000
+   * @param window the window, from 1 ms to 30 days
+   */
+  record SlidingLog(long limit, Duration window) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public SlidingLog {
+      Checks.range("limit", limit, 1, MAX_LOG_LIMIT);
+      Checks.micros("window", window, MIN_WINDOW, MAX_WINDOW);
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.SLIDING_LOG;
+    }
+
+    @Override
+    public long capacity() {
+      return limit;
+    }
+
+    @Override
+    public String toString() {
+      return "sliding-log(limit=" + limit + ", window=" + Durations.format(window) + ")";
+    }
+  }
+
+  /**
+   * Leaky bucket (as a meter, equivalent to GCRA): a level that drains at {@code leak}; a request of
+   * cost {@code n} raises it by {@code n} if it stays within {@code capacity}, else it is denied.
+   *
+   * @param capacity the bucket size, from 1 to 10^9
+   * @param leak the rate at which the level drains
+   */
+  record LeakyBucket(long capacity, Rate leak) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @throws IllegalArgumentException if out of range
+     */
+    public LeakyBucket {
+      Checks.range("capacity", capacity, 1, MAX_CAPACITY);
+      Checks.notNull("leak", leak);
+      checkScale(capacity, leak, "leak");
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.LEAKY_BUCKET;
+    }
+
+    @Override
+    public Duration window() {
+      return fillTime(capacity, leak);
+    }
+
+    @Override
+    public String toString() {
+      return "leaky-bucket(capacity=" + capacity + ", leak=" + leak + ")";
+    }
+  }
+
+  /**
+   * Buckets count in units of 1/period (after reducing the rate's fraction), so that every step is
+   * exact integer arithmetic; capacity x period must then stay below 2^52, which also keeps the
+   * Redis scripts exact (Lua numbers are doubles). Only a very large bucket with a very slow,
+   * irreducible rate (say 10^6 tokens at 7 per day) fails this.
+   */
+  private static void checkScale(long capacity, Rate rate, String param) {
+    long period = rate.periodMicros() / gcd(rate.tokens(), rate.periodMicros());
+    if (Math.multiplyHigh(capacity, period) != 0 || capacity * period > (1L << 52)) {
+      throw new IllegalArgumentException(
+          "capacity x " + param + " period must be at most 2^52 microseconds "
+              + "(the bucket would take centuries to fill; raise the rate or lower the capacity): "
+              + capacity + " x " + period + "us");
+    }
+  }
+
+  /** The time a bucket takes to fill from empty; {@link #checkScale} keeps the product in range. */
+  private static Duration fillTime(long capacity, Rate rate) {
+    long gcd = gcd(rate.tokens(), rate.periodMicros());
+    long period = rate.periodMicros() / gcd;
+    long tokens = rate.tokens() / gcd;
+    long micros = (capacity * period + tokens - 1) / tokens;
+    return Duration.ofNanos(micros * 1_000L);
+  }
+
+  /** Greatest common divisor of two positive numbers. */
+  static long gcd(long a, long b) {
+    while (b != 0) {
+      long t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+}

@@ -1,0 +1,338 @@
+package dev.sluice;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Decides whether a client may spend tokens now: the entry point of Sluice.
+ *
+ * <pre>{@code
+ * RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, Rate.perSecond(1)));
+ * if (limiter.tryAcquire("user123").allowed()) { ... }
+ * }</pre>
+ *
+ * <p>{@code tryAcquire} never waits for tokens: it answers at once with a {@link Decision}, allowed
+ * or not, and consumes the cost only when allowed. A denial is a value, not an exception;
+ * exceptions are for invalid arguments ({@link IllegalArgumentException}, nothing consumed) and for
+ * backend failures. Each request is resolved to a policy by the {@link PolicyRegistry}: the
+ * client's override, else the policy named, else {@code default}.
+ *
+ * <p>Thread-safe; one instance is meant to be shared by a whole application.
+ */
+public final class RateLimiter implements AutoCloseable {
+
+  private final Backend backend;
+  private final DecisionListener listener;
+  private volatile PolicyRegistry policies;
+
+  private RateLimiter(Backend backend, PolicyRegistry policies, DecisionListener listener) {
+    this.backend = backend;
+    this.policies = policies;
+    this.listener = listener;
+  }
+
+  /**
+   * A limiter with one {@code default} policy of the given limits, in memory, on the system clock.
+   *
+   * @param limits the limits of the default policy
+   * @return the limiter
+   * @throws IllegalArgumentException if there is no limit or more than {@link Policy#MAX_LIMITS}
+   */
+  public static RateLimiter create(Limit... limits) {
+    return builder().policy(Policy.of(Policy.DEFAULT, limits)).build();
+  }
+
+  /**
+   * A builder for policies, backend, clock and listener.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Asks for one token for {@code key}.
+   *
+   * @param key the client key: 1 to 512 UTF-8 bytes, any characters
+   * @return the decision
+   * @throws IllegalArgumentException if the key is invalid or no policy applies
+   */
+  public Decision tryAcquire(String key) {
+    return tryAcquire(key, null, 1);
+  }
+
+  /**
+   * Asks for {@code cost} tokens for {@code key}.
+   *
+   * @param key the client key: 1 to 512 UTF-8 bytes, any characters
+   * @param cost from 1 to the smallest capacity of the policy
+   * @return the decision
+   * @throws IllegalArgumentException if the key or cost is invalid or no policy applies
+   */
+  public Decision tryAcquire(String key, long cost) {
+    return tryAcquire(key, null, cost);
+  }
+
+  /**
+   * Asks for {@code cost} tokens for {@code key} under a named policy (unless the client has an
+   * override).
+   *
+   * @param key the client key: 1 to 512 UTF-8 bytes, any characters
+   * @param policy the policy name, or {@code null} for the client's override or {@code default}
+   * @param cost from 1 to the smallest capacity of the policy
+   * @return the decision
+   * @throws IllegalArgumentException if the key, policy or cost is invalid
+   */
+  public Decision tryAcquire(String key, String policy, long cost) {
+    Policy resolved = resolve(key, policy);
+    resolved.checkCost(cost);
+    Decision decision;
+    try {
+      decision = backend.tryAcquire(resolved, key, cost);
+    } catch (RuntimeException e) {
+      notifyError(resolved, key, cost, e);
+      throw e;
+    }
+    notifyDecision(resolved, key, cost, decision);
+    return decision;
+  }
+
+  /**
+   * Asks for {@code cost} tokens without blocking the calling thread on the backend.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @param cost the cost
+   * @return the decision; a stage failed with {@link IllegalArgumentException} for invalid input,
+   *     or with the backend's exception
+   */
+  public CompletionStage<Decision> tryAcquireAsync(String key, String policy, long cost) {
+    Policy resolved;
+    try {
+      resolved = resolve(key, policy);
+      resolved.checkCost(cost);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return backend.tryAcquireAsync(resolved, key, cost).whenComplete((decision, error) -> {
+      if (error != null) {
+        notifyError(resolved, key, cost, error);
+      } else {
+        notifyDecision(resolved, key, cost, decision);
+      }
+    });
+  }
+
+  /**
+   * Asks for {@code cost} tokens under the client's policy without blocking the calling thread.
+   *
+   * @param key the client key
+   * @param cost the cost
+   * @return the decision
+   */
+  public CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
+    return tryAcquireAsync(key, null, cost);
+  }
+
+  /**
+   * The state of {@code key} without consuming anything.
+   *
+   * @param key the client key
+   * @return what a cost-1 request would get now, with the current remaining
+   * @throws IllegalArgumentException if the key is invalid or no policy applies
+   */
+  public Decision peek(String key) {
+    return peek(key, null);
+  }
+
+  /**
+   * The state of {@code key} under a policy without consuming anything.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @return what a cost-1 request would get now, with the current remaining
+   * @throws IllegalArgumentException if the key or policy is invalid
+   */
+  public Decision peek(String key, String policy) {
+    return backend.peek(resolve(key, policy), key);
+  }
+
+  /**
+   * Forgets the state of {@code key}: its next request finds a full bucket.
+   *
+   * @param key the client key
+   * @throws IllegalArgumentException if the key is invalid or no policy applies
+   */
+  public void reset(String key) {
+    reset(key, null);
+  }
+
+  /**
+   * Forgets the state of {@code key} under a policy.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @throws IllegalArgumentException if the key or policy is invalid
+   */
+  public void reset(String key, String policy) {
+    backend.reset(resolve(key, policy), key);
+  }
+
+  /**
+   * The policies in force.
+   *
+   * @return the registry
+   */
+  public PolicyRegistry policies() {
+    return policies;
+  }
+
+  /**
+   * Replaces the policies; the next request uses the new ones. Buckets of a policy whose name and
+   * limits are unchanged are kept; others start fresh.
+   *
+   * @param policies the new registry
+   */
+  public void setPolicies(PolicyRegistry policies) {
+    this.policies = Checks.notNull("policies", policies);
+  }
+
+  /**
+   * The backend.
+   *
+   * @return the backend
+   */
+  public Backend backend() {
+    return backend;
+  }
+
+  /** Closes the backend. */
+  @Override
+  public void close() {
+    backend.close();
+  }
+
+  private Policy resolve(String key, String policy) {
+    return policies.resolve(Checks.key(key), policy);
+  }
+
+  private void notifyDecision(Policy policy, String key, long cost, Decision decision) {
+    if (listener != DecisionListener.NONE) {
+      try {
+        listener.onDecision(policy, key, cost, decision);
+      } catch (RuntimeException ignored) {
+        // A listener must not change the caller's answer.
+      }
+    }
+  }
+
+  private void notifyError(Policy policy, String key, long cost, Throwable error) {
+    if (listener != DecisionListener.NONE) {
+      try {
+        listener.onError(policy, key, cost, error);
+      } catch (RuntimeException ignored) {
+        // A listener must not change the caller's answer.
+      }
+    }
+  }
+
+  /** Builds a {@link RateLimiter}. Not thread-safe. */
+  public static final class Builder {
+    private final PolicyRegistry.Builder registry = PolicyRegistry.builder();
+    private PolicyRegistry policies;
+    private Backend backend;
+    private TimeSource time;
+    private DecisionListener listener = DecisionListener.NONE;
+
+    private Builder() {}
+
+    /**
+     * Adds a policy.
+     *
+     * @param policy the policy
+     * @return this builder
+     * @throws IllegalArgumentException if a policy of that name was already added
+     */
+    public Builder policy(Policy policy) {
+      registry.policy(policy);
+      return this;
+    }
+
+    /**
+     * Adds a {@code default} policy of the given limits.
+     *
+     * @param limits the limits
+     * @return this builder
+     */
+    public Builder limits(Limit... limits) {
+      return policy(Policy.of(Policy.DEFAULT, limits));
+    }
+
+    /**
+     * Uses a whole registry (policies and client overrides) instead of {@link #policy}.
+     *
+     * @param policies the registry
+     * @return this builder
+     */
+    public Builder policies(PolicyRegistry policies) {
+      this.policies = Checks.notNull("policies", policies);
+      return this;
+    }
+
+    /**
+     * The backend; an {@link InMemoryBackend} by default.
+     *
+     * @param backend the backend
+     * @return this builder
+     */
+    public Builder backend(Backend backend) {
+      this.backend = Checks.notNull("backend", backend);
+      return this;
+    }
+
+    /**
+     * The clock of the default in-memory backend (a manual one for tests).
+     *
+     * @param time the clock
+     * @return this builder
+     */
+    public Builder timeSource(TimeSource time) {
+      this.time = Checks.notNull("timeSource", time);
+      return this;
+    }
+
+    /**
+     * A listener for every decision (metrics, logs).
+     *
+     * @param listener the listener
+     * @return this builder
+     */
+    public Builder listener(DecisionListener listener) {
+      this.listener = Checks.notNull("listener", listener);
+      return this;
+    }
+
+    /**
+     * Builds the limiter.
+     *
+     * @return the limiter
+     * @throws IllegalArgumentException if both a backend and a time source were given (the time
+     *     source belongs to the backend), or if both {@link #policies} and {@link #policy} were used
+     */
+    public RateLimiter build() {
+      PolicyRegistry built = registry.build();
+      if (policies != null && !built.policies().isEmpty()) {
+        throw new IllegalArgumentException("policies must be given either as a registry or one by one, not both");
+      }
+      if (backend != null && time != null) {
+        throw new IllegalArgumentException(
+            "timeSource must be set on the backend when a backend is given");
+      }
+      Backend chosen = backend != null
+          ? backend
+          : InMemoryBackend.builder().timeSource(time != null ? time : TimeSource.system()).build();
+      return new RateLimiter(chosen, policies != null ? policies : built, listener);
+    }
+  }
+}

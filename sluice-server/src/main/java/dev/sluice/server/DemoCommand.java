@@ -1,0 +1,93 @@
+package dev.sluice.server;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Decision;
+import dev.sluice.Durations;
+import dev.sluice.Limit;
+import dev.sluice.Rate;
+import dev.sluice.RateLimiter;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code sluice demo}: the seed's example, twelve requests against a bucket of ten. */
+@Command(
+    name = "demo",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Sends a burst of requests for one key and prints each decision.",
+      "By default the seed's example: capacity 10, refill 1/s, 12 requests: 10 allowed, 2 blocked."
+    })
+final class DemoCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--capacity", paramLabel = "N", description = "Bucket capacity, or the limit per window (default: ${DEFAULT-VALUE}).")
+  long capacity = 10;
+
+  @Option(names = "--refill", paramLabel = "RATE", description = "Refill (or leak) rate such as 1/s, 100/m, 10000/d (default: ${DEFAULT-VALUE}).")
+  String refill = "1/s";
+
+  @Option(names = "--window", paramLabel = "DURATION", description = "Window of the window algorithms, such as 10s or 1m (default: capacity / refill).")
+  String window;
+
+  @Option(names = "--requests", paramLabel = "N", description = "How many requests to send (default: ${DEFAULT-VALUE}).")
+  int requests = 12;
+
+  @Option(names = "--key", paramLabel = "KEY", description = "The client key (default: ${DEFAULT-VALUE}).")
+  String key = "user123";
+
+  @Option(names = "--algorithm", paramLabel = "NAME", description = "token-bucket, fixed-window, sliding-window, sliding-log or leaky-bucket (default: ${DEFAULT-VALUE}).")
+  String algorithm = "token-bucket";
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    if (requests < 1 || requests > 1_000_000) {
+      throw new IllegalArgumentException("--requests must be between 1 and 1000000: " + requests);
+    }
+    Limit limit = limit();
+    out.println("Limit: " + limit + ", key '" + key + "', " + requests + " requests at once");
+    try (RateLimiter limiter = RateLimiter.create(limit)) {
+      for (int i = 1; i <= requests; i++) {
+        out.println(line(i, limiter.tryAcquire(key)));
+      }
+    }
+    out.flush();
+    return 0;
+  }
+
+  static String line(int request, Decision decision) {
+    String text = "Request " + request + ": " + (decision.allowed() ? "Allowed" : "Blocked")
+        + "  (remaining " + decision.remaining();
+    if (!decision.allowed()) {
+      text += ", retry in " + seconds(decision.retryAfter());
+    }
+    return text + ")";
+  }
+
+  private static String seconds(Duration duration) {
+    return String.format(java.util.Locale.ROOT, "%.3fs", duration.toNanos() / 1e9);
+  }
+
+  private Limit limit() {
+    Algorithm chosen = Algorithm.fromId(algorithm);
+    Rate rate = Rate.parse(refill);
+    switch (chosen) {
+      case TOKEN_BUCKET:
+        return Limit.tokenBucket(capacity, rate);
+      case LEAKY_BUCKET:
+        return Limit.leakyBucket(capacity, rate);
+      default:
+        Duration length = window != null ? Durations.parse("window", window) : Limit.tokenBucket(capacity, rate).window();
+        if (chosen == Algorithm.FIXED_WINDOW) {
+          return Limit.fixedWindow(capacity, length);
+        }
+        return chosen == Algorithm.SLIDING_WINDOW ? Limit.slidingWindow(capacity, length) : Limit.slidingLog(capacity, length);
+    }
+  }
+}

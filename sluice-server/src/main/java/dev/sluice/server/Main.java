@@ -1,0 +1,55 @@
+package dev.sluice.server;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code sluice} command line. */
+@Command(
+    name = "sluice",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A distributed rate limiter: token bucket and friends, in memory or on Redis.",
+    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+
+  /** The exit status for invalid arguments or configuration. */
+  static final int USAGE_ERROR = 2;
+
+  private Main() {}
+
+  /**
+   * Runs the command line and exits with its status.
+   *
+   * @param args the arguments
+   */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /**
+   * The configured command line, for tests and embedding.
+   *
+   * @return the command line
+   */
+  public static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
+          if (error instanceof IllegalArgumentException) {
+            commandLine.getErr().println("sluice: " + error.getMessage());
+            commandLine.getErr().flush();
+            return USAGE_ERROR;
+          }
+          throw error;
+        });
+  }
+
+  /** The version from the jar's manifest, or "development" when run from classes. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {"sluice " + (version == null ? "development" : version)};
+    }
+  }
+}
