@@ -44,6 +44,11 @@ final class FixedWindowModel implements Model {
   }
 
   @Override
+  public long[] parameters() {
+    return new long[] {max, window};
+  }
+
+  @Override
   public long freshAt(State state) {
     State.Window stored = (State.Window) state;
     return stored.current() == 0 ? Long.MIN_VALUE : Maths.add(stored.start(), window);

@@ -35,6 +35,11 @@ final class LeakyBucketModel implements Model {
   }
 
   @Override
+  public long[] parameters() {
+    return tokens.parameters();
+  }
+
+  @Override
   public long freshAt(State state) {
     return tokens.freshAt(flip(state));
   }

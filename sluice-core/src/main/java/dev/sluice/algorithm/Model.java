@@ -71,6 +71,15 @@ public sealed interface Model
   }
 
   /**
+   * The integers that define this model's arithmetic, in the order the Redis script takes them
+   * (see {@code acquire.lua}): for buckets the units when full, units per microsecond and units per
+   * token; for windows the limit, the window, and for the sliding window the weight step and steps.
+   *
+   * @return a new array
+   */
+  long[] parameters();
+
+  /**
    * The time from which {@code state} is the same as a fresh key's, so that it can be dropped
    * without changing any decision.
    *

@@ -72,6 +72,11 @@ final class SlidingLogModel implements Model {
   }
 
   @Override
+  public long[] parameters() {
+    return new long[] {max, window};
+  }
+
+  @Override
   public long freshAt(State state) {
     long[] times = ((State.Log) state).times();
     return times.length == 0 ? Long.MIN_VALUE : Maths.add(times[times.length - 1], window);

@@ -101,6 +101,11 @@ final class SlidingWindowModel implements Model {
   }
 
   @Override
+  public long[] parameters() {
+    return new long[] {max, window, step, steps};
+  }
+
+  @Override
   public long freshAt(State state) {
     State.Window stored = (State.Window) state;
     if (stored.current() > 0) {

@@ -59,6 +59,11 @@ final class TokenBucketModel implements Model {
   }
 
   @Override
+  public long[] parameters() {
+    return new long[] {full, rate, unit};
+  }
+
+  @Override
   public long freshAt(State state) {
     State.Bucket bucket = (State.Bucket) state;
     return Maths.add(bucket.last(), untilFull(bucket.level()));
