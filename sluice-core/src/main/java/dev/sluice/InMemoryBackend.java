@@ -106,6 +106,13 @@ public final class InMemoryBackend implements Backend {
         allowed &= outcomes[i].allowed();
       }
       if (!allowed) {
+        // Nothing is consumed: a limit that would have allowed reports its reset as it stands,
+        // not as if it had taken the cost.
+        for (int i = 0; i < models.length; i++) {
+          if (outcomes[i].allowed()) {
+            outcomes[i] = models[i].step(states == null ? null : states[i], now, 0);
+          }
+        }
         return policy.decide(outcomes);
       }
       State[] next = new State[models.length];
@@ -158,6 +165,9 @@ public final class InMemoryBackend implements Backend {
       for (Store store : stores.values()) {
         for (Map.Entry<String, Entry> e : store.map.entrySet()) {
           Object state = e.getValue().state;
+          if (state == null) {
+            continue; // just inserted, its first decision in flight (maybe on this very thread)
+          }
           long fresh = store.freshAt(state);
           if (fresh <= now) {
             store.remove(e.getKey(), e.getValue(), state, false);
@@ -171,14 +181,18 @@ public final class InMemoryBackend implements Backend {
       if (size.get() > maxKeys && excess > 0 && n > 0) {
         Arrays.sort(freshAt, 0, n);
         long threshold = freshAt[(int) Math.min(n - 1, excess - 1)];
-        for (Store store : stores.values()) {
-          for (Map.Entry<String, Entry> e : store.map.entrySet()) {
-            if (size.get() <= target) {
-              return;
-            }
-            Object state = e.getValue().state;
-            if (store.freshAt(state) <= threshold) {
-              store.remove(e.getKey(), e.getValue(), state, false);
+        // First the keys fresh before the threshold, then (until the target) those fresh at it.
+        for (int pass = 0; pass < 2; pass++) {
+          long bound = pass == 0 ? threshold - 1 : threshold;
+          for (Store store : stores.values()) {
+            for (Map.Entry<String, Entry> e : store.map.entrySet()) {
+              if (size.get() <= target) {
+                return;
+              }
+              Object state = e.getValue().state;
+              if (state != null && store.freshAt(state) <= bound) {
+                store.remove(e.getKey(), e.getValue(), state, false);
+              }
             }
           }
         }

@@ -308,6 +308,11 @@ public final class RedisBackend implements Backend {
           allowed &= outcomes[i].allowed();
         }
         if (!allowed) {
+          for (int i = 0; i < models.length; i++) {
+            if (outcomes[i].allowed()) {
+              outcomes[i] = models[i].step(read.states[i], read.now, 0);
+            }
+          }
           commands.unwatch();
           lease.release();
           result.complete(outcomes);

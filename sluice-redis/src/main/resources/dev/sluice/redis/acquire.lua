@@ -42,7 +42,8 @@ local function expire(key, micros)
   redis.call('PEXPIRE', key, math.max(minttl, ceildiv(micros, 1000)))
 end
 
--- Each step returns allowed, remaining, retry, reset, and a function that stores the new state.
+-- Each step returns allowed, remaining, retry, reset and, when allowed with a cost, a function that
+-- stores the new state and the reset of the state as it stands (reported if another limit denies).
 
 local function bucket(key, full, rate, unit, leaky)
   local s = redis.call('HMGET', key, 'l', 't')
@@ -65,7 +66,7 @@ local function bucket(key, full, rate, unit, leaky)
     return 1, floor(left / unit), 0, reset, function()
       redis.call('HSET', key, 'l', num(leaky and full - left or left), 't', num(last))
       expire(key, reset)
-    end
+    end, ceildiv(full - level, rate)
   end
   return 0, floor(level / unit), ceildiv(need - level, rate), ceildiv(full - level, rate)
 end
@@ -82,11 +83,12 @@ local function fixed(key, max, window)
   end
   local untilEnd = start + window - t
   if used + cost <= max then
+    local before = used
     used = used + cost
     return 1, max - used, 0, (used == 0 and 0 or untilEnd), function()
       redis.call('HSET', key, 'c', num(used), 's', num(start))
       expire(key, untilEnd)
-    end
+    end, (before == 0 and 0 or untilEnd)
   end
   return 0, max - used, untilEnd, untilEnd
 end
@@ -123,7 +125,7 @@ local function sliding(key, max, window, step, steps)
     return 1, max - estimate - cost, 0, r, function()
       redis.call('HSET', key, 'p', num(previous), 'c', num(next), 's', num(start))
       expire(key, r)
-    end
+    end, reset(current)
   end
   local retry
   local room = max - cost - current
@@ -165,6 +167,8 @@ local function log(times, costs, max, window)
     redis.call('HSET', costs, 'sum', num(used))
   end
   local last = newest[2] and tonumber(newest[2]) or nil
+  local reset = 0
+  if used > 0 then reset = last + window - t end
   if cost > 0 and used + cost <= max then
     return 1, max - used - cost, 0, window, function()
       local member = num(t)
@@ -173,10 +177,8 @@ local function log(times, costs, max, window)
       redis.call('HINCRBY', costs, 'sum', cost)
       expire(times, window)
       expire(costs, window)
-    end
+    end, reset
   end
-  local reset = 0
-  if used > 0 then reset = last + window - t end
   if used + cost <= max then
     return 1, max - used, 0, reset
   end
@@ -198,26 +200,28 @@ end
 
 local result = {}
 local writes = {}
+local untouched = {}
 local allowed = true
 local k = 1
 for i = 0, count - 1 do
   local base = 5 + i * 5
   local kind = tonumber(ARGV[base + 1])
   local a, b, c, d = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4]), tonumber(ARGV[base + 5])
-  local ok, remaining, retry, reset, write
+  local ok, remaining, retry, reset, write, before
   if kind == 1 or kind == 2 then
-    ok, remaining, retry, reset, write = bucket(KEYS[k], a, b, c, kind == 2)
+    ok, remaining, retry, reset, write, before = bucket(KEYS[k], a, b, c, kind == 2)
     k = k + 1
   elseif kind == 3 then
-    ok, remaining, retry, reset, write = fixed(KEYS[k], a, b)
+    ok, remaining, retry, reset, write, before = fixed(KEYS[k], a, b)
     k = k + 1
   elseif kind == 4 then
-    ok, remaining, retry, reset, write = sliding(KEYS[k], a, b, c, d)
+    ok, remaining, retry, reset, write, before = sliding(KEYS[k], a, b, c, d)
     k = k + 1
   else
-    ok, remaining, retry, reset, write = log(KEYS[k], KEYS[k + 1], a, b)
+    ok, remaining, retry, reset, write, before = log(KEYS[k], KEYS[k + 1], a, b)
     k = k + 2
   end
+  untouched[i + 1] = before
   allowed = allowed and ok == 1
   writes[#writes + 1] = write
   local n = #result
@@ -228,5 +232,10 @@ for i = 0, count - 1 do
 end
 if commit and allowed then
   for i = 1, #writes do writes[i]() end
+elseif not allowed then
+  -- Nothing is consumed: a limit that would have allowed reports its reset as it stands.
+  for i = 1, count do
+    if untouched[i] then result[4 * i] = untouched[i] end
+  end
 end
 return result

@@ -30,7 +30,7 @@ class ClusterIT {
   @RegisterExtension
   static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
 
-  private static final Policy POLICY = Policy.of("spread", Limit.tokenBucket(5, Rate.perSecond(1)));
+  private static final Policy POLICY = Policy.of("spread", Limit.tokenBucket(5, Rate.of(1, Duration.ofHours(1))));
 
   private static RedisBackend backend(RedisBackend.Mode mode) {
     return RedisBackend.builder()

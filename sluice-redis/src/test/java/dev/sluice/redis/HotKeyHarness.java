@@ -19,12 +19,21 @@ final class HotKeyHarness {
    * @param admitted requests admitted
    * @param calls requests made
    * @param errors requests that failed
-   * @param elapsedNanos from before the first request to after the last
+   * @param elapsedNanos from before the first request to after the last answer
+   * @param loadNanos how long requests were being started: the time the load surely covered
    */
-  record Result(long admitted, long calls, long errors, long elapsedNanos) {
+  record Result(long admitted, long calls, long errors, long elapsedNanos, long loadNanos) {
     /** The most an exact limiter may admit: capacity + rate x elapsed. */
     double bound(long capacity, double ratePerSecond) {
       return capacity + ratePerSecond * elapsedNanos / 1e9;
+    }
+
+    /**
+     * What an exact limiter must have admitted under a load far above its rate: capacity + rate x
+     * the time requests kept coming (the answers still in flight after that are not counted on).
+     */
+    double floor(long capacity, double ratePerSecond) {
+      return capacity + ratePerSecond * loadNanos / 1e9;
     }
   }
 
@@ -69,6 +78,6 @@ final class HotKeyHarness {
     for (Thread worker : workers) {
       worker.join();
     }
-    return new Result(admitted.get(), calls.get(), errors.get(), System.nanoTime() - begin);
+    return new Result(admitted.get(), calls.get(), errors.get(), System.nanoTime() - begin, deadline[0] - begin);
   }
 }

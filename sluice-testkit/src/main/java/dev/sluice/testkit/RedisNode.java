@@ -459,7 +459,8 @@ public final class RedisNode implements AutoCloseable {
         process = p;
         paused = false;
         Processes.writeOwner(dir, p.pid(), port);
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + START_TIMEOUT.toNanos();
         while (true) {
             if (!p.isAlive()) {
                 Processes.unregister(p);
@@ -472,7 +473,12 @@ public final class RedisNode implements AutoCloseable {
             }
             try {
                 if ("PONG".equals(Resp.call(HOST, port, Duration.ofMillis(250), "PING"))) {
-                    LOG.debug("started {}", this);
+                    long millis = (System.nanoTime() - started) / 1_000_000;
+                    if (millis > 2_000) {
+                        LOG.warn("{} took {} ms to answer PING (is the machine overloaded?)", this, millis);
+                    } else {
+                        LOG.debug("started {} in {} ms", this, millis);
+                    }
                     return;
                 }
             } catch (IOException | RedisReplyException e) {

@@ -1,0 +1,726 @@
+package dev.sluice.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Backend;
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.ManualTimeSource;
+import dev.sluice.Policy;
+import dev.sluice.PolicyRegistry;
+import dev.sluice.Rate;
+import dev.sluice.RateLimiter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The behaviour every {@link Backend} must have, written once and run for every algorithm on every
+ * backend: each test is parameterised over the five {@link Algorithm}s and drives the backend
+ * through a {@link RateLimiter} on a {@link ManualTimeSource}, so that it reads as a timeline.
+ *
+ * <h2>How to run it for a backend</h2>
+ *
+ * <pre>{@code
+ * class RedisBackendBehaviourTest extends BackendBehaviourSuite {
+ *   @Override
+ *   protected Backend createBackend(ManualTimeSource clock) {
+ *     return RedisBackend.builder().uri(redis.uri()).timeSource(clock).build();   // the clock is required
+ *   }
+ *
+ *   @Override
+ *   protected boolean supports(Algorithm algorithm) {
+ *     return true;   // return false to skip an algorithm: its tests are reported as skipped, not passed
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>The module needs, in test scope: {@code dev.sluice:sluice-core} with
+ * {@code <type>test-jar</type>} (this class and {@link ReferenceLimiter}, both in
+ * {@code dev.sluice.tck}), {@code org.junit.jupiter:junit-jupiter} (API and params) and
+ * {@code org.assertj:assertj-core}; the parent pom puts the last two in every module. Nothing else
+ * from the test-jar is needed, and the suite has no other dependency (no jqwik).
+ *
+ * <h2>What the backend must do</h2>
+ *
+ * <ul>
+ *   <li>Read the time only from the {@link ManualTimeSource} given to {@link #createBackend}
+ *       (microseconds); the suite moves it forwards and backwards. The clock starts at
+ *       {@link #START_MICROS}, a multiple of one hour, so that aligned windows start there.
+ *   <li>Give the same decisions, field by field, as the reference models ({@link ReferenceLimiter}).
+ *   <li>Be safe when called from several threads at once on one key.
+ * </ul>
+ *
+ * <p>A backend is created lazily for each test and closed after it. Every test uses policy names
+ * made unique by a random run id, so a backend whose store outlives one test (a Redis server) needs
+ * no flushing between tests or runs; the store must only keep the policy name in the stored key.
+ *
+ * <p>Unless a test says otherwise, its limit is {@link #limitOf limitOf(algorithm, 10, 10 s)}: a
+ * bucket of 10 that refills completely in 10 s (1 token/s: the seed's) or 10 requests per 10 s
+ * window. Drained at {@code START_MICROS}, the algorithms differ only in when they admit again; the
+ * table is in {@link #retryAfterWhenDrained}, {@link #admittedAtRetry} and {@link #resetWhenDrained}.
+ */
+public abstract class BackendBehaviourSuite {
+
+  /** The manual clock's first reading: 2023-11-14T21:00:00Z in microseconds, a multiple of 1 h. */
+  protected static final long START_MICROS = 1_699_995_600_000_000L;
+
+  private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
+
+  /** Makes policy names unique to one run of one test class. */
+  private final String run = Long.toHexString(new Random().nextLong() & 0xffff_ffffL);
+
+  private ManualTimeSource clock;
+  private Backend backend;
+
+  /**
+   * Creates the backend under test, reading the time from {@code clock} only.
+   *
+   * @param clock the manual clock the suite moves
+   * @return a new backend; the suite closes it after the test
+   */
+  protected abstract Backend createBackend(ManualTimeSource clock);
+
+  /**
+   * Whether the backend implements an algorithm; tests of the others are skipped (and reported so).
+   *
+   * @param algorithm the algorithm
+   * @return true by default
+   */
+  protected boolean supports(Algorithm algorithm) {
+    return true;
+  }
+
+  @BeforeEach
+  void startClock() {
+    clock = new ManualTimeSource(START_MICROS);
+  }
+
+  @AfterEach
+  void closeBackend() {
+    if (backend != null) {
+      backend.close();
+      backend = null;
+    }
+  }
+
+  /**
+   * A limit of {@code capacity} that comes back completely in {@code window}: a token or leaky
+   * bucket refilled (drained) at {@code capacity} per {@code window}, or {@code capacity} per window.
+   *
+   * @param algorithm the algorithm
+   * @param capacity the capacity or limit
+   * @param window the refill time or window
+   * @return the limit
+   */
+  protected static Limit limitOf(Algorithm algorithm, long capacity, Duration window) {
+    switch (algorithm) {
+      case TOKEN_BUCKET:
+        return Limit.tokenBucket(capacity, Rate.of(capacity, window));
+      case LEAKY_BUCKET:
+        return Limit.leakyBucket(capacity, Rate.of(capacity, window));
+      case FIXED_WINDOW:
+        return Limit.fixedWindow(capacity, window);
+      case SLIDING_WINDOW:
+        return Limit.slidingWindow(capacity, window);
+      case SLIDING_LOG:
+        return Limit.slidingLog(capacity, window);
+      default:
+        throw new AssertionError(algorithm);
+    }
+  }
+
+  /**
+   * The retryAfter of a cost-1 request when a {@code limitOf(algorithm, 10, 10 s)} was drained at
+   * {@code START_MICROS}: a bucket refills one token per second; a fixed window and a sliding log
+   * wait for the 10 s to pass; the sliding window counter also waits until the previous window's
+   * weight has dropped to 90% (9 of 10), one more second.
+   *
+   * @param algorithm the algorithm
+   * @return the wait
+   */
+  protected static Duration retryAfterWhenDrained(Algorithm algorithm) {
+    switch (algorithm) {
+      case TOKEN_BUCKET:
+      case LEAKY_BUCKET:
+        return Duration.ofSeconds(1);
+      case FIXED_WINDOW:
+      case SLIDING_LOG:
+        return Duration.ofSeconds(10);
+      case SLIDING_WINDOW:
+        return Duration.ofSeconds(11);
+      default:
+        throw new AssertionError(algorithm);
+    }
+  }
+
+  /**
+   * How many cost-1 requests are admitted at the instant {@link #retryAfterWhenDrained} has passed.
+   *
+   * @param algorithm the algorithm
+   * @return the count
+   */
+  protected static int admittedAtRetry(Algorithm algorithm) {
+    switch (algorithm) {
+      case TOKEN_BUCKET:
+      case LEAKY_BUCKET:
+      case SLIDING_WINDOW:
+        return 1;
+      case FIXED_WINDOW:
+      case SLIDING_LOG:
+        return 10;
+      default:
+        throw new AssertionError(algorithm);
+    }
+  }
+
+  /**
+   * The resetAfter once a {@code limitOf(algorithm, 10, 10 s)} was drained at {@code START_MICROS}:
+   * 10 s, except for the sliding window counter, whose window still weighs until 20 s.
+   *
+   * @param algorithm the algorithm
+   * @return the time until the key is fresh again
+   */
+  protected static Duration resetWhenDrained(Algorithm algorithm) {
+    return algorithm == Algorithm.SLIDING_WINDOW ? Duration.ofSeconds(20) : TEN_SECONDS;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void seedExampleTenAllowedThenTwoDeniedThenAdmitsAgainWhenRetryAfterHasPassed(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "seed", limitOf(algorithm, 10, TEN_SECONDS));
+
+    List<Decision> decisions = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      decisions.add(limiter.tryAcquire("user123"));
+    }
+
+    assertThat(decisions).extracting(Decision::allowed)
+        .containsExactly(true, true, true, true, true, true, true, true, true, true, false, false);
+    assertThat(decisions).extracting(Decision::remaining).containsExactly(9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L, 0L, 0L);
+    assertThat(decisions).extracting(Decision::limit).containsOnly(10L);
+    assertThat(decisions.subList(0, 10)).extracting(Decision::retryAfterMicros).containsOnly(0L);
+    assertThat(decisions.get(10).retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
+    assertThat(decisions.get(11).retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
+    assertThat(decisions.get(9).resetAfter()).isEqualTo(resetWhenDrained(algorithm));
+    assertThat(decisions.get(11).resetAfter()).isEqualTo(resetWhenDrained(algorithm));
+
+    clock.advance(retryAfterWhenDrained(algorithm).minusNanos(1_000));
+    assertThat(limiter.tryAcquire("user123").allowed()).as("1 us before retryAfter").isFalse();
+    clock.advanceMicros(1);
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(admittedAtRetry(algorithm));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void burstThenRefillIsFreshExactlyWhenResetAfterHasPassed(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "refill", limitOf(algorithm, 10, TEN_SECONDS));
+    Decision fresh = limiter.peek("user123");
+
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    Decision drained = limiter.tryAcquire("user123");
+    assertThat(drained.allowed()).isFalse();
+    assertThat(drained.resetAfter()).isEqualTo(resetWhenDrained(algorithm));
+
+    clock.advance(drained.resetAfter().minusNanos(1_000));
+    assertThat(limiter.peek("user123").remaining()).as("1 us before resetAfter").isLessThan(10);
+
+    clock.advanceMicros(1);
+    assertThat(limiter.peek("user123")).isEqualTo(fresh);
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void costAboveOneTakesThatMuchAndIsDeniedWhenLessIsLeft(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "cost", limitOf(algorithm, 10, TEN_SECONDS));
+
+    assertThat(limiter.tryAcquire("user123", 3).remaining()).isEqualTo(7);
+    assertThat(limiter.tryAcquire("user123", 3).remaining()).isEqualTo(4);
+    assertThat(limiter.tryAcquire("user123", 3).remaining()).isEqualTo(1);
+    Decision denied = limiter.tryAcquire("user123", 3);
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.remaining()).isEqualTo(1);
+    assertThat(denied.retryAfterMicros()).isPositive();
+
+    Decision last = limiter.tryAcquire("user123", 1);
+    assertThat(last.allowed()).isTrue();
+    assertThat(last.remaining()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void costEqualToCapacityEmptiesAFreshKeyAndFitsAgainOnlyWhenFresh(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "whole", limitOf(algorithm, 10, TEN_SECONDS));
+
+    Decision all = limiter.tryAcquire("user123", 10);
+    assertThat(all.allowed()).isTrue();
+    assertThat(all.remaining()).isZero();
+    assertThat(limiter.tryAcquire("user123", 1).allowed()).isFalse();
+
+    clock.advance(all.resetAfter().minusNanos(1_000));
+    Decision early = limiter.tryAcquire("user123", 10);
+    assertThat(early.allowed()).isFalse();
+    assertThat(early.retryAfterMicros()).isEqualTo(1);
+
+    clock.advanceMicros(1);
+    assertThat(limiter.tryAcquire("user123", 10).allowed()).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aDenialConsumesNothing(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "denial", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(limiter.tryAcquire("user123", 6).allowed()).isTrue();
+
+    Decision before = limiter.peek("user123");
+    for (int i = 0; i < 5; i++) {
+      assertThat(limiter.tryAcquire("user123", 5).allowed()).isFalse();
+    }
+    assertThat(limiter.peek("user123")).isEqualTo(before);
+
+    assertThat(limiter.tryAcquire("user123", 4).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("user123", 1).allowed()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void multiLimitDenialByOneLimitConsumesFromNone(Algorithm algorithm) {
+    Limit ten = limitOf(algorithm, 10, TEN_SECONDS);
+    Limit fifteen = limitOf(algorithm, 15, Duration.ofMinutes(1));
+    for (List<Limit> order : List.of(List.of(ten, fifteen), List.of(fifteen, ten))) {
+      String name = name(algorithm, order.get(0) == ten ? "all-10-15" : "all-15-10");
+      Subject limiter = subject(Policy.of(name, order));
+
+      Decision four = limiter.tryAcquire("user123", 4);
+      assertThat(four.allowed()).isTrue();
+      assertThat(four.limit()).as("binding limit: the one with the least left").isEqualTo(10);
+      assertThat(four.remaining()).isEqualTo(6);
+
+      // The 10-limit has 6 left and denies 8; the 15-limit has 11 and would allow it.
+      Decision eight = limiter.tryAcquire("user123", 8);
+      assertThat(eight.allowed()).isFalse();
+      assertThat(eight.limit()).as("binding limit: the denying one").isEqualTo(10);
+      assertThat(eight.remaining()).isEqualTo(6);
+
+      // Had the 15-limit given 8, it would have 3 left and be the binding limit now.
+      Decision peek = limiter.peek("user123");
+      assertThat(peek.limit()).isEqualTo(10);
+      assertThat(peek.remaining()).isEqualTo(6);
+
+      Decision six = limiter.tryAcquire("user123", 6);
+      assertThat(six.allowed()).isTrue();
+      assertThat(six.limit()).isEqualTo(10);
+      assertThat(six.remaining()).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void multiLimitDenialByTheFastLimitLeavesTheSlowOneUntouched(Algorithm algorithm) {
+    Limit slow = limitOf(algorithm, 10, Duration.ofHours(1));
+    Limit fast = limitOf(algorithm, 5, Duration.ofSeconds(1));
+    Subject limiter = subject(Policy.of(name(algorithm, "fast-slow"), slow, fast));
+
+    assertThat(limiter.tryAcquire("user123", 5).allowed()).isTrue();
+    Decision denied = limiter.tryAcquire("user123", 3);
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.limit()).isEqualTo(5);
+
+    // Two seconds later the fast limit is fresh and the slow one has not moved: 5 left, not 2.
+    clock.advance(Duration.ofSeconds(2));
+    Decision peek = limiter.peek("user123");
+    assertThat(peek.remaining()).isEqualTo(5);
+    assertThat(limiter.tryAcquire("user123", 5).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("user123", 1).allowed()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void multiLimitReportsTheBindingLimit(Algorithm algorithm) {
+    Subject limiter = subject(Policy.of(
+        name(algorithm, "binding"), limitOf(algorithm, 15, Duration.ofMinutes(1)), limitOf(algorithm, 10, TEN_SECONDS)));
+
+    Decision ten = limiter.tryAcquire("user123", 10);
+    assertThat(ten.limit()).isEqualTo(10);
+    assertThat(ten.remaining()).isZero();
+    assertThat(ten.resetAfter()).as("the longest reset of the two: the 15-limit's").isGreaterThan(resetWhenDrained(algorithm));
+
+    Decision denied = limiter.tryAcquire("user123");
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.limit()).isEqualTo(10);
+    assertThat(denied.remaining()).isZero();
+    assertThat(denied.retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
+    assertThat(denied.resetAfter()).as("nothing was consumed, so nothing moved").isEqualTo(ten.resetAfter());
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void peekDoesNotConsume(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "peek", limitOf(algorithm, 10, TEN_SECONDS));
+    String policy = limiter.policy;
+
+    assertThat(limiter.peek("user123")).isEqualTo(new Decision(policy, true, 10, 10, 0, 0));
+    for (int i = 0; i < 50; i++) {
+      limiter.peek("user123");
+    }
+    assertThat(limiter.tryAcquire("user123", 3).allowed()).isTrue();
+    Decision three = limiter.peek("user123");
+    assertThat(three.allowed()).isTrue();
+    assertThat(three.remaining()).isEqualTo(7);
+    assertThat(three.resetAfterMicros()).isPositive();
+    assertThat(limiter.peek("user123")).isEqualTo(three);
+
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(7);
+    Decision empty = limiter.peek("user123");
+    assertThat(empty.allowed()).isFalse();
+    assertThat(empty.remaining()).isZero();
+    assertThat(empty.retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
+    assertThat(empty.resetAfter()).isEqualTo(resetWhenDrained(algorithm));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void resetGivesAFreshBucketForThatKeyOnly(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "reset", limitOf(algorithm, 10, TEN_SECONDS));
+    Decision fresh = limiter.peek("user123");
+    limiter.tryAcquire("user123", 10);
+    limiter.tryAcquire("user456", 10);
+
+    limiter.reset("user123");
+
+    assertThat(limiter.peek("user123")).isEqualTo(fresh);
+    assertThat(limiter.peek("user456").remaining()).isZero();
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    limiter.reset("never-seen");
+    assertThat(limiter.peek("never-seen")).isEqualTo(fresh);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void keysAreIndependent(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "keys", limitOf(algorithm, 10, TEN_SECONDS));
+
+    assertThat(admitAll(limiter, "alice", 1)).isEqualTo(10);
+    assertThat(limiter.peek("bob").remaining()).isEqualTo(10);
+    assertThat(admitAll(limiter, "bob", 1)).isEqualTo(10);
+    assertThat(admitAll(limiter, "alice", 1)).isZero();
+  }
+
+  /**
+   * Keys that an encoding of client keys into store keys could confuse: separators, hash-tag
+   * braces, whitespace and control characters, escapes, case, Unicode normal forms, and keys of
+   * exactly 512 UTF-8 bytes.
+   *
+   * @return the keys, all different
+   */
+  protected static List<String> trickyKeys() {
+    return List.of(
+        "user123", "user123 ", " user123", "user 123", "USER123", "user:123", "user:123:", ":user:123",
+        "user", "123", "user::123", "{user123}", "{user}123", "user{123}", "{}", "{", "}", "}{",
+        "a\nb", "a\r\nb", "a\rb", "a\tb", "a\u0000b", "a\\nb", "a\\b", "a%3Ab", "a:b", "a%20b", "a+b",
+        "a/b", "a.b", "a*b", "a?b", "a\"b", "a'b", "ключ", "鍵", "🔑", "\u00e9", "e\u0301",
+        "k".repeat(512), "k".repeat(511) + "l", "l" + "k".repeat(511), "é".repeat(256), "€".repeat(170) + "ab",
+        "🔑".repeat(128));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void keysWithSeparatorsBracesWhitespaceUnicodeAndMaximumLengthDoNotCollide(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "tricky", limitOf(algorithm, 10, TEN_SECONDS));
+    List<String> keys = trickyKeys();
+    assertThat(keys).doesNotHaveDuplicates();
+
+    // Each key takes the whole capacity: a key sharing a bucket with an earlier one would be denied.
+    for (String key : keys) {
+      assertThat(limiter.tryAcquire(key, 10).allowed()).as("first request of %s", printable(key)).isTrue();
+    }
+    for (String key : keys) {
+      assertThat(limiter.peek(key).remaining()).as("after draining %s", printable(key)).isZero();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void policyNameAndKeyBoundariesDoNotCollide(Algorithm algorithm) {
+    String base = name(algorithm, "b");
+    Limit limit = limitOf(algorithm, 10, TEN_SECONDS);
+    String[][] pairs = {
+      {"p", "q.r"}, {"p.q", "r"}, {"p", "q-r"}, {"p-q", "r"}, {"p", "q_r"}, {"p_q", "r"}, {"p", ":q"}, {"p", "q"},
+      {"p", "qk"}, {"pq", "k"}, {"p", "{q}"}, {"p.", "q"}, {"p", ".q"}, {"p", "q:k"}, {"p", "q/k"},
+    };
+    List<Policy> policies = new ArrayList<>();
+    for (String[] pair : pairs) {
+      if (policies.stream().noneMatch(p -> p.name().equals(base + pair[0]))) {
+        policies.add(Policy.of(base + pair[0], limit));
+      }
+    }
+    RateLimiter limiter = limiter(policies.toArray(new Policy[0]));
+
+    for (String[] pair : pairs) {
+      assertThat(limiter.tryAcquire(pair[1], base + pair[0], 10).allowed()).as("%s / %s", pair[0], pair[1]).isTrue();
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void twoPoliciesWithTheSameKeyAreIndependent(Algorithm algorithm) {
+    Limit limit = limitOf(algorithm, 10, TEN_SECONDS);
+    String first = name(algorithm, "first");
+    String second = name(algorithm, "second");
+    RateLimiter limiter = limiter(Policy.of(first, limit), Policy.of(second, limit));
+
+    for (int i = 0; i < 10; i++) {
+      assertThat(limiter.tryAcquire("user123", first, 1).allowed()).isTrue();
+    }
+    assertThat(limiter.tryAcquire("user123", first, 1).allowed()).isFalse();
+    Decision other = limiter.tryAcquire("user123", second, 1);
+    assertThat(other.allowed()).isTrue();
+    assertThat(other.policy()).isEqualTo(second);
+    assertThat(other.remaining()).isEqualTo(9);
+
+    limiter.reset("user123", second);
+    assertThat(limiter.peek("user123", first).remaining()).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void asyncAgreesWithSync(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "async", limitOf(algorithm, 10, TEN_SECONDS));
+    long[] costs = {1, 3, 6, 1, 2, 10};
+    List<Decision> sync = new ArrayList<>();
+    List<Decision> async = new ArrayList<>();
+    for (int round = 0; round < 2; round++) {
+      for (long cost : costs) {
+        sync.add(limiter.tryAcquire("sync", cost));
+        async.add(limiter.tryAcquireAsync("async", cost).toCompletableFuture().join());
+      }
+      clock.advance(retryAfterWhenDrained(algorithm));
+    }
+    assertThat(async).isEqualTo(sync);
+    assertThat(sync).extracting(Decision::allowed).contains(true, false);
+
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("async", 11).toCompletableFuture().join())
+        .isInstanceOf(CompletionException.class)
+        .hasCauseInstanceOf(IllegalArgumentException.class);
+    assertThat(limiter.peek("async")).isEqualTo(limiter.peek("sync"));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void timeGoingBackwardsRefillsNothingAndResetsNoWindow(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "backwards", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+
+    clock.set(START_MICROS - Duration.ofHours(1).toNanos() / 1_000);
+    Decision back = limiter.tryAcquire("user123");
+    assertThat(back.allowed()).isFalse();
+    assertThat(back.remaining()).isZero();
+    assertThat(back.retryAfterMicros()).isPositive();
+    assertThat(limiter.peek("user123").remaining()).isZero();
+
+    clock.set(START_MICROS);
+    clock.advance(retryAfterWhenDrained(algorithm));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(admittedAtRetry(algorithm));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void concurrentRequestsOnOneKeyAdmitExactlyTheCapacity(Algorithm algorithm) throws Exception {
+    Subject limiter = subject(algorithm, "race", limitOf(algorithm, 100, TEN_SECONDS));
+    int threads = 4;
+    int perThread = 60;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<Integer>> admitted = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        admitted.add(pool.submit(() -> {
+          start.await();
+          int n = 0;
+          for (int i = 0; i < perThread; i++) {
+            n += limiter.tryAcquire("hot").allowed() ? 1 : 0;
+          }
+          return n;
+        }));
+      }
+      start.countDown();
+      int total = 0;
+      for (Future<Integer> f : admitted) {
+        total += f.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(total).isEqualTo(100);
+      assertThat(limiter.peek("hot").remaining()).isZero();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /**
+   * A fixed pseudo-random timeline of requests, peeks, resets and clock moves (forwards, and now
+   * and then backwards) on three keys, under a one-limit and a two-limit policy of the algorithm:
+   * every answer must equal the {@link ReferenceLimiter}'s, field by field.
+   */
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void agreesWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
+    Policy single = Policy.of(name(algorithm, "ref1"), limitOf(algorithm, 7, Duration.ofSeconds(3)));
+    Policy multi = Policy.of(
+        name(algorithm, "ref2"), limitOf(algorithm, 5, Duration.ofSeconds(2)), limitOf(algorithm, 12, Duration.ofSeconds(20)));
+    RateLimiter limiter = limiter(single, multi);
+    ReferenceLimiter reference = new ReferenceLimiter();
+    Random random = new Random(20_231_114L + algorithm.ordinal());
+    String[] keys = {"k1", "k2", "{k3}"};
+    List<String> history = new ArrayList<>();
+
+    for (int i = 0; i < 600; i++) {
+      Policy policy = random.nextBoolean() ? single : multi;
+      String key = keys[random.nextInt(keys.length)];
+      int op = random.nextInt(100);
+      if (op < 55) {
+        long cost = random.nextInt(4) == 0 ? 1 + random.nextInt((int) policy.maxCost()) : 1;
+        history.add(i + ": acquire " + policy.name() + " " + key + " " + cost + " at " + clock.nowMicros());
+        assertThat(limiter.tryAcquire(key, policy.name(), cost))
+            .as("%s", history)
+            .isEqualTo(reference.tryAcquire(policy, key, cost, clock.nowMicros()));
+      } else if (op < 70) {
+        history.add(i + ": peek " + policy.name() + " " + key + " at " + clock.nowMicros());
+        assertThat(limiter.peek(key, policy.name())).as("%s", history).isEqualTo(reference.peek(policy, key, clock.nowMicros()));
+      } else if (op < 73) {
+        history.add(i + ": reset " + policy.name() + " " + key);
+        limiter.reset(key, policy.name());
+        reference.reset(policy, key);
+      } else if (op < 97) {
+        long step = random.nextInt(3) == 0 ? random.nextInt(4) * 1_000_000L : random.nextInt(700_000);
+        clock.advanceMicros(step);
+        history.add(i + ": advance " + step);
+      } else {
+        long step = random.nextInt(5_000_000);
+        clock.advanceMicros(-step);
+        history.add(i + ": back " + step);
+      }
+      if (history.size() > 12) {
+        history.remove(0);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * A policy name unique to this run: {@code <algorithm>.<what>.<run>}.
+   *
+   * @param algorithm the algorithm
+   * @param what the test's short name
+   * @return the name
+   */
+  protected final String name(Algorithm algorithm, String what) {
+    return algorithm.id() + "." + what + "." + run;
+  }
+
+  /**
+   * The manual clock of the current test.
+   *
+   * @return the clock
+   */
+  protected final ManualTimeSource clock() {
+    return clock;
+  }
+
+  /**
+   * The backend of the current test, created on first use.
+   *
+   * @return the backend
+   */
+  protected final Backend backend() {
+    if (backend == null) {
+      backend = createBackend(clock);
+    }
+    return backend;
+  }
+
+  private Subject subject(Algorithm algorithm, String what, Limit limit) {
+    assumeTrue(supports(algorithm), () -> "the backend does not support " + algorithm);
+    return subject(Policy.of(name(algorithm, what), limit));
+  }
+
+  private Subject subject(Policy policy) {
+    return new Subject(limiter(policy), policy.name());
+  }
+
+  private RateLimiter limiter(Policy... policies) {
+    for (Policy policy : policies) {
+      for (Limit limit : policy.limits()) {
+        assumeTrue(supports(limit.algorithm()), () -> "the backend does not support " + limit.algorithm());
+      }
+    }
+    return RateLimiter.builder().backend(backend()).policies(PolicyRegistry.of(policies)).build();
+  }
+
+  /** Requests of {@code cost} until one is denied; returns how many were allowed. */
+  private static int admitAll(Subject limiter, String key, long cost) {
+    int admitted = 0;
+    while (limiter.tryAcquire(key, cost).allowed()) {
+      admitted++;
+      if (admitted > 10_000) {
+        throw new AssertionError("never denied");
+      }
+    }
+    return admitted;
+  }
+
+  /** A limiter and the one policy a test uses, so that calls need not name it. */
+  private static final class Subject {
+    final RateLimiter limiter;
+    final String policy;
+
+    Subject(RateLimiter limiter, String policy) {
+      this.limiter = limiter;
+      this.policy = policy;
+    }
+
+    Decision tryAcquire(String key) {
+      return limiter.tryAcquire(key, policy, 1);
+    }
+
+    Decision tryAcquire(String key, long cost) {
+      return limiter.tryAcquire(key, policy, cost);
+    }
+
+    CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
+      return limiter.tryAcquireAsync(key, policy, cost);
+    }
+
+    Decision peek(String key) {
+      return limiter.peek(key, policy);
+    }
+
+    void reset(String key) {
+      limiter.reset(key, policy);
+    }
+  }
+
+  private static String printable(String key) {
+    String shown = key.length() > 24 ? key.substring(0, 12) + "...(" + key.length() + " chars)" : key;
+    StringBuilder out = new StringBuilder("'");
+    shown.codePoints().forEach(c -> out.append(c < 0x20 ? String.format("\\u%04x", c) : new String(Character.toChars(c))));
+    return out.append('\'').toString();
+  }
+}
