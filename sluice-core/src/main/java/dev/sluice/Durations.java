@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
@@ -27,6 +28,11 @@ public final class Durations {
    */
   public static Duration parse(String param, String text) {
     Checks.notNull(param, text);
+    return parse(param, text, text);
+  }
+
+  /** Parses {@code text}, quoting {@code shown} (what the user wrote) in the error message. */
+  private static Duration parse(String param, String text, String shown) {
     String trimmed = text.trim().toLowerCase(Locale.ROOT);
     int split = 0;
     while (split < trimmed.length() && Character.isDigit(trimmed.charAt(split))) {
@@ -36,12 +42,17 @@ public final class Durations {
     String unit = trimmed.substring(split).trim();
     for (int i = 0; i < UNITS.length; i++) {
       if (UNITS[i].equals(unit) && !digits.isEmpty() && digits.length() <= 12) {
-        return Duration.ofNanos(Math.multiplyExact(Long.parseLong(digits), MICROS[i]) * 1_000);
+        long amount = Long.parseLong(digits);
+        if (amount > Long.MAX_VALUE / MICROS[i]) {
+          throw new IllegalArgumentException(
+              param + " must be at most " + Long.MAX_VALUE / MICROS[0] + "d: '" + shown + "'");
+        }
+        return Duration.of(amount * MICROS[i], ChronoUnit.MICROS);
       }
     }
     throw new IllegalArgumentException(
         param + " must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): '"
-            + text + "'");
+            + shown + "'");
   }
 
   /**
@@ -58,7 +69,7 @@ public final class Durations {
     if (!trimmed.isEmpty() && !Character.isDigit(trimmed.charAt(0))) {
       trimmed = "1" + trimmed;
     }
-    return parse(param, trimmed);
+    return parse(param, trimmed, text);
   }
 
   /**
@@ -69,11 +80,16 @@ public final class Durations {
    * @return the text
    */
   public static String format(Duration duration) {
-    long nanos = duration.toNanos();
-    if (nanos % 1_000 != 0) {
+    if (duration.getNano() % 1_000 != 0) {
       return duration.toString();
     }
-    long micros = nanos / 1_000;
+    long micros;
+    try {
+      // Not toNanos(): that overflows beyond 292 years, and this formats error messages about such values.
+      micros = Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
+    } catch (ArithmeticException e) {
+      return duration.toString();
+    }
     if (micros == 0) {
       return "0s";
     }

@@ -33,7 +33,7 @@ public record Rate(long tokens, Duration period) {
       throw new IllegalArgumentException(
           "rate must be at most 10000000 per second: " + tokens + " per " + Durations.format(period));
     }
-    if (micros / tokens > MICROS_PER_DAY) {
+    if (micros / tokens > MICROS_PER_DAY || (micros / tokens == MICROS_PER_DAY && micros % tokens != 0)) {
       throw new IllegalArgumentException(
           "rate must be at least 1 per day: " + tokens + " per " + Durations.format(period));
     }

@@ -41,7 +41,8 @@ final class SlidingLogModel implements Model {
       }
     }
     int first = 0;
-    while (first < times.length && Maths.add(times[first], window) <= now) {
+    // now >= every stored time, so now - time is exact or saturates high: no false expiry near MAX_VALUE.
+    while (first < times.length && Maths.sub(now, times[first]) >= window) {
       first++;
     }
     long used = 0;

@@ -64,6 +64,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  *       {@link #START_MICROS}, a multiple of one hour, so that aligned windows start there.
  *   <li>Give the same decisions, field by field, as the reference models ({@link ReferenceLimiter}).
  *   <li>Be safe when called from several threads at once on one key.
+ *   <li>Not lose state on its own clock: a store that expires keys in real time (a Redis TTL)
+ *       while the manual clock stands still would forget buckets the models still hold. Give such a
+ *       backend a minimum expiry of a minute or more for this suite.
  * </ul>
  *
  * <p>A backend is created lazily for each test and closed after it. Every test uses policy names
@@ -82,7 +85,7 @@ public abstract class BackendBehaviourSuite {
 
   private static final Duration TEN_SECONDS = Duration.ofSeconds(10);
 
-  /** Makes policy names unique to one run of one test class. */
+  /** Makes policy names unique to one test (JUnit makes an instance per test) and one run. */
   private final String run = Long.toHexString(new Random().nextLong() & 0xffff_ffffL);
 
   private ManualTimeSource clock;

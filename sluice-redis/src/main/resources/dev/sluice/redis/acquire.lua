@@ -153,17 +153,24 @@ local function log(times, costs, max, window)
   local t = now
   if newest[2] then t = math.max(t, tonumber(newest[2])) end
   local used = tonumber(redis.call('HGET', costs, 'sum') or '0')
+  -- Entries that left the window are subtracted here but removed only when the request is
+  -- committed: a denial or a look writes nothing, as in the reference model.
+  local expired = {}
   while true do
-    local expired = redis.call('ZRANGEBYSCORE', times, '-inf', num(t - window), 'LIMIT', 0, 1000)
-    if #expired == 0 then break end
-    local amounts = redis.call('HMGET', costs, unpack(expired))
-    for i = 1, #amounts do used = used - tonumber(amounts[i]) end
-    redis.call('HDEL', costs, unpack(expired))
-    redis.call('ZREM', times, unpack(expired))
+    local batch = redis.call('ZRANGEBYSCORE', times, '-inf', num(t - window), 'LIMIT', #expired, 1000)
+    if #batch == 0 then break end
+    local amounts = redis.call('HMGET', costs, unpack(batch))
+    for i = 1, #batch do
+      used = used - tonumber(amounts[i])
+      expired[#expired + 1] = batch[i]
+    end
   end
-  if used == 0 then
-    redis.call('DEL', times, costs)
-  else
+  local function prune()
+    for i = 1, #expired, 1000 do
+      local last = math.min(i + 999, #expired)
+      redis.call('HDEL', costs, unpack(expired, i, last))
+      redis.call('ZREM', times, unpack(expired, i, last))
+    end
     redis.call('HSET', costs, 'sum', num(used))
   end
   local last = newest[2] and tonumber(newest[2]) or nil
@@ -171,6 +178,7 @@ local function log(times, costs, max, window)
   if used > 0 then reset = last + window - t end
   if cost > 0 and used + cost <= max then
     return 1, max - used - cost, 0, window, function()
+      prune()
       local member = num(t)
       redis.call('ZADD', times, member, member)
       redis.call('HINCRBY', costs, member, cost)
@@ -182,7 +190,7 @@ local function log(times, costs, max, window)
   if used + cost <= max then
     return 1, max - used, 0, reset
   end
-  local freed, offset, retry = 0, 0, nil
+  local freed, offset, retry = 0, #expired, nil
   while not retry do
     local batch = redis.call('ZRANGE', times, offset, offset + 99)
     local amounts = redis.call('HMGET', costs, unpack(batch))

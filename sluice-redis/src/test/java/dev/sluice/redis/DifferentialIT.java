@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Random sequences of (time step, key, cost, peek or acquire) through the Java reference model
+ * Random sequences of (time step, key, cost, acquire, peek or reset) through the Java reference model
  * (the in-memory backend) and through Redis with a client clock give identical decisions, for every
  * algorithm, in both modes, with rates, capacities, windows and times at the edges of the supported
  * range. Lua numbers are doubles: this is the proof that the script stays exact.
@@ -82,6 +82,7 @@ class DifferentialIT {
         Policy.of("sliding-odd", Limit.slidingWindow(97, Duration.ofMillis(1_234_567))),
         Policy.of("log", Limit.slidingLog(5, Duration.ofSeconds(2))),
         Policy.of("log-ms", Limit.slidingLog(50, Duration.ofMillis(1))),
+        Policy.of("logs", Limit.slidingLog(5, Duration.ofSeconds(2)), Limit.slidingLog(12, Duration.ofSeconds(20))),
         Policy.of("multi",
             Limit.tokenBucket(10, Rate.perSecond(5)),
             Limit.fixedWindow(20, Duration.ofSeconds(10)),
@@ -125,7 +126,10 @@ class DifferentialIT {
       }
       String key = keys[random.nextInt(keys.length)];
       long cost = random.nextInt(4) == 0 ? 1 + random.nextLong(maxCost) : 1 + random.nextLong(Math.min(maxCost, 3));
-      if (random.nextInt(6) == 0) {
+      if (random.nextInt(40) == 0) {
+        expected.reset(key, policy.name());
+        actual.reset(key, policy.name());
+      } else if (random.nextInt(6) == 0) {
         Decision want = expected.peek(key, policy.name());
         assertThat(actual.peek(key, policy.name())).as("peek at step %d, t=%d", step, clock.nowMicros()).isEqualTo(want);
       } else {

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A distributed rate limiter: token bucket and friends, in memory or on Redis.",
-    subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, ConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
   /** The exit status for invalid arguments or configuration. */

@@ -1,0 +1,281 @@
+package dev.sluice.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.linecorp.armeria.common.HttpHeaderNames;
+import com.linecorp.armeria.common.HttpRequest;
+import com.linecorp.armeria.common.HttpResponse;
+import com.linecorp.armeria.common.HttpStatus;
+import com.linecorp.armeria.common.MediaType;
+import com.linecorp.armeria.common.RequestHeaders;
+import com.linecorp.armeria.common.ResponseHeaders;
+import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.Rate;
+import dev.sluice.RateLimiter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of {@code sluice serve}: acquire, the admin endpoints (peek and reset), metrics and
+ * health. The contract is in {@code DESIGN.md}; every refusal is a 4xx with
+ * {@code {"error", "field"}} and changes nothing in the store.
+ *
+ * <p>Acquire never blocks an event loop: it uses the limiter's asynchronous call. Peek, reset and the
+ * readiness probe use the synchronous backend calls and run on the blocking-task executor.
+ */
+final class HttpApi {
+
+  /** The largest accepted request body. */
+  static final int MAX_BODY_BYTES = 64 * 1024;
+
+  /** How long the readiness probe waits for the store. */
+  static final Duration READY_DEADLINE = Duration.ofSeconds(1);
+
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+  private static final int MAX_KEY_BYTES = 512;
+  private static final String KEY_EXAMPLE = "such as {\"key\": \"user123\", \"policy\": \"default\", \"cost\": 1}";
+
+  /** Peeked by the readiness probe; a peek of a policy that was never used stores nothing. */
+  private static final Policy PROBE = Policy.of("sluice-readiness", Limit.tokenBucket(1, Rate.perSecond(1)));
+
+  private final RateLimiter limiter;
+  private final ServerMetrics metrics;
+  private final Supplier<String> adminToken;
+
+  /**
+   * The API over a limiter.
+   *
+   * @param limiter the limiter (its backend already timed by {@code metrics})
+   * @param metrics the metrics to serve
+   * @param adminToken the admin token in force, or {@code null} when admin is off; read per request
+   *     so that a reload can change it
+   */
+  HttpApi(RateLimiter limiter, ServerMetrics metrics, Supplier<String> adminToken) {
+    this.limiter = limiter;
+    this.metrics = metrics;
+    this.adminToken = adminToken;
+  }
+
+  /** {@code POST /v1/acquire}: 200 when allowed, 429 when denied. */
+  HttpResponse acquire(ServiceRequestContext ctx, HttpRequest req) {
+    MediaType type = req.contentType();
+    if (type == null || !type.isJson()) {
+      throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type must be application/json: " + (type == null ? "none" : type.toString()), null);
+    }
+    CompletionStage<HttpResponse> response = req.aggregate().thenCompose(body -> {
+      AcquireRequest request = AcquireRequest.parse(body.content().array());
+      return store(limiter.tryAcquireAsync(request.key(), request.policy(), request.cost()))
+          .thenApply(decision -> decision(decision, true));
+    });
+    return HttpResponse.of(response.exceptionally(JsonResponses::error));
+  }
+
+  /** {@code GET /v1/buckets/{key}?policy=}: the bucket's state, consuming nothing. */
+  HttpResponse peek(ServiceRequestContext ctx, HttpRequest req) {
+    authorize(req.headers());
+    String key = ctx.pathParam("key");
+    String policy = ctx.queryParam("policy");
+    return blocking(ctx, () -> decision(limiter.peek(key, policy), false));
+  }
+
+  /** {@code DELETE /v1/buckets/{key}?policy=}: forgets the bucket; 204. */
+  HttpResponse reset(ServiceRequestContext ctx, HttpRequest req) {
+    authorize(req.headers());
+    String key = ctx.pathParam("key");
+    String policy = ctx.queryParam("policy");
+    return blocking(ctx, () -> {
+      limiter.reset(key, policy);
+      return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NO_CONTENT).set("Cache-Control", "no-store").build());
+    });
+  }
+
+  /** {@code GET /metrics}: Prometheus text format. */
+  HttpResponse metrics(ServiceRequestContext ctx, HttpRequest req) {
+    return HttpResponse.of(HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape());
+  }
+
+  /** {@code GET /health/live}: 200 while the process serves HTTP. */
+  HttpResponse live(ServiceRequestContext ctx, HttpRequest req) {
+    return JsonResponses.json(HttpStatus.OK, Map.of("status", "live"));
+  }
+
+  /** {@code GET /health/ready}: 200 when the store answers a peek within {@link #READY_DEADLINE}, else 503. */
+  HttpResponse ready(ServiceRequestContext ctx, HttpRequest req) {
+    CompletableFuture<HttpResponse> probe = CompletableFuture
+        .supplyAsync(() -> limiter.backend().peek(PROBE, "probe"), ctx.blockingTaskExecutor())
+        .orTimeout(READY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        .handle((decision, error) -> {
+          if (error == null) {
+            return JsonResponses.json(HttpStatus.OK, Map.of("status", "ready"));
+          }
+          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+          String why = cause instanceof TimeoutException
+              ? "the store did not answer within " + READY_DEADLINE.toMillis() + "ms"
+              : "the store failed: " + cause;
+          return JsonResponses.json(HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready", "error", why));
+        });
+    return HttpResponse.of(probe);
+  }
+
+  /** The response to a decision: the body, the RateLimit headers, and Retry-After on a denial. */
+  private HttpResponse decision(Decision decision, boolean acquire) {
+    boolean denied = acquire && !decision.allowed();
+    Policy policy = limiter.policies().get(decision.policy());
+    ResponseHeadersBuilder headers = ResponseHeaders.builder(denied ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK)
+        .contentType(MediaType.JSON_UTF_8)
+        .set("Cache-Control", "no-store");
+    if (policy != null) {
+      headers.set("RateLimit-Policy", RateLimitHeaders.policy(policy));
+    }
+    headers.set("RateLimit", RateLimitHeaders.rateLimit(policy, decision));
+    if (denied) {
+      headers.set(HttpHeaderNames.RETRY_AFTER, RateLimitHeaders.retryAfter(decision));
+    }
+    return JsonResponses.json(headers.build(), new DecisionBody(decision.allowed(), decision.policy(),
+        decision.limit(), decision.remaining(), decision.retryAfterMillis(), decision.resetAfterMillis()));
+  }
+
+  /** Checks the bearer token in constant time (comparing SHA-256 digests, so lengths do not leak either). */
+  private void authorize(RequestHeaders headers) {
+    String token = adminToken.get();
+    if (token == null) {
+      throw new ApiException(HttpStatus.FORBIDDEN, "admin endpoints are disabled: set admin.token in the"
+          + " configuration file or the SLUICE_ADMIN_TOKEN environment variable to enable them", null);
+    }
+    String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
+    boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
+    if (!bearer || !MessageDigest.isEqual(sha256(authorization.substring(7).trim()), sha256(token))) {
+      throw new ApiException(HttpStatus.UNAUTHORIZED,
+          "admin endpoints need the header Authorization: Bearer <admin token>"
+              + (authorization == null ? "" : "; the token given is not the admin token"), null);
+    }
+  }
+
+  /** Runs a synchronous limiter call on the blocking-task executor. */
+  private static HttpResponse blocking(ServiceRequestContext ctx, Supplier<HttpResponse> call) {
+    CompletableFuture<HttpResponse> response = CompletableFuture.supplyAsync(call, ctx.blockingTaskExecutor());
+    return HttpResponse.of(store(response).exceptionally(JsonResponses::error));
+  }
+
+  /**
+   * Turns a failure that is not the request's fault (the store failed or timed out) into a 503,
+   * logged; invalid input stays an {@link IllegalArgumentException}.
+   */
+  private static <T> CompletionStage<T> store(CompletionStage<T> call) {
+    return call.handle((result, error) -> {
+      if (error == null) {
+        return result;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+      if (cause instanceof IllegalArgumentException || cause instanceof ApiException) {
+        throw new CompletionException(cause);
+      }
+      log.warn("store call failed: {}", cause.toString());
+      throw new CompletionException(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the store failed: " + cause, null));
+    });
+  }
+
+  private static byte[] sha256(String text) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM has SHA-256", e);
+    }
+  }
+
+  /** The body of a decision, in the field order of the contract. */
+  record DecisionBody(boolean allowed, String policy, long limit, long remaining, long retryAfterMs, long resetAfterMs) {}
+
+  /** A validated acquire request. */
+  record AcquireRequest(String key, String policy, long cost) {
+
+    /**
+     * Parses and validates a body; the policy and the cost's upper bound are checked by the limiter.
+     *
+     * @throws ApiException if the body is not valid
+     */
+    static AcquireRequest parse(byte[] body) {
+      JsonNode root;
+      try {
+        root = JsonResponses.JSON.readTree(body);
+      } catch (JsonProcessingException e) {
+        throw ApiException.badRequest("body must be a JSON object " + KEY_EXAMPLE + ": " + e.getOriginalMessage(), null);
+      } catch (IOException e) {
+        throw ApiException.badRequest("body must be a JSON object " + KEY_EXAMPLE, null);
+      }
+      if (root == null || !root.isObject()) {
+        throw ApiException.badRequest("body must be a JSON object " + KEY_EXAMPLE, null);
+      }
+      for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!name.equals("key") && !name.equals("policy") && !name.equals("cost")) {
+          throw ApiException.badRequest("unknown field '" + name + "': the fields are key, policy and cost", name);
+        }
+      }
+      return new AcquireRequest(key(root.get("key")), policy(root.get("policy")), cost(root.get("cost")));
+    }
+
+    private static String key(JsonNode node) {
+      if (node == null || node.isNull()) {
+        throw ApiException.badRequest("key must be given, " + KEY_EXAMPLE, "key");
+      }
+      if (!node.isTextual()) {
+        throw ApiException.badRequest("key must be a string: " + node, "key");
+      }
+      String key = node.textValue();
+      if (key.isEmpty()) {
+        throw ApiException.badRequest("key must not be empty", "key");
+      }
+      int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes > MAX_KEY_BYTES) {
+        throw ApiException.badRequest("key must be at most " + MAX_KEY_BYTES + " UTF-8 bytes: " + bytes + " bytes", "key");
+      }
+      return key;
+    }
+
+    private static String policy(JsonNode node) {
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (!node.isTextual()) {
+        throw ApiException.badRequest("policy must be a string: " + node, "policy");
+      }
+      return node.textValue();
+    }
+
+    private static long cost(JsonNode node) {
+      if (node == null || node.isNull()) {
+        return 1;
+      }
+      if (!node.isIntegralNumber()) {
+        throw ApiException.badRequest("cost must be a whole number: " + node, "cost");
+      }
+      if (!node.canConvertToLong() || node.longValue() > Limit.MAX_CAPACITY) {
+        throw ApiException.badRequest("cost must be at most the capacity of the policy: " + node, "cost");
+      }
+      long cost = node.longValue();
+      if (cost < 1) {
+        throw ApiException.badRequest("cost must be at least 1: " + cost, "cost");
+      }
+      return cost;
+    }
+  }
+}

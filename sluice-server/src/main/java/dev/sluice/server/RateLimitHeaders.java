@@ -1,0 +1,99 @@
+package dev.sluice.server;
+
+import dev.sluice.Decision;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import java.util.List;
+
+/**
+ * The values of the {@code RateLimit-Policy}, {@code RateLimit} and {@code Retry-After} response
+ * headers for a decision, in the syntax of the IETF httpapi draft "RateLimit header fields for HTTP"
+ * (draft-ietf-httpapi-ratelimit-headers-10/-11): Structured Field lists of items named by a string.
+ *
+ * <pre>
+ * RateLimit-Policy: "default";q=10;w=10
+ * RateLimit: "default";r=0;t=1
+ * Retry-After: 1
+ * </pre>
+ *
+ * <p>{@code RateLimit-Policy} lists one item per limit of the policy: {@code q} is the limit's
+ * capacity and {@code w} its window ({@link Limit#window()}: the refill time of a bucket, the length
+ * of a window) in whole seconds, rounded up. A one-limit policy's item is named after the policy; the
+ * items of a policy of several limits are named {@code "<policy>/<index>"} (from 0, in the order of
+ * the configuration), since policy names cannot contain a slash.
+ *
+ * <p>{@code RateLimit} has one item, for the limit that bound the decision ({@link Decision} reports
+ * its capacity; when several limits share that capacity the first is named). {@code r} is what it has
+ * left; {@code t} is, when allowed, the seconds until the policy is back to full, and when denied the
+ * seconds until the same request would be allowed, the same as {@code Retry-After}, so that
+ * Retry-After never points before {@code t} as the draft asks. All seconds are rounded up, so a
+ * client that waits that long is never early.
+ */
+final class RateLimitHeaders {
+
+  private RateLimitHeaders() {}
+
+  /**
+   * The {@code RateLimit-Policy} value of a policy.
+   *
+   * @param policy the policy
+   * @return such as {@code "default";q=10;w=10}
+   */
+  static String policy(Policy policy) {
+    List<Limit> limits = policy.limits();
+    StringBuilder value = new StringBuilder();
+    for (int i = 0; i < limits.size(); i++) {
+      Limit limit = limits.get(i);
+      long window = Math.max(1, (limit.window().toNanos() + 999_999_999) / 1_000_000_000);
+      value.append(i == 0 ? "" : ", ")
+          .append('"').append(item(policy, i)).append('"')
+          .append(";q=").append(limit.capacity())
+          .append(";w=").append(window);
+    }
+    return value.toString();
+  }
+
+  /**
+   * The {@code RateLimit} value of a decision.
+   *
+   * @param policy the policy that decided, or {@code null} if it is no longer configured (a reload
+   *     between the decision and the response), in which case the item is named after the decision
+   * @param decision the decision
+   * @return such as {@code "default";r=9;t=1}
+   */
+  static String rateLimit(Policy policy, Decision decision) {
+    String name = policy == null ? decision.policy() : item(policy, binding(policy, decision));
+    long reset = decision.allowed() ? decision.resetAfterMillis() : decision.retryAfterMillis();
+    return '"' + name + "\";r=" + decision.remaining() + ";t=" + seconds(reset);
+  }
+
+  /**
+   * The {@code Retry-After} value of a denial: whole seconds, rounded up.
+   *
+   * @param decision the decision
+   * @return the seconds
+   */
+  static String retryAfter(Decision decision) {
+    return Long.toString(seconds(decision.retryAfterMillis()));
+  }
+
+  private static String item(Policy policy, int index) {
+    return policy.limits().size() == 1 ? policy.name() : policy.name() + "/" + index;
+  }
+
+  /** The index of the limit whose capacity the decision reports. */
+  private static int binding(Policy policy, Decision decision) {
+    List<Limit> limits = policy.limits();
+    for (int i = 0; i < limits.size(); i++) {
+      if (limits.get(i).capacity() == decision.limit()) {
+        return i;
+      }
+    }
+    return 0;
+  }
+
+  /** Milliseconds (already rounded up by {@link Decision}) to whole seconds, rounded up. */
+  private static long seconds(long millis) {
+    return millis / 1_000 + (millis % 1_000 == 0 ? 0 : 1);
+  }
+}

@@ -1,0 +1,205 @@
+package dev.sluice.server;
+
+import dev.sluice.Backend;
+import dev.sluice.Decision;
+import dev.sluice.DecisionListener;
+import dev.sluice.Policy;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The server's metrics in a Prometheus registry: decisions by policy and outcome, store latency and
+ * errors, configuration reloads, and the JVM's basics.
+ *
+ * <p>Never tagged by client key: the tags are the policy (a bounded set from the configuration),
+ * the outcome and the store operation. Thread-safe.
+ */
+final class ServerMetrics implements AutoCloseable {
+
+  private static final String[] OUTCOMES = {"allowed", "denied", "error"};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+  private final Map<String, Counter[]> decisions = new ConcurrentHashMap<>();
+  private final Counter reloadSuccesses;
+  private final Counter reloadFailures;
+
+  ServerMetrics() {
+    new JvmMemoryMetrics().bindTo(registry);
+    gc.bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    reloadSuccesses = reloads("success");
+    reloadFailures = reloads("failure");
+  }
+
+  /** The registry, also given to the HTTP server for its own connection and request metrics. */
+  MeterRegistry registry() {
+    return registry;
+  }
+
+  /** The metrics in the Prometheus text format. */
+  String scrape() {
+    return registry.scrape();
+  }
+
+  /** The listener that counts every decision of the limiter by policy and outcome. */
+  DecisionListener decisionListener() {
+    return new DecisionListener() {
+      @Override
+      public void onDecision(Policy policy, String key, long cost, Decision decision) {
+        decisions(policy.name())[decision.allowed() ? 0 : 1].increment();
+      }
+
+      @Override
+      public void onError(Policy policy, String key, long cost, Throwable error) {
+        decisions(policy.name())[2].increment();
+      }
+    };
+  }
+
+  /** Counts a configuration reload. */
+  void reloaded(boolean success) {
+    (success ? reloadSuccesses : reloadFailures).increment();
+  }
+
+  /** Wraps a backend so that every call's latency and every failure is recorded. */
+  Backend timed(Backend backend) {
+    return new TimedBackend(backend, registry);
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+
+  private Counter[] decisions(String policy) {
+    Counter[] counters = decisions.get(policy);
+    return counters != null ? counters : decisions.computeIfAbsent(policy, name -> {
+      Counter[] created = new Counter[OUTCOMES.length];
+      for (int i = 0; i < OUTCOMES.length; i++) {
+        created[i] = Counter.builder("sluice.decisions")
+            .description("Rate-limit decisions by policy and outcome (allowed, denied, or error when the store failed)")
+            .tag("policy", name)
+            .tag("outcome", OUTCOMES[i])
+            .register(registry);
+      }
+      return created;
+    });
+  }
+
+  private Counter reloads(String outcome) {
+    return Counter.builder("sluice.config.reloads")
+        .description("Configuration reloads after the file changed, by outcome; a failed one keeps the running configuration")
+        .tag("outcome", outcome)
+        .register(registry);
+  }
+
+  /** A backend that times each call and counts failures, by operation. */
+  private static final class TimedBackend implements Backend {
+    private final Backend backend;
+    private final Operation acquire;
+    private final Operation peek;
+    private final Operation reset;
+
+    TimedBackend(Backend backend, MeterRegistry registry) {
+      this.backend = backend;
+      this.acquire = new Operation("acquire", registry);
+      this.peek = new Operation("peek", registry);
+      this.reset = new Operation("reset", registry);
+    }
+
+    @Override
+    public Decision tryAcquire(Policy policy, String key, long cost) {
+      return acquire.time(() -> backend.tryAcquire(policy, key, cost));
+    }
+
+    @Override
+    public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+      long start = System.nanoTime();
+      CompletionStage<Decision> stage;
+      try {
+        stage = backend.tryAcquireAsync(policy, key, cost);
+      } catch (RuntimeException e) {
+        acquire.done(start, false);
+        throw e;
+      }
+      return stage.whenComplete((decision, error) -> acquire.done(start, error == null));
+    }
+
+    @Override
+    public Decision peek(Policy policy, String key) {
+      return peek.time(() -> backend.peek(policy, key));
+    }
+
+    @Override
+    public void reset(Policy policy, String key) {
+      reset.time(() -> {
+        backend.reset(policy, key);
+        return null;
+      });
+    }
+
+    @Override
+    public void close() {
+      backend.close();
+    }
+  }
+
+  /** The timer and error counter of one store operation. */
+  private static final class Operation {
+    private final Timer latency;
+    private final Counter errors;
+
+    Operation(String name, MeterRegistry registry) {
+      latency = Timer.builder("sluice.store.latency")
+          .description("Latency of store calls, by operation")
+          .tag("operation", name)
+          .publishPercentileHistogram()
+          .minimumExpectedValue(Duration.ofNanos(10_000))
+          .maximumExpectedValue(Duration.ofSeconds(10))
+          .register(registry);
+      errors = Counter.builder("sluice.store.errors")
+          .description("Store calls that failed, by operation")
+          .tag("operation", name)
+          .register(registry);
+    }
+
+    <T> T time(Supplier<T> call) {
+      long start = System.nanoTime();
+      boolean ok = false;
+      try {
+        T result = call.get();
+        ok = true;
+        return result;
+      } finally {
+        done(start, ok);
+      }
+    }
+
+    void done(long start, boolean ok) {
+      latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+      if (!ok) {
+        errors.increment();
+      }
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package dev.sluice.server;
+
+import com.linecorp.armeria.common.logging.RequestLogProperty;
+import com.linecorp.armeria.server.GracefulShutdown;
+import com.linecorp.armeria.server.Server;
+import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.sluice.Backend;
+import dev.sluice.RateLimiter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running rate-limit service: the limiter, its store, the HTTP server (Armeria), the metrics and,
+ * when started from a file, the watcher that reloads it.
+ *
+ * <p>{@link #close()} shuts down gracefully: new requests are refused with 503 (so that clients and
+ * load balancers move on), requests in flight finish (for up to {@link #DRAIN_TIMEOUT}), then the
+ * listening socket and the store are closed. Thread-safe.
+ */
+final class SluiceServer implements AutoCloseable {
+
+  /** The longest a shutdown waits for requests in flight. */
+  static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
+  /** How often the configuration file is polled for changes. */
+  static final Duration RELOAD_INTERVAL = Duration.ofSeconds(1);
+
+  private static final Logger log = LoggerFactory.getLogger(SluiceServer.class);
+
+  private final Path file;
+  private final UnaryOperator<ServerConfig> overrides;
+  private final ServerMetrics metrics;
+  private final RateLimiter limiter;
+  private final Server server;
+  private final ConfigWatcher watcher;
+  private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+  private volatile ServerConfig config;
+  private volatile boolean started;
+  /** When the drain began ({@link System#nanoTime()}); requests that start later are refused. */
+  private volatile long drainingSince = Long.MAX_VALUE;
+  private boolean closed;
+
+  private SluiceServer(Path file, String text, ServerConfig config, UnaryOperator<ServerConfig> overrides,
+      Duration reloadInterval) {
+    this.file = file;
+    this.overrides = overrides;
+    this.config = config;
+    this.metrics = new ServerMetrics();
+    Backend backend;
+    try {
+      backend = Stores.create(config.store());
+    } catch (RuntimeException e) {
+      metrics.close();
+      throw e;
+    }
+    this.limiter = RateLimiter.builder()
+        .backend(metrics.timed(backend))
+        .policies(config.policies())
+        .listener(metrics.decisionListener())
+        .build();
+    HttpApi api = new HttpApi(limiter, metrics, () -> this.config.adminToken());
+    this.server = Server.builder()
+        .http(new InetSocketAddress(config.host(), config.port()))
+        .meterRegistry(metrics.registry())
+        .maxRequestLength(HttpApi.MAX_BODY_BYTES)
+        .gracefulShutdown(GracefulShutdown.builder()
+            .quietPeriod(Duration.ofMillis(100))
+            .timeout(DRAIN_TIMEOUT)
+            .build())
+        .errorHandler(new JsonResponses())
+        .decorator((service, ctx, req) -> arrivedWhileDraining(ctx) ? JsonResponses.shuttingDown() : service.serve(ctx, req))
+        .route().post("/v1/acquire").build(api::acquire)
+        .route().get("/v1/buckets/{key}").build(api::peek)
+        .route().delete("/v1/buckets/{key}").build(api::reset)
+        .route().get("/metrics").build(api::metrics)
+        .route().get("/health/live").build(api::live)
+        .route().get("/health/ready").build(api::ready)
+        .build();
+    this.watcher = file == null ? null : new ConfigWatcher(file, text, reloadInterval, this::reload, metrics);
+  }
+
+  /**
+   * Starts a server.
+   *
+   * @param file the configuration file, or {@code null} for the defaults
+   * @param overrides what the command line changes in the configuration (port, host, store, admin
+   *     token), applied to the file at start and at every reload
+   * @param reloadInterval how often the file is polled for changes
+   * @return the running server
+   * @throws IllegalArgumentException if the configuration is invalid, its store is not available, or
+   *     the server cannot listen on its address
+   */
+  static SluiceServer start(Path file, UnaryOperator<ServerConfig> overrides, Duration reloadInterval) {
+    String text = file == null ? null : ConfigLoader.read(file);
+    ServerConfig config = overrides.apply(file == null ? ServerConfig.defaults() : ConfigLoader.parse(file.toString(), text));
+    SluiceServer sluice = new SluiceServer(file, text, config, overrides, reloadInterval);
+    try {
+      sluice.server.start().join();
+      sluice.started = true;
+    } catch (CompletionException e) {
+      sluice.close();
+      throw new IllegalArgumentException(
+          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getCause().getMessage(), e.getCause());
+    }
+    if (sluice.watcher != null) {
+      sluice.watcher.start();
+    }
+    return sluice;
+  }
+
+  /** The port the server listens on (the one picked when the configuration said 0). */
+  int port() {
+    return server.activeLocalPort();
+  }
+
+  /** The configuration in force. */
+  ServerConfig config() {
+    return config;
+  }
+
+  /** A one-line summary of the configuration in force, with the port actually listened on. */
+  String summary() {
+    return config.withPort(port()).summary();
+  }
+
+  /** Completes when the server has stopped. */
+  CompletableFuture<Void> stopped() {
+    return stopped;
+  }
+
+  /**
+   * Whether a request arrived after the drain began. Judged by when its headers arrived, not when the
+   * service runs (Armeria may run it only once the body is complete), so that a request in flight at
+   * SIGTERM is served even if its body comes later.
+   */
+  private boolean arrivedWhileDraining(ServiceRequestContext ctx) {
+    long since = drainingSince;
+    return since != Long.MAX_VALUE
+        && ctx.log().ensureAvailable(RequestLogProperty.REQUEST_START_TIME).requestStartTimeNanos() - since >= 0;
+  }
+
+  /** Applies a new version of the configuration file: policies, client overrides and admin token. */
+  private void reload(ServerConfig fromFile) {
+    ServerConfig next = overrides.apply(fromFile);
+    ServerConfig running = config;
+    if (!next.store().equals(running.store())) {
+      log.warn("{}: the store changed to {}; restart sluice to use it (still {})",
+          file, next.store().describe(), running.store().describe());
+    }
+    if (next.port() != running.port() || !next.host().equals(running.host())) {
+      log.warn("{}: the address changed to {}:{}; restart sluice to listen there (still {}:{})",
+          file, next.host(), next.port(), running.host(), running.port());
+    }
+    limiter.setPolicies(next.policies());
+    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken());
+    log.info("{}: reloaded: {}", file, summary());
+  }
+
+  /**
+   * Stops gracefully: refuses new requests, lets requests in flight finish, closes the store. Waits
+   * until done; a second call waits for the first.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    drainingSince = System.nanoTime();
+    if (started) {
+      log.info("stopping: refusing new requests, finishing those in flight (at most {}s)", DRAIN_TIMEOUT.toSeconds());
+    }
+    if (watcher != null) {
+      watcher.close();
+    }
+    try {
+      server.stop().join();
+    } finally {
+      try {
+        limiter.close();
+      } finally {
+        metrics.close();
+        if (started) {
+          log.info("stopped");
+        }
+        stopped.complete(null);
+      }
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.sluice.server;
+
+import dev.sluice.Durations;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Where the server keeps its buckets: the {@code store} section of the configuration, validated.
+ *
+ * @param type memory or redis
+ * @param uri the Redis URI; {@code null} for memory
+ * @param mode how Redis decides: one Lua script or a WATCH/MULTI/EXEC transaction
+ * @param timeout the deadline of every Redis call
+ */
+record StoreConfig(Type type, String uri, Mode mode, Duration timeout) {
+
+  /** The in-memory store: buckets in this process only. */
+  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, null, null);
+
+  /** The default deadline of a Redis call. */
+  static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
+
+  static final Duration MIN_TIMEOUT = Duration.ofMillis(1);
+  static final Duration MAX_TIMEOUT = Duration.ofSeconds(60);
+
+  private static final String[] URI_SCHEMES = {"redis://", "rediss://", "redis-sentinel://"};
+
+  /** The kinds of store. */
+  enum Type {
+    MEMORY,
+    REDIS
+  }
+
+  /** How the Redis store makes a decision atomically. */
+  enum Mode {
+    /** One EVALSHA of a script: one round trip. */
+    LUA,
+    /** WATCH/MULTI/EXEC with bounded retries, for deployments that forbid scripts. */
+    TRANSACTION
+  }
+
+  /**
+   * A Redis store with the default mode and timeout.
+   *
+   * @param param the name of the setting, for the error message
+   * @param uri the URI
+   * @return the store
+   * @throws IllegalArgumentException if the URI is invalid
+   */
+  static StoreConfig redis(String param, String uri) {
+    return new StoreConfig(Type.REDIS, checkUri(param, uri), Mode.LUA, DEFAULT_TIMEOUT);
+  }
+
+  /**
+   * This store with another Redis URI, keeping mode and timeout if this is a Redis store already (the
+   * {@code --redis} option).
+   */
+  StoreConfig withRedisUri(String param, String newUri) {
+    StoreConfig redis = redis(param, newUri);
+    return type == Type.REDIS ? new StoreConfig(Type.REDIS, redis.uri, mode, timeout) : redis;
+  }
+
+  /**
+   * Checks a Redis URI: a known scheme and something after it, no whitespace.
+   *
+   * @throws IllegalArgumentException if it is not
+   */
+  static String checkUri(String param, String uri) {
+    for (String scheme : URI_SCHEMES) {
+      if (uri.startsWith(scheme) && uri.length() > scheme.length() && uri.chars().noneMatch(Character::isWhitespace)) {
+        return uri;
+      }
+    }
+    throw new IllegalArgumentException(
+        param + " must start with redis://, rediss:// or redis-sentinel:// and have no spaces: '" + uri + "'");
+  }
+
+  /**
+   * Parses a Redis call deadline.
+   *
+   * @throws IllegalArgumentException if not a duration from 1ms to 60s
+   */
+  static Duration parseTimeout(String param, String text) {
+    Duration timeout = Durations.parse(param, text);
+    if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
+      throw new IllegalArgumentException(
+          param + " must be between " + Durations.format(MIN_TIMEOUT) + " and " + Durations.format(MAX_TIMEOUT)
+              + ": " + Durations.format(timeout));
+    }
+    return timeout;
+  }
+
+  /** Parses one of an enum's values by its lower-case, hyphenated name. */
+  static <E extends Enum<E>> E parseEnum(String param, String text, Class<E> type) {
+    StringBuilder names = new StringBuilder();
+    for (E value : type.getEnumConstants()) {
+      String name = name(value);
+      if (name.equals(text.trim().toLowerCase(Locale.ROOT))) {
+        return value;
+      }
+      names.append(names.length() == 0 ? "" : ", ").append(name);
+    }
+    throw new IllegalArgumentException(param + " must be one of " + names + ": '" + text + "'");
+  }
+
+  /** The configuration name of an enum value, such as {@code memory} or {@code transaction}. */
+  static String name(Enum<?> value) {
+    return value.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** The URI without its user and password, for logs. */
+  private static String redacted(String uri) {
+    int start = uri.indexOf("://") + 3;
+    int at = uri.lastIndexOf('@');
+    return at < start ? uri : uri.substring(0, start) + "***" + uri.substring(at);
+  }
+
+  /** A short description for logs, such as {@code memory} or {@code redis redis://h:6379 (lua, timeout 50ms)}. */
+  String describe() {
+    return type == Type.MEMORY
+        ? "memory"
+        : "redis " + redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout) + ")";
+  }
+}

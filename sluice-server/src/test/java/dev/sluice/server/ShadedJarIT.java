@@ -1,0 +1,99 @@
+package dev.sluice.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The runnable jar as its own process: it serves (with the admin token from the environment), and on
+ * SIGTERM it refuses new work, finishes the request in flight and exits.
+ */
+class ShadedJarIT {
+
+  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+
+  @Test
+  void servesThenStopsGracefullyOnSigterm(@TempDir Path dir) throws Exception {
+    Path jar = Path.of("target", "sluice.jar");
+    assertThat(jar).as("packaged before integration tests").exists();
+    Path log = dir.resolve("stderr.log");
+    ProcessBuilder builder = new ProcessBuilder(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            "-jar", jar.toString(), "serve", "--port", "0", "--host", "127.0.0.1")
+        .redirectError(log.toFile());
+    builder.environment().put("SLUICE_ADMIN_TOKEN", "from-the-environment");
+    Process process = builder.start();
+    try {
+      BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+      int port = -1;
+      for (String line = stdout.readLine(); line != null && port < 0; line = stdout.readLine()) {
+        Matcher matcher = LISTENING.matcher(line);
+        if (matcher.find()) {
+          port = Integer.parseInt(matcher.group(1));
+        }
+      }
+      assertThat(port).as("the jar printed its port; stderr: %s", Files.readString(log)).isPositive();
+      TestHttp http = new TestHttp(port);
+      assertThat(http.acquire("{\"key\": \"user123\"}").statusCode()).isEqualTo(200);
+      assertThat(http.remaining("user123", "from-the-environment")).as("admin token from SLUICE_ADMIN_TOKEN").isEqualTo(9);
+
+      String body = "{\"key\": \"in-flight\"}";
+      try (Socket socket = new Socket("127.0.0.1", port)) {
+        socket.setSoTimeout(15_000);
+        OutputStream out = socket.getOutputStream();
+        out.write(RawHttp.ascii("POST /v1/acquire HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + "Content-Length: " + body.length() + "\r\n\r\n" + body.substring(0, 8)));
+        out.flush();
+        awaitPendingRequest(http);
+
+        process.destroy(); // SIGTERM
+        awaitLog(log, "stopping");
+        var refused = http.acquire("{\"key\": \"too-late\"}");
+        assertThat(refused.statusCode()).as("new requests are refused while draining").isEqualTo(503);
+        assertThat(refused.body()).contains("shutting down");
+        Thread.sleep(200);
+        assertThat(process.isAlive()).as("waits for the request in flight").isTrue();
+
+        out.write(RawHttp.ascii(body.substring(8)));
+        out.flush();
+        RawHttp.Response response = RawHttp.read(socket.getInputStream());
+        assertThat(response.status()).isEqualTo(200);
+        assertThat(response.body()).contains("\"allowed\":true");
+      }
+
+      assertThat(process.waitFor(15, TimeUnit.SECONDS)).as("exits after SIGTERM").isTrue();
+      assertThat(process.exitValue()).as("128 + SIGTERM").isEqualTo(143);
+      assertThat(Files.readString(log)).contains("stopping: refusing new requests").contains("stopped");
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
+  /** Waits until the server has the half-sent request under way, so that SIGTERM finds it in flight. */
+  private static void awaitPendingRequest(TestHttp http) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (http.get("/metrics").body().lines().noneMatch(line -> line.equals("armeria_server_pending_responses 1.0"))) {
+      assertThat(System.nanoTime()).as("the server saw the request within 10s").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+
+  private static void awaitLog(Path log, String text) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!Files.readString(log).contains(text)) {
+      assertThat(System.nanoTime()).as("log line '%s' within 10s", text).isLessThan(deadline);
+      Thread.sleep(20);
+    }
+  }
+}
