@@ -151,8 +151,19 @@ public final class RedisBackend implements Backend {
       return connect.get();
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-      throw new StoreException("cannot connect to Redis at " + uri + ": " + e.getMessage(), e);
+      throw new StoreException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * A Redis URI (or comma-separated list) fit for logs: each password replaced, as in
+   * {@code redis://***@host:6379}.
+   *
+   * @param uri the URI
+   * @return the URI without credentials
+   */
+  public static String redacted(String uri) {
+    return uri.replaceAll("://[^@/,]*@", "://***@");
   }
 
   /**

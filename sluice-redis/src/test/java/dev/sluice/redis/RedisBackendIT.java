@@ -118,5 +118,8 @@ class RedisBackendIT {
     assertThatThrownBy(() -> RedisBackend.builder().uri("redis://127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build())
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:1");
+    assertThatThrownBy(() -> RedisBackend.builder().uri("redis://user:s3cret@127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build())
+        .hasMessageContaining("redis://***@127.0.0.1:1")
+        .hasMessageNotContaining("s3cret");
   }
 }

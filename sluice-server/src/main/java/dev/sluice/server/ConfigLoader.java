@@ -303,7 +303,7 @@ final class ConfigLoader {
       fields(node, "store", List.of("type"), " for the memory store");
       return StoreConfig.MEMORY;
     }
-    fields(node, "store", List.of("type", "uri", "mode", "timeout"), " for the redis store");
+    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout"), " for the redis store");
     NodeTuple uriEntry = keys.get("uri");
     if (uriEntry == null || isNull(uriEntry.getValueNode())) {
       throw error(uriEntry == null ? node : uriEntry.getValueNode(), "store.uri must be set for the redis store, such as redis://127.0.0.1:6379");
@@ -319,7 +319,16 @@ final class ConfigLoader {
       String timeoutText = text(timeoutNode, "store.timeout", "a duration such as 50ms");
       timeout = check(timeoutNode, () -> StoreConfig.parseTimeout("store.timeout", timeoutText));
     }
-    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), mode, timeout);
+    boolean cluster = false;
+    if (keys.containsKey("cluster")) {
+      Node clusterNode = keys.get("cluster").getValueNode();
+      String clusterText = text(clusterNode, "store.cluster", "true or false");
+      if (!clusterText.equals("true") && !clusterText.equals("false")) {
+        throw error(clusterNode, "store.cluster must be true or false: '" + clusterText + "'");
+      }
+      cluster = clusterText.equals("true");
+    }
+    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout);
   }
 
   private <E extends Enum<E>> E option(Node node, String path, Class<E> type) {

@@ -6,6 +6,7 @@ import dev.sluice.Durations;
 import dev.sluice.Limit;
 import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
+import dev.sluice.redis.RedisBackend;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -44,6 +45,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--algorithm", paramLabel = "NAME", description = "token-bucket, fixed-window, sliding-window, sliding-log or leaky-bucket (default: ${DEFAULT-VALUE}).")
   String algorithm = "token-bucket";
 
+  @Option(names = "--redis", paramLabel = "URI", description = "Run against this Redis (redis://, rediss:// or redis-sentinel://) instead of in memory; the key is reset first.")
+  String redis;
+
+  @Option(names = "--redis-cluster", description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
+  boolean redisCluster;
+
+  @Option(names = "--mode", paramLabel = "MODE", description = "With --redis: lua (one script call per decision) or transaction (no Lua) (default: ${DEFAULT-VALUE}).")
+  String mode = "lua";
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -51,8 +61,24 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--requests must be between 1 and 1000000: " + requests);
     }
     Limit limit = limit();
-    out.println("Limit: " + limit + ", key '" + key + "', " + requests + " requests at once");
-    try (RateLimiter limiter = RateLimiter.create(limit)) {
+    RedisBackend.Mode redisMode = StoreConfig.parseEnum("--mode", mode, StoreConfig.Mode.class) == StoreConfig.Mode.LUA
+        ? RedisBackend.Mode.LUA
+        : RedisBackend.Mode.TRANSACTION;
+    RateLimiter.Builder builder = RateLimiter.builder().limits(limit);
+    if (redis != null) {
+      builder.backend(RedisBackend.builder()
+          .uri(StoreConfig.checkUri("--redis", redis))
+          .cluster(redisCluster)
+          .mode(redisMode)
+          .timeout(Duration.ofSeconds(2))
+          .build());
+    }
+    out.println("Limit: " + limit + ", key '" + key + "', " + requests + " requests at once, "
+        + (redis == null ? "in memory" : "on Redis " + RedisBackend.redacted(redis) + " (" + mode.toLowerCase(java.util.Locale.ROOT) + ")"));
+    try (RateLimiter limiter = builder.build()) {
+      if (redis != null) {
+        limiter.reset(key);
+      }
       for (int i = 1; i <= requests; i++) {
         out.println(line(i, limiter.tryAcquire(key)));
       }

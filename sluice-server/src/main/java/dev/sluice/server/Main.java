@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.StoreException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +15,9 @@ public final class Main {
 
   /** The exit status for invalid arguments or configuration. */
   static final int USAGE_ERROR = 2;
+
+  /** The exit status when the configured store cannot be reached at startup. */
+  static final int STORE_UNAVAILABLE = 3;
 
   private Main() {}
 
@@ -39,6 +43,11 @@ public final class Main {
             commandLine.getErr().println("sluice: " + error.getMessage());
             commandLine.getErr().flush();
             return USAGE_ERROR;
+          }
+          if (error instanceof StoreException) {
+            commandLine.getErr().println("sluice: " + error.getMessage());
+            commandLine.getErr().flush();
+            return STORE_UNAVAILABLE;
           }
           throw error;
         });

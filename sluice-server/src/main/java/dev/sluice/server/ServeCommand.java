@@ -41,6 +41,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--redis", paramLabel = "URI", description = "Keep buckets in this Redis (redis://, rediss:// or redis-sentinel://), overriding the file's store.")
   String redis;
 
+  @Option(names = "--redis-cluster", description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
+  boolean redisCluster;
+
   @Override
   public Integer call() {
     if (port != null && (port < 0 || port > 65535)) {
@@ -84,7 +87,7 @@ final class ServeCommand implements Callable<Integer> {
         config = config.withHost(host);
       }
       if (redis != null) {
-        config = config.withStore(config.store().withRedisUri("--redis", redis));
+        config = config.withStore(config.store().withRedisUri("--redis", redis, redisCluster));
       }
       if (envToken != null && !envToken.isEmpty()) {
         config = config.withAdminToken(envToken);

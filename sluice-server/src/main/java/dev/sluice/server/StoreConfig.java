@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.Durations;
+import dev.sluice.redis.RedisBackend;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -8,14 +9,15 @@ import java.util.Locale;
  * Where the server keeps its buckets: the {@code store} section of the configuration, validated.
  *
  * @param type memory or redis
- * @param uri the Redis URI; {@code null} for memory
+ * @param uri the Redis URI (for a cluster, comma-separated seed URIs); {@code null} for memory
+ * @param cluster whether {@code uri} names Redis Cluster seeds
  * @param mode how Redis decides: one Lua script or a WATCH/MULTI/EXEC transaction
  * @param timeout the deadline of every Redis call
  */
-record StoreConfig(Type type, String uri, Mode mode, Duration timeout) {
+record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration timeout) {
 
   /** The in-memory store: buckets in this process only. */
-  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, null, null);
+  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null);
 
   /** The default deadline of a Redis call. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -48,16 +50,17 @@ record StoreConfig(Type type, String uri, Mode mode, Duration timeout) {
    * @throws IllegalArgumentException if the URI is invalid
    */
   static StoreConfig redis(String param, String uri) {
-    return new StoreConfig(Type.REDIS, checkUri(param, uri), Mode.LUA, DEFAULT_TIMEOUT);
+    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT);
   }
 
   /**
    * This store with another Redis URI, keeping mode and timeout if this is a Redis store already (the
-   * {@code --redis} option).
+   * {@code --redis} and {@code --redis-cluster} options).
    */
-  StoreConfig withRedisUri(String param, String newUri) {
+  StoreConfig withRedisUri(String param, String newUri, boolean newCluster) {
     StoreConfig redis = redis(param, newUri);
-    return type == Type.REDIS ? new StoreConfig(Type.REDIS, redis.uri, mode, timeout) : redis;
+    return new StoreConfig(Type.REDIS, redis.uri, newCluster,
+        type == Type.REDIS ? mode : redis.mode, type == Type.REDIS ? timeout : redis.timeout);
   }
 
   /**
@@ -109,16 +112,11 @@ record StoreConfig(Type type, String uri, Mode mode, Duration timeout) {
   }
 
   /** The URI without its user and password, for logs. */
-  private static String redacted(String uri) {
-    int start = uri.indexOf("://") + 3;
-    int at = uri.lastIndexOf('@');
-    return at < start ? uri : uri.substring(0, start) + "***" + uri.substring(at);
-  }
 
   /** A short description for logs, such as {@code memory} or {@code redis redis://h:6379 (lua, timeout 50ms)}. */
   String describe() {
     return type == Type.MEMORY
         ? "memory"
-        : "redis " + redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout) + ")";
+        : "redis " + (cluster ? "cluster " : "") + RedisBackend.redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout) + ")";
   }
 }

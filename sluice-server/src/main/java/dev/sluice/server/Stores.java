@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.Backend;
 import dev.sluice.InMemoryBackend;
+import dev.sluice.redis.RedisBackend;
 
 /**
  * Creates the {@link Backend} that a {@link StoreConfig} describes: the one place where store types
@@ -16,14 +17,17 @@ final class Stores {
    *
    * @param store the store configuration
    * @return a new backend, to be closed by the caller
-   * @throws IllegalArgumentException if this build cannot provide the store
+   * @throws dev.sluice.StoreException if Redis cannot be reached
    */
   static Backend create(StoreConfig store) {
     return switch (store.type()) {
       case MEMORY -> InMemoryBackend.create();
-      case REDIS -> throw new IllegalArgumentException(
-          "store.type redis: the Redis store is not available in this build of sluice yet;"
-              + " use store type memory (buckets in this process only)");
+      case REDIS -> RedisBackend.builder()
+          .uri(store.uri())
+          .cluster(store.cluster())
+          .mode(store.mode() == StoreConfig.Mode.LUA ? RedisBackend.Mode.LUA : RedisBackend.Mode.TRANSACTION)
+          .timeout(store.timeout())
+          .build();
     };
   }
 }

@@ -68,11 +68,11 @@ class CommandLineTest {
   }
 
   @Test
-  void serveSaysTheRedisStoreIsNotInThisBuild() throws Exception {
-    Path file = file("store: { type: redis, uri: \"redis://127.0.0.1:6379\" }\n");
+  void serveStopsWithExitCode3WhenRedisCannotBeReached() throws Exception {
+    Path file = file("store: { type: redis, uri: \"redis://127.0.0.1:1\" }\n");
 
-    assertThat(run("serve", "--config", file.toString(), "--port", "0")).isEqualTo(2);
-    assertThat(err.toString()).contains("the Redis store is not available in this build");
-    assertThat(run("serve", "--redis", "redis://127.0.0.1:6379", "--port", "0")).isEqualTo(2);
+    assertThat(run("serve", "--config", file.toString(), "--port", "0")).isEqualTo(3);
+    assertThat(err.toString()).contains("sluice: cannot connect to Redis at redis://127.0.0.1:1");
+    assertThat(run("serve", "--redis", "redis://127.0.0.1:1", "--port", "0")).isEqualTo(3);
   }
 }

@@ -101,12 +101,19 @@ class ConfigLoaderTest {
         admin: { token: s3cret-token }
         """);
 
-    assertThat(config.store()).isEqualTo(new StoreConfig(StoreConfig.Type.REDIS, "rediss://:pw@cache:6380/0",
+    assertThat(config.store()).isEqualTo(new StoreConfig(StoreConfig.Type.REDIS, "rediss://:pw@cache:6380/0", false,
         StoreConfig.Mode.TRANSACTION, Duration.ofMillis(200)));
     assertThat(config.store().describe()).doesNotContain("pw").contains("rediss://***@cache:6380/0");
     assertThat(config.port()).isEqualTo(9090);
     assertThat(config.host()).isEqualTo("127.0.0.1");
     assertThat(config.adminToken()).isEqualTo("s3cret-token");
+  }
+
+  @Test
+  void readsARedisClusterStore() {
+    StoreConfig store = parse("store: { type: redis, uri: \"redis://a:7000,redis://b:7001\", cluster: true }").store();
+    assertThat(store.cluster()).isTrue();
+    assertThat(store.uri()).isEqualTo("redis://a:7000,redis://b:7001");
   }
 
   @Test
@@ -203,7 +210,9 @@ class ConfigLoaderTest {
         Arguments.of("store: { type: redis, uri: redis://x, timeout: 500us }",
             "sluice.yaml:1: store.timeout must be between 1ms and 1m: 500us"),
         Arguments.of("store: { type: redis, uri: redis://x, pool: 5 }",
-            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, mode, timeout for the redis store"),
+            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode, timeout for the redis store"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", cluster: yes-please }",
+            "sluice.yaml:1: store.cluster must be true or false: 'yes-please'"),
         Arguments.of("server: { port: 70000 }", "sluice.yaml:1: server.port must be between 0 and 65535: 70000"),
         Arguments.of("server: { port: http }", "sluice.yaml:1: server.port must be a whole number: 'http'"),
         Arguments.of("server: { address: x }", "sluice.yaml:1: unknown key server.address: allowed keys are host, port"),

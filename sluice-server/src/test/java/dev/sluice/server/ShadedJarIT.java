@@ -2,16 +2,12 @@ package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,29 +17,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShadedJarIT {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
-
   @Test
   void servesThenStopsGracefullyOnSigterm(@TempDir Path dir) throws Exception {
-    Path jar = Path.of("target", "sluice.jar");
-    assertThat(jar).as("packaged before integration tests").exists();
-    Path log = dir.resolve("stderr.log");
-    ProcessBuilder builder = new ProcessBuilder(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-jar", jar.toString(), "serve", "--port", "0", "--host", "127.0.0.1")
-        .redirectError(log.toFile());
-    builder.environment().put("SLUICE_ADMIN_TOKEN", "from-the-environment");
-    Process process = builder.start();
+    ServerProcess server = ServerProcess.start(dir, Map.of("SLUICE_ADMIN_TOKEN", "from-the-environment"));
+    Process process = server.process();
+    Path log = server.log();
+    int port = server.port();
     try {
-      BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      int port = -1;
-      for (String line = stdout.readLine(); line != null && port < 0; line = stdout.readLine()) {
-        Matcher matcher = LISTENING.matcher(line);
-        if (matcher.find()) {
-          port = Integer.parseInt(matcher.group(1));
-        }
-      }
-      assertThat(port).as("the jar printed its port; stderr: %s", Files.readString(log)).isPositive();
       TestHttp http = new TestHttp(port);
       assertThat(http.acquire("{\"key\": \"user123\"}").statusCode()).isEqualTo(200);
       assertThat(http.remaining("user123", "from-the-environment")).as("admin token from SLUICE_ADMIN_TOKEN").isEqualTo(9);
