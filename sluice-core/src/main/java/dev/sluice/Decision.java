@@ -16,9 +16,76 @@ import java.time.Duration;
  * @param retryAfterMicros microseconds until the same request would be allowed; 0 when allowed
  * @param resetAfterMicros microseconds until every limit of the policy is back to full (or empty
  *     window) if nothing else is admitted
+ * @param source who decided: the store, or on its behalf a local deny cache or a failure policy
  */
 public record Decision(
-    String policy, boolean allowed, long limit, long remaining, long retryAfterMicros, long resetAfterMicros) {
+    String policy,
+    boolean allowed,
+    long limit,
+    long remaining,
+    long retryAfterMicros,
+    long resetAfterMicros,
+    Source source) {
+
+  /** Who made a decision. */
+  public enum Source {
+    /** The backend's store, the normal case. */
+    STORE,
+    /**
+     * This instance's memory of a recent denial by the store, which stays true until its retry time
+     * (see {@link ResilientBackend.Builder#denyCache}).
+     */
+    DENY_CACHE,
+    /** The failure policy, because the store missed its deadline. */
+    FALLBACK_TIMEOUT,
+    /** The failure policy, because the store failed. */
+    FALLBACK_ERROR,
+    /** The failure policy, because the circuit breaker is open after repeated failures. */
+    FALLBACK_CIRCUIT_OPEN;
+
+    /**
+     * Whether this is a failure policy's answer rather than the store's.
+     *
+     * @return true for the {@code FALLBACK_*} sources
+     */
+    public boolean isFallback() {
+      return ordinal() >= FALLBACK_TIMEOUT.ordinal();
+    }
+  }
+
+  /**
+   * A decision made by the store.
+   *
+   * @param policy the name of the policy that decided
+   * @param allowed whether the request was admitted
+   * @param limit the capacity of the binding limit
+   * @param remaining what the binding limit has left
+   * @param retryAfterMicros microseconds until the same request would be allowed
+   * @param resetAfterMicros microseconds until the policy is fresh again
+   */
+  public Decision(
+      String policy, boolean allowed, long limit, long remaining, long retryAfterMicros, long resetAfterMicros) {
+    this(policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.STORE);
+  }
+
+  /**
+   * This decision as made by another source.
+   *
+   * @param source the source
+   * @return a copy with that source
+   */
+  public Decision withSource(Source source) {
+    return new Decision(policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
+  }
+
+  /**
+   * Whether a failure policy answered instead of the store.
+   *
+   * @return true for a fallback answer
+   */
+  public boolean isFallback() {
+    return source.isFallback();
+  }
 
   /**
    * The wait before the same request would be allowed; zero when allowed.

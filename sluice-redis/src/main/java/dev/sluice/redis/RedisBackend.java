@@ -26,6 +26,9 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,6 +94,7 @@ public final class RedisBackend implements Backend {
 
   private static final Script ACQUIRE = Script.load("/dev/sluice/redis/acquire.lua");
 
+  private final ClientResources resources;
   private final AbstractRedisClient client;
   private final StatefulConnection<String, String> connection;
   private final RedisClusterAsyncCommands<String, String> redis;
@@ -112,6 +116,9 @@ public final class RedisBackend implements Backend {
     this.minimumTtlMillis = b.minimumTtl.toMillis();
     this.maxRetries = b.maxRetries;
     this.contention = b.contention;
+    this.resources = DefaultClientResources.builder()
+        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), b.maxReconnectDelay, 2, TimeUnit.MILLISECONDS))
+        .build();
     ClientOptions options = ClientOptions.builder()
         .autoReconnect(true)
         .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
@@ -121,7 +128,7 @@ public final class RedisBackend implements Backend {
         .build();
     if (b.cluster) {
       List<RedisURI> seeds = Arrays.stream(b.uri.split(",")).map(String::trim).map(RedisURI::create).toList();
-      RedisClusterClient cluster = RedisClusterClient.create(seeds);
+      RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
       cluster.setOptions(ClusterClientOptions.builder(options)
           .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
               .enablePeriodicRefresh(Duration.ofSeconds(10))
@@ -136,7 +143,7 @@ public final class RedisBackend implements Backend {
       this.transactions = mode == Mode.TRANSACTION ? Connections.cluster(cluster, b.maxConnections) : null;
     } else {
       RedisURI uri = RedisURI.create(b.uri);
-      RedisClient standalone = RedisClient.create();
+      RedisClient standalone = RedisClient.create(resources);
       standalone.setOptions(options);
       this.client = standalone;
       var connected = connect(() -> standalone.connect(StringCodec.UTF8, uri), b.uri);
@@ -151,6 +158,7 @@ public final class RedisBackend implements Backend {
       return connect.get();
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
       throw new StoreException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
   }
@@ -228,6 +236,7 @@ public final class RedisBackend implements Backend {
     }
     connection.close();
     client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    resources.shutdown(0, 2, TimeUnit.SECONDS);
   }
 
   private static Outcome[] peekOf(Outcome[] current, Outcome[] one) {
@@ -488,6 +497,33 @@ public final class RedisBackend implements Backend {
     }
   }
 
+  // ---- For HybridBackend, which runs its lease script on this backend's connection, keys and clock
+
+  /** The shared (multiplexed) connection the scripts run on. */
+  RedisClusterAsyncCommands<String, String> commands() {
+    return redis;
+  }
+
+  /** The prefix of every key. */
+  String keyPrefix() {
+    return prefix;
+  }
+
+  /** A script's time argument: the client clock's reading, or "" for the server's TIME. */
+  String nowArgument() {
+    return clock == null ? "" : Long.toString(clock.nowMicros());
+  }
+
+  /** The shortest TTL of a written key, in milliseconds. */
+  long minimumTtlMillis() {
+    return minimumTtlMillis;
+  }
+
+  /** The deadline of every call. */
+  Duration timeout() {
+    return timeout;
+  }
+
   // ---- Deadlines
 
   private <T> CompletableFuture<T> deadline(CompletionStage<T> stage) {
@@ -522,6 +558,7 @@ public final class RedisBackend implements Backend {
     private int maxRetries = 10;
     private Contention contention = Contention.DENY;
     private int maxConnections = 64;
+    private Duration maxReconnectDelay = Duration.ofMillis(500);
 
     private Builder() {}
 
@@ -601,6 +638,19 @@ public final class RedisBackend implements Backend {
      */
     public Builder connectTimeout(Duration connectTimeout) {
       this.connectTimeout = range("connectTimeout", connectTimeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+      return this;
+    }
+
+    /**
+     * The longest wait between two attempts to reconnect a lost connection (attempts start at 10 ms
+     * and double); 500 ms by default, so decisions resume within about a second of Redis returning.
+     *
+     * @param maxReconnectDelay from 10 ms to 60 s
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxReconnectDelay(Duration maxReconnectDelay) {
+      this.maxReconnectDelay = range("maxReconnectDelay", maxReconnectDelay, Duration.ofMillis(10), Duration.ofSeconds(60));
       return this;
     }
 

@@ -6,6 +6,7 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
+import dev.sluice.ResilientBackend;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -49,7 +50,11 @@ final class ConfigLoader {
 
   private static final List<String> TOP_KEYS = List.of("policies", "clients", "store", "server", "admin");
 
+  /** The keys a policy takes beside its limit or limits. */
+  private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout");
+
   private final String source;
+  private final Map<String, ServerConfig.PolicyFailover> failover = new LinkedHashMap<>();
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -135,7 +140,7 @@ final class ConfigLoader {
     if (top.containsKey("admin")) {
       config = admin(top.get("admin").getValueNode(), config);
     }
-    return new ServerConfig(registry.build(), config.store(), config.host(), config.port(), config.adminToken());
+    return new ServerConfig(registry.build(), config.store(), config.host(), config.port(), config.adminToken(), Map.copyOf(failover));
   }
 
   private ServerConfig server(Node node, ServerConfig config) {
@@ -182,8 +187,9 @@ final class ConfigLoader {
     }
     List<Limit> limits = new ArrayList<>();
     Map<String, NodeTuple> keys = fields(value, path, null, "");
+    failover(name, keys, path);
     if (keys.containsKey("limits")) {
-      fields(value, path, List.of("limits"), " (a policy with a limits list has no other keys)");
+      fields(value, path, List.of("limits", "on-failure", "timeout"), " (beside limits, a policy takes only on-failure and timeout)");
       Node list = keys.get("limits").getValueNode();
       if (!(list instanceof SequenceNode) || ((SequenceNode) list).getValue().isEmpty()
           || ((SequenceNode) list).getValue().size() > Policy.MAX_LIMITS) {
@@ -192,16 +198,29 @@ final class ConfigLoader {
       }
       List<Node> items = ((SequenceNode) list).getValue();
       for (int i = 0; i < items.size(); i++) {
-        limits.add(limit(items.get(i), path + ".limits[" + i + "]"));
+        limits.add(limit(items.get(i), path + ".limits[" + i + "]", List.of()));
       }
     } else {
-      limits.add(limit(value, path));
+      limits.add(limit(value, path, POLICY_KEYS));
     }
     return check(entry.getKeyNode(), () -> Policy.of(name, limits));
   }
 
-  /** One limit: an algorithm (token-bucket by default) and its parameters. */
-  private Limit limit(Node node, String path) {
+  /** A policy's own failure handling, if it sets any. */
+  private void failover(String name, Map<String, NodeTuple> keys, String path) {
+    ResilientBackend.OnFailure onFailure = keys.containsKey("on-failure")
+        ? option(keys.get("on-failure").getValueNode(), path + ".on-failure", ResilientBackend.OnFailure.class)
+        : null;
+    Duration timeout = keys.containsKey("timeout")
+        ? duration(keys.get("timeout").getValueNode(), path + ".timeout", StoreConfig.MIN_TIMEOUT, StoreConfig.MAX_TIMEOUT)
+        : null;
+    if (onFailure != null || timeout != null) {
+      failover.put(name, new ServerConfig.PolicyFailover(onFailure, timeout));
+    }
+  }
+
+  /** One limit: an algorithm (token-bucket by default) and its parameters, and {@code extra} keys. */
+  private Limit limit(Node node, String path, List<String> extra) {
     if (!(node instanceof MappingNode)) {
       throw error(node, path + " must be a mapping, such as { capacity: 10, refill: 1/s }");
     }
@@ -213,7 +232,7 @@ final class ConfigLoader {
       case TOKEN_BUCKET:
       case LEAKY_BUCKET: {
         String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
-        fields(node, path, List.of("algorithm", "capacity", rateKey), " for " + algorithm);
+        fields(node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
         long capacity = integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
         Node rateNode = required(node, keys, path, rateKey, algorithm);
         String rateText = text(rateNode, path + "." + rateKey, "a rate such as 1/s");
@@ -223,7 +242,7 @@ final class ConfigLoader {
             : Limit.leakyBucket(capacity, rate));
       }
       default: {
-        fields(node, path, List.of("algorithm", "limit", "window"), " for " + algorithm);
+        fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
         long limit = integer(required(node, keys, path, "limit", algorithm), path + ".limit");
         Node windowNode = required(node, keys, path, "window", algorithm);
         String windowText = text(windowNode, path + ".window", "a duration such as 1m");
@@ -233,6 +252,12 @@ final class ConfigLoader {
             : algorithm == Algorithm.SLIDING_WINDOW ? Limit.slidingWindow(limit, window) : Limit.slidingLog(limit, window));
       }
     }
+  }
+
+  private static List<String> with(List<String> extra, String... keys) {
+    List<String> all = new ArrayList<>(List.of(keys));
+    all.addAll(extra);
+    return all;
   }
 
   /** A rate; the core's message about the period alone is replaced by one that shows the whole rate. */
@@ -303,7 +328,8 @@ final class ConfigLoader {
       fields(node, "store", List.of("type"), " for the memory store");
       return StoreConfig.MEMORY;
     }
-    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout"), " for the redis store");
+    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout", "on-failure", "local-share", "circuit-breaker", "deny-cache"),
+        " for the redis store");
     NodeTuple uriEntry = keys.get("uri");
     if (uriEntry == null || isNull(uriEntry.getValueNode())) {
       throw error(uriEntry == null ? node : uriEntry.getValueNode(), "store.uri must be set for the redis store, such as redis://127.0.0.1:6379");
@@ -319,16 +345,80 @@ final class ConfigLoader {
       String timeoutText = text(timeoutNode, "store.timeout", "a duration such as 50ms");
       timeout = check(timeoutNode, () -> StoreConfig.parseTimeout("store.timeout", timeoutText));
     }
-    boolean cluster = false;
-    if (keys.containsKey("cluster")) {
-      Node clusterNode = keys.get("cluster").getValueNode();
-      String clusterText = text(clusterNode, "store.cluster", "true or false");
-      if (!clusterText.equals("true") && !clusterText.equals("false")) {
-        throw error(clusterNode, "store.cluster must be true or false: '" + clusterText + "'");
-      }
-      cluster = clusterText.equals("true");
+    boolean cluster = keys.containsKey("cluster") && bool(keys.get("cluster").getValueNode(), "store.cluster");
+    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout, resilience(keys));
+  }
+
+  /** The failure handling of a Redis store; every key optional. */
+  private StoreConfig.Resilience resilience(Map<String, NodeTuple> keys) {
+    StoreConfig.Resilience defaults = StoreConfig.Resilience.DEFAULTS;
+    ResilientBackend.OnFailure onFailure = keys.containsKey("on-failure")
+        ? option(keys.get("on-failure").getValueNode(), "store.on-failure", ResilientBackend.OnFailure.class)
+        : defaults.onFailure();
+    double share = defaults.localShare();
+    if (keys.containsKey("local-share")) {
+      Node shareNode = keys.get("local-share").getValueNode();
+      share = share(shareNode, text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
     }
-    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout);
+    int failures = defaults.failures();
+    Duration backoff = defaults.backoff();
+    Duration maxBackoff = defaults.maxBackoff();
+    if (keys.containsKey("circuit-breaker")) {
+      Node breaker = keys.get("circuit-breaker").getValueNode();
+      Map<String, NodeTuple> settings = fields(breaker, "store.circuit-breaker", List.of("failures", "backoff", "max-backoff"), "");
+      if (settings.containsKey("failures")) {
+        Node failuresNode = settings.get("failures").getValueNode();
+        long value = integer(failuresNode, "store.circuit-breaker.failures");
+        if (value < 1 || value > 1000) {
+          throw error(failuresNode, "store.circuit-breaker.failures must be between 1 and 1000: " + value);
+        }
+        failures = (int) value;
+      }
+      if (settings.containsKey("backoff")) {
+        backoff = duration(settings.get("backoff").getValueNode(), "store.circuit-breaker.backoff", Duration.ofMillis(1), Duration.ofMinutes(10));
+      }
+      if (settings.containsKey("max-backoff")) {
+        maxBackoff = duration(settings.get("max-backoff").getValueNode(), "store.circuit-breaker.max-backoff", backoff, Duration.ofMinutes(10));
+      } else if (maxBackoff.compareTo(backoff) < 0) {
+        maxBackoff = backoff;
+      }
+    }
+    boolean denyCache = !keys.containsKey("deny-cache") || bool(keys.get("deny-cache").getValueNode(), "store.deny-cache");
+    return new StoreConfig.Resilience(onFailure, share, failures, backoff, maxBackoff, denyCache);
+  }
+
+  /** A share in (0, 1]: a fraction such as {@code 1/3} or a decimal such as {@code 0.5}. */
+  private double share(Node node, String text) {
+    double share = Double.NaN;
+    try {
+      int slash = text.indexOf('/');
+      share = slash < 0
+          ? Double.parseDouble(text)
+          : Double.parseDouble(text.substring(0, slash).trim()) / Double.parseDouble(text.substring(slash + 1).trim());
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    if (!(share > 0 && share <= 1)) {
+      throw error(node, "store.local-share must be more than 0 and at most 1, such as 1/3 or 0.5: '" + text + "'");
+    }
+    return share;
+  }
+
+  private Duration duration(Node node, String path, Duration min, Duration max) {
+    String value = text(node, path, "a duration such as 500ms");
+    Duration duration = check(node, () -> Durations.parse(path, value));
+    if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
+      throw error(node, path + " must be between " + Durations.format(min) + " and " + Durations.format(max) + ": " + value);
+    }
+    return duration;
+  }
+
+  private boolean bool(Node node, String path) {
+    String value = text(node, path, "true or false");
+    if (!value.equals("true") && !value.equals("false")) {
+      throw error(node, path + " must be true or false: '" + value + "'");
+    }
+    return value.equals("true");
   }
 
   private <E extends Enum<E>> E option(Node node, String path, Class<E> type) {

@@ -22,6 +22,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -135,6 +136,12 @@ final class HttpApi {
     return HttpResponse.of(probe);
   }
 
+  /**
+   * The header that says who decided when it was not the store: {@code deny-cache},
+   * {@code fallback-timeout}, {@code fallback-error} or {@code fallback-circuit-open}.
+   */
+  static final String SOURCE_HEADER = "Sluice-Decision-Source";
+
   /** The response to a decision: the body, the RateLimit headers, and Retry-After on a denial. */
   private HttpResponse decision(Decision decision, boolean acquire) {
     boolean denied = acquire && !decision.allowed();
@@ -148,6 +155,9 @@ final class HttpApi {
     headers.set("RateLimit", RateLimitHeaders.rateLimit(policy, decision));
     if (denied) {
       headers.set(HttpHeaderNames.RETRY_AFTER, RateLimitHeaders.retryAfter(decision));
+    }
+    if (decision.source() != Decision.Source.STORE) {
+      headers.set(SOURCE_HEADER, decision.source().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
     return JsonResponses.json(headers.build(), new DecisionBody(decision.allowed(), decision.policy(),
         decision.limit(), decision.remaining(), decision.retryAfterMillis(), decision.resetAfterMillis()));

@@ -4,6 +4,9 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
+import dev.sluice.ResilientBackend;
+import java.time.Duration;
+import java.util.Map;
 import java.util.TreeSet;
 
 /**
@@ -15,8 +18,20 @@ import java.util.TreeSet;
  * @param host the address to listen on
  * @param port the port to listen on; 0 picks a free one
  * @param adminToken the bearer token of the admin endpoints; {@code null} turns them off
+ * @param failover per policy, its own answer and deadline when the store fails (only for a Redis
+ *     store); policies without an entry use the store's
  */
-record ServerConfig(PolicyRegistry policies, StoreConfig store, String host, int port, String adminToken) {
+record ServerConfig(
+    PolicyRegistry policies, StoreConfig store, String host, int port, String adminToken, Map<String, PolicyFailover> failover) {
+
+  /**
+   * A policy's own failure handling; either part may be {@code null} for the store's.
+   *
+   * @param onFailure what answers for this policy when the store cannot
+   * @param timeout this policy's deadline
+   */
+  record PolicyFailover(ResilientBackend.OnFailure onFailure, Duration timeout) {}
+
 
   /** The default port. */
   static final int DEFAULT_PORT = 8080;
@@ -32,23 +47,23 @@ record ServerConfig(PolicyRegistry policies, StoreConfig store, String host, int
    * admin endpoints.
    */
   static ServerConfig defaults() {
-    return new ServerConfig(PolicyRegistry.of(DEFAULT_POLICY), StoreConfig.MEMORY, DEFAULT_HOST, DEFAULT_PORT, null);
+    return new ServerConfig(PolicyRegistry.of(DEFAULT_POLICY), StoreConfig.MEMORY, DEFAULT_HOST, DEFAULT_PORT, null, Map.of());
   }
 
   ServerConfig withPort(int newPort) {
-    return new ServerConfig(policies, store, host, newPort, adminToken);
+    return new ServerConfig(policies, store, host, newPort, adminToken, failover);
   }
 
   ServerConfig withHost(String newHost) {
-    return new ServerConfig(policies, store, newHost, port, adminToken);
+    return new ServerConfig(policies, store, newHost, port, adminToken, failover);
   }
 
   ServerConfig withStore(StoreConfig newStore) {
-    return new ServerConfig(policies, newStore, host, port, adminToken);
+    return new ServerConfig(policies, newStore, host, port, adminToken, failover);
   }
 
   ServerConfig withAdminToken(String token) {
-    return new ServerConfig(policies, store, host, port, token);
+    return new ServerConfig(policies, store, host, port, token, failover);
   }
 
   /**

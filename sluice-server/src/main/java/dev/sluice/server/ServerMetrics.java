@@ -4,7 +4,10 @@ import dev.sluice.Backend;
 import dev.sluice.Decision;
 import dev.sluice.DecisionListener;
 import dev.sluice.Policy;
+import dev.sluice.ResilientBackend;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -16,6 +19,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,6 +70,9 @@ final class ServerMetrics implements AutoCloseable {
       @Override
       public void onDecision(Policy policy, String key, long cost, Decision decision) {
         decisions(policy.name())[decision.allowed() ? 0 : 1].increment();
+        if (decision.source() != Decision.Source.STORE) {
+          sources(policy.name(), decision.source()).increment();
+        }
       }
 
       @Override
@@ -73,6 +80,28 @@ final class ServerMetrics implements AutoCloseable {
         decisions(policy.name())[2].increment();
       }
     };
+  }
+
+  /**
+   * Publishes the state of a Redis store's failure handling: the circuit breaker's position
+   * ({@code sluice_store_circuit_state}: 0 closed, 1 open, 2 half-open) and the store calls the deny
+   * cache saved ({@code sluice_deny_cache_saved_calls_total}).
+   */
+  void watch(ResilientBackend backend) {
+    Gauge.builder("sluice.store.circuit.state", backend, b -> b.circuitState().ordinal())
+        .description("The store's circuit breaker: 0 closed (calling the store), 1 open (failure policy answers), 2 half-open (probing)")
+        .register(registry);
+    FunctionCounter.builder("sluice.deny.cache.saved.calls", backend, ResilientBackend::savedCalls)
+        .description("Store calls saved by repeating a recent denial locally until its retry time")
+        .register(registry);
+  }
+
+  private Counter sources(String policy, Decision.Source source) {
+    return Counter.builder("sluice.decisions.unstored")
+        .description("Decisions not made by the store, by policy and source: deny-cache, or a fallback after a timeout, an error or an open circuit")
+        .tag("policy", policy)
+        .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+        .register(registry);
   }
 
   /** Counts a configuration reload. */

@@ -6,6 +6,7 @@ import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Backend;
 import dev.sluice.RateLimiter;
+import dev.sluice.ResilientBackend;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -39,6 +40,8 @@ final class SluiceServer implements AutoCloseable {
   private final RateLimiter limiter;
   private final Server server;
   private final ConfigWatcher watcher;
+  /** The Redis store's failure handling; {@code null} for the memory store. */
+  private final ResilientBackend resilient;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile ServerConfig config;
   private volatile boolean started;
@@ -52,15 +55,19 @@ final class SluiceServer implements AutoCloseable {
     this.overrides = overrides;
     this.config = config;
     this.metrics = new ServerMetrics();
-    Backend backend;
+    Backend store;
     try {
-      backend = Stores.create(config.store());
+      store = metrics.timed(Stores.create(config.store()));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
     }
+    this.resilient = config.store().resilience() == null ? null : Stores.protect(store, config);
+    if (resilient != null) {
+      metrics.watch(resilient);
+    }
     this.limiter = RateLimiter.builder()
-        .backend(metrics.timed(backend))
+        .backend(resilient != null ? resilient : store)
         .policies(config.policies())
         .listener(metrics.decisionListener())
         .build();
@@ -158,7 +165,10 @@ final class SluiceServer implements AutoCloseable {
           file, next.host(), next.port(), running.host(), running.port());
     }
     limiter.setPolicies(next.policies());
-    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken());
+    if (resilient != null) {
+      Stores.applyOverrides(resilient, next);
+    }
+    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken(), next.failover());
     log.info("{}: reloaded: {}", file, summary());
   }
 

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.Durations;
+import dev.sluice.ResilientBackend;
 import dev.sluice.redis.RedisBackend;
 import java.time.Duration;
 import java.util.Locale;
@@ -13,11 +14,13 @@ import java.util.Locale;
  * @param cluster whether {@code uri} names Redis Cluster seeds
  * @param mode how Redis decides: one Lua script or a WATCH/MULTI/EXEC transaction
  * @param timeout the deadline of every Redis call
+ * @param resilience what answers when Redis cannot, and when to stop asking it; {@code null} for
+ *     memory
  */
-record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration timeout) {
+record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration timeout, Resilience resilience) {
 
   /** The in-memory store: buckets in this process only. */
-  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null);
+  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null, null);
 
   /** The default deadline of a Redis call. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -26,6 +29,25 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
   static final Duration MAX_TIMEOUT = Duration.ofSeconds(60);
 
   private static final String[] URI_SCHEMES = {"redis://", "rediss://", "redis-sentinel://"};
+
+  /**
+   * The failure handling of a Redis store (see {@link dev.sluice.ResilientBackend}).
+   *
+   * @param onFailure what answers when Redis misses its deadline or fails
+   * @param localShare the share of each limit the local fallback grants this instance
+   * @param failures failures in a row that open the circuit breaker
+   * @param backoff how long the breaker stays open at first
+   * @param maxBackoff the longest it stays open
+   * @param denyCache whether denials are repeated locally until their retry time
+   */
+  record Resilience(
+      ResilientBackend.OnFailure onFailure, double localShare, int failures, Duration backoff, Duration maxBackoff,
+      boolean denyCache) {
+
+    /** Local fallback at the full limit, breaker after 5 failures for 500 ms up to 2 s, deny cache on. */
+    static final Resilience DEFAULTS =
+        new Resilience(ResilientBackend.OnFailure.LOCAL, 1.0, 5, Duration.ofMillis(500), Duration.ofSeconds(2), true);
+  }
 
   /** The kinds of store. */
   enum Type {
@@ -50,7 +72,7 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
    * @throws IllegalArgumentException if the URI is invalid
    */
   static StoreConfig redis(String param, String uri) {
-    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT);
+    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT, Resilience.DEFAULTS);
   }
 
   /**
@@ -59,8 +81,9 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
    */
   StoreConfig withRedisUri(String param, String newUri, boolean newCluster) {
     StoreConfig redis = redis(param, newUri);
-    return new StoreConfig(Type.REDIS, redis.uri, newCluster,
-        type == Type.REDIS ? mode : redis.mode, type == Type.REDIS ? timeout : redis.timeout);
+    return type == Type.REDIS
+        ? new StoreConfig(Type.REDIS, redis.uri, newCluster, mode, timeout, resilience)
+        : new StoreConfig(Type.REDIS, redis.uri, newCluster, redis.mode, redis.timeout, redis.resilience);
   }
 
   /**
@@ -117,6 +140,7 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
   String describe() {
     return type == Type.MEMORY
         ? "memory"
-        : "redis " + (cluster ? "cluster " : "") + RedisBackend.redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout) + ")";
+        : "redis " + (cluster ? "cluster " : "") + RedisBackend.redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout)
+            + ", on failure " + name(resilience.onFailure()) + ")";
   }
 }

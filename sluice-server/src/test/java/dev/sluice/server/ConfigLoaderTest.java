@@ -7,10 +7,12 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
+import dev.sluice.ResilientBackend;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,11 +104,48 @@ class ConfigLoaderTest {
         """);
 
     assertThat(config.store()).isEqualTo(new StoreConfig(StoreConfig.Type.REDIS, "rediss://:pw@cache:6380/0", false,
-        StoreConfig.Mode.TRANSACTION, Duration.ofMillis(200)));
+        StoreConfig.Mode.TRANSACTION, Duration.ofMillis(200), StoreConfig.Resilience.DEFAULTS));
     assertThat(config.store().describe()).doesNotContain("pw").contains("rediss://***@cache:6380/0");
     assertThat(config.port()).isEqualTo(9090);
     assertThat(config.host()).isEqualTo("127.0.0.1");
     assertThat(config.adminToken()).isEqualTo("s3cret-token");
+  }
+
+  @Test
+  void readsTheFailureHandlingOfTheStoreAndOfEachPolicy() {
+    ServerConfig config = parse("""
+        store:
+          type: redis
+          uri: "redis://127.0.0.1:6379"
+          timeout: 20ms
+          on-failure: deny
+          local-share: 1/3
+          circuit-breaker: { failures: 3, backoff: 200ms, max-backoff: 5s }
+          deny-cache: false
+        policies:
+          default: { capacity: 10, refill: 1/s, on-failure: allow, timeout: 100ms }
+          tiered:
+            on-failure: local
+            limits:
+              - { capacity: 10, refill: 1/s }
+              - { algorithm: fixed-window, limit: 1000, window: 1d }
+          plain: { capacity: 5, refill: 1/s }
+        """);
+    assertThat(config.store().resilience()).isEqualTo(new StoreConfig.Resilience(
+        ResilientBackend.OnFailure.DENY, 1.0 / 3, 3, Duration.ofMillis(200), Duration.ofSeconds(5), false));
+    assertThat(config.failover()).containsOnly(
+        Map.entry("default", new ServerConfig.PolicyFailover(ResilientBackend.OnFailure.ALLOW, Duration.ofMillis(100))),
+        Map.entry("tiered", new ServerConfig.PolicyFailover(ResilientBackend.OnFailure.LOCAL, null)));
+    assertThat(config.store().describe()).endsWith("(lua, timeout 20ms, on failure deny)");
+  }
+
+  @Test
+  void theStoresFailureHandlingDefaultsToTheLocalLimiter() {
+    StoreConfig store = parse("store: { type: redis, uri: \"redis://a:1\" }").store();
+    assertThat(store.resilience()).isEqualTo(StoreConfig.Resilience.DEFAULTS);
+    assertThat(store.resilience().onFailure()).isEqualTo(ResilientBackend.OnFailure.LOCAL);
+    assertThat(parse("store: { type: redis, uri: \"redis://a:1\", local-share: 0.25 }").store().resilience().localShare())
+        .isEqualTo(0.25);
   }
 
   @Test
@@ -143,11 +182,11 @@ class ConfigLoaderTest {
         Arguments.of("policies:\n  bad name: { capacity: 1, refill: 1/s }",
             "sluice.yaml:2: policy name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: 'bad name'"),
         Arguments.of("policies:\n  premium: { capacity: 100, refil: 20/s }",
-            "sluice.yaml:2: unknown key policies.premium.refil: allowed keys are algorithm, capacity, refill for token-bucket"),
+            "sluice.yaml:2: unknown key policies.premium.refil: allowed keys are algorithm, capacity, refill, on-failure, timeout for token-bucket"),
         Arguments.of("policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1m, capacity: 5 }",
-            "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit, window for fixed-window"),
+            "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit, window, on-failure, timeout for fixed-window"),
         Arguments.of("policies:\n  l: { algorithm: leaky-bucket, capacity: 5, refill: 1/s }",
-            "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity, leak for leaky-bucket"),
+            "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity, leak, on-failure, timeout for leaky-bucket"),
         Arguments.of("policies:\n  premium: { refill: 20/s }",
             "sluice.yaml:2: policies.premium.capacity must be set: token-bucket needs capacity and refill"),
         Arguments.of("policies:\n  premium:\n    capacity: 100\n    refill:",
@@ -186,7 +225,7 @@ class ConfigLoaderTest {
             "sluice.yaml:2: policies.t.limits must be a list of 1 to 8 limits, such as [{ capacity: 10, refill: 1/s },"
                 + " { algorithm: fixed-window, limit: 1000, window: 1d }]"),
         Arguments.of("policies:\n  t: { limits: [{ capacity: 1, refill: 1/s }], capacity: 3 }",
-            "sluice.yaml:2: unknown key policies.t.capacity: allowed keys are limits (a policy with a limits list has no other keys)"),
+            "sluice.yaml:2: unknown key policies.t.capacity: allowed keys are limits, on-failure, timeout (beside limits, a policy takes only on-failure and timeout)"),
         Arguments.of("policies:\n  t:\n    limits:\n      - { capacity: 1, refill: 1/s }\n      - { algorithm: fixed-window, limit: 0, window: 1d }",
             "sluice.yaml:5: policies.t.limits[1].limit must be between 1 and 1000000000: 0"),
         Arguments.of("policies:\n  t:\n    limits:\n      - 5",
@@ -210,7 +249,25 @@ class ConfigLoaderTest {
         Arguments.of("store: { type: redis, uri: redis://x, timeout: 500us }",
             "sluice.yaml:1: store.timeout must be between 1ms and 1m: 500us"),
         Arguments.of("store: { type: redis, uri: redis://x, pool: 5 }",
-            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode, timeout for the redis store"),
+            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode, timeout, on-failure, local-share, circuit-breaker, deny-cache for the redis store"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", on-failure: panic }",
+            "sluice.yaml:1: store.on-failure must be one of allow, deny, local: 'panic'"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", local-share: 3/2 }",
+            "sluice.yaml:1: store.local-share must be more than 0 and at most 1, such as 1/3 or 0.5: '3/2'"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", local-share: half }",
+            "sluice.yaml:1: store.local-share must be more than 0 and at most 1, such as 1/3 or 0.5: 'half'"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", circuit-breaker: { failures: 0 } }",
+            "sluice.yaml:1: store.circuit-breaker.failures must be between 1 and 1000: 0"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", circuit-breaker: { backoff: 1s, max-backoff: 10ms } }",
+            "sluice.yaml:1: store.circuit-breaker.max-backoff must be between 1s and 10m: 10ms"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", circuit-breaker: { tries: 3 } }",
+            "sluice.yaml:1: unknown key store.circuit-breaker.tries: allowed keys are failures, backoff, max-backoff"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", deny-cache: sometimes }",
+            "sluice.yaml:1: store.deny-cache must be true or false: 'sometimes'"),
+        Arguments.of("policies: { p: { capacity: 1, refill: 1/s, timeout: 2m } }",
+            "sluice.yaml:1: policies.p.timeout must be between 1ms and 1m: 2m"),
+        Arguments.of("policies: { p: { capacity: 1, refill: 1/s, on-failure: maybe } }",
+            "sluice.yaml:1: policies.p.on-failure must be one of allow, deny, local: 'maybe'"),
         Arguments.of("store: { type: redis, uri: \"redis://a:1\", cluster: yes-please }",
             "sluice.yaml:1: store.cluster must be true or false: 'yes-please'"),
         Arguments.of("server: { port: 70000 }", "sluice.yaml:1: server.port must be between 0 and 65535: 70000"),

@@ -1,0 +1,459 @@
+package dev.sluice;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * Puts a deadline, a failure policy, a circuit breaker and a local deny cache in front of a store
+ * (typically Redis), so that a slow or absent store never makes the rate limiter the outage.
+ *
+ * <ul>
+ *   <li><b>Deadline.</b> Every decision is answered within its deadline (50 ms by default, per
+ *       policy if set), whatever the store does: slow, paused, refusing connections, failing over.
+ *   <li><b>Failure policy.</b> When the store misses the deadline or fails, the policy's
+ *       {@link OnFailure} answers: {@code ALLOW}, {@code DENY}, or {@code LOCAL} (an in-memory
+ *       limiter with the policy's limits scaled by {@link Builder#localShare}, e.g. 1/instances).
+ *       The decision's {@link Decision#source()} says it was a fallback, and why.
+ *   <li><b>Circuit breaker.</b> After {@code failures} failures in a row the store is not called for
+ *       a back-off (doubling up to a maximum), then one probe goes through; meanwhile fallbacks come
+ *       at in-memory speed. A successful probe closes it again; no restart is needed.
+ *   <li><b>Deny cache.</b> A key the store denied with retry time {@code t} is denied locally for
+ *       the same or a larger cost until {@code t}, so a flood from one client costs the store one call
+ *       per instance per retry window ({@link Decision.Source#DENY_CACHE}).
+ * </ul>
+ *
+ * <p>A call that missed its deadline may still be carried out by the store afterwards (it was
+ * sent); it is never sent again. {@code peek} and {@code reset} have the same deadline but no
+ * failure policy: they raise {@link StoreException}. Thread-safe; never blocks longer than the
+ * deadline.
+ */
+public final class ResilientBackend implements Backend {
+
+  /** What answers when the store cannot. */
+  public enum OnFailure {
+    /** Admit the request (fail open). */
+    ALLOW,
+    /** Deny the request (fail closed). */
+    DENY,
+    /** Decide in this instance's memory, with the limits scaled by the local share. */
+    LOCAL
+  }
+
+  /** The position of the circuit breaker. */
+  public enum CircuitState {
+    /** The store is called. */
+    CLOSED,
+    /** The store is not called until the back-off ends. */
+    OPEN,
+    /** One probe is on its way to the store. */
+    HALF_OPEN
+  }
+
+  private final Backend store;
+  private final TimeSource time;
+  private final Duration timeout;
+  private volatile Map<String, Duration> timeouts;
+  private final OnFailure onFailure;
+  private volatile Map<String, OnFailure> onFailures;
+  private final double localShare;
+  private final long denyRetryMicros;
+  private final InMemoryBackend local;
+  private final Map<Policy, Policy> scaled = new ConcurrentHashMap<>();
+  private final CircuitBreaker breaker;
+  private final DenyCache denyCache;
+
+  private ResilientBackend(Builder b) {
+    this.store = b.store;
+    this.time = b.time;
+    this.timeout = b.timeout;
+    this.timeouts = Map.copyOf(b.timeouts);
+    this.onFailure = b.onFailure;
+    this.onFailures = Map.copyOf(b.onFailures);
+    this.localShare = b.localShare;
+    this.denyRetryMicros = b.denyRetryAfter.toNanos() / 1_000;
+    this.local = InMemoryBackend.builder().timeSource(b.time).maxKeys(b.localMaxKeys).build();
+    this.breaker = new CircuitBreaker(b.failures, b.backoff.toNanos() / 1_000, b.maxBackoff.toNanos() / 1_000);
+    this.denyCache = b.denyCache ? new DenyCache(b.denyCacheSize) : null;
+  }
+
+  /**
+   * A builder around a store.
+   *
+   * @param store the backend to protect, such as a Redis backend
+   * @return a new builder
+   */
+  public static Builder builder(Backend store) {
+    return new Builder(Checks.notNull("store", store));
+  }
+
+  @Override
+  public Decision tryAcquire(Policy policy, String key, long cost) {
+    return tryAcquireAsync(policy, key, cost).toCompletableFuture().join();
+  }
+
+  @Override
+  public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+    long now = time.nowMicros();
+    if (denyCache != null) {
+      Decision cached = denyCache.check(policy, key, cost, now);
+      if (cached != null) {
+        return CompletableFuture.completedFuture(cached);
+      }
+    }
+    if (!breaker.tryPass(now)) {
+      return CompletableFuture.completedFuture(fallback(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
+    }
+    return withDeadline(policy, () -> store.tryAcquireAsync(policy, key, cost)).handle((decision, error) -> {
+      if (error == null) {
+        breaker.success();
+        if (denyCache != null) {
+          denyCache.record(policy, key, cost, decision, now);
+        }
+        return decision;
+      }
+      breaker.failure(time.nowMicros());
+      return fallback(policy, key, cost, isTimeout(error) ? Decision.Source.FALLBACK_TIMEOUT : Decision.Source.FALLBACK_ERROR);
+    });
+  }
+
+  @Override
+  public Decision peek(Policy policy, String key) {
+    return await(withDeadline(policy, () -> CompletableFuture.supplyAsync(() -> store.peek(policy, key))), policy);
+  }
+
+  @Override
+  public void reset(Policy policy, String key) {
+    if (denyCache != null) {
+      denyCache.forget(policy, key);
+    }
+    local.reset(scaled(policy), key);
+    await(withDeadline(policy, () -> CompletableFuture.runAsync(() -> store.reset(policy, key))), policy);
+  }
+
+  /**
+   * Replaces the per-policy answers and deadlines (on a configuration reload); calls already under
+   * way keep the ones they started with.
+   *
+   * @param onFailures policy name to its answer; policies not named use the store-wide one
+   * @param timeouts policy name to its deadline, each from 1 ms to 60 s
+   * @throws IllegalArgumentException if a deadline is out of range (nothing is changed)
+   */
+  public void setPolicyOverrides(Map<String, OnFailure> onFailures, Map<String, Duration> timeouts) {
+    timeouts.forEach((policy, timeout) -> Builder.checkTimeout("policies." + policy + ".timeout", timeout));
+    Map<String, OnFailure> answers = Map.copyOf(onFailures);
+    this.timeouts = Map.copyOf(timeouts);
+    this.onFailures = answers;
+  }
+
+  /**
+   * The circuit breaker's position now.
+   *
+   * @return the position
+   */
+  public CircuitState circuitState() {
+    return breaker.state();
+  }
+
+  /**
+   * How many store calls the deny cache has saved.
+   *
+   * @return the count since start
+   */
+  public long savedCalls() {
+    return denyCache == null ? 0 : denyCache.saved();
+  }
+
+  /**
+   * The protected store.
+   *
+   * @return the store
+   */
+  public Backend store() {
+    return store;
+  }
+
+  /** Closes the store. */
+  @Override
+  public void close() {
+    store.close();
+  }
+
+  private <T> CompletableFuture<T> withDeadline(Policy policy, java.util.function.Supplier<CompletionStage<T>> call) {
+    CompletableFuture<T> started;
+    try {
+      started = call.get().toCompletableFuture();
+    } catch (RuntimeException e) {
+      started = CompletableFuture.failedFuture(e);
+    }
+    return started.copy().orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  private <T> T await(CompletableFuture<T> future, Policy policy) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() instanceof ExecutionException ? e.getCause().getCause() : e.getCause();
+      if (cause instanceof StoreException store) {
+        throw store;
+      }
+      throw new StoreException(isTimeout(cause)
+          ? "the store did not answer within " + Durations.format(deadline(policy))
+          : "the store failed: " + cause.getMessage(), cause);
+    }
+  }
+
+  private Duration deadline(Policy policy) {
+    return timeouts.getOrDefault(policy.name(), timeout);
+  }
+
+  private Decision fallback(Policy policy, String key, long cost, Decision.Source source) {
+    switch (onFailures.getOrDefault(policy.name(), onFailure)) {
+      case ALLOW:
+        return new Decision(policy.name(), true, policy.maxCost(), 0, 0, 0, source);
+      case DENY:
+        long retry = Math.max(denyRetryMicros, breaker.untilProbe(time.nowMicros()));
+        return new Decision(policy.name(), false, policy.maxCost(), 0, retry, retry, source);
+      default:
+        Policy localPolicy = scaled(policy);
+        if (cost > localPolicy.maxCost()) {
+          long wait = denyRetryMicros;
+          return new Decision(policy.name(), false, localPolicy.maxCost(), 0, wait, wait, source);
+        }
+        Decision decided = local.tryAcquire(localPolicy, key, cost);
+        return new Decision(policy.name(), decided.allowed(), decided.limit(), decided.remaining(),
+            decided.retryAfterMicros(), decided.resetAfterMicros(), source);
+    }
+  }
+
+  private Policy scaled(Policy policy) {
+    return localShare == 1.0 ? policy : scaled.computeIfAbsent(policy, p -> Policy.of(p.name(),
+        p.limits().stream().map(limit -> scale(limit, localShare)).toList()));
+  }
+
+  /**
+   * A limit scaled to a share of its capacity and rate: the capacity is rounded down (at least 1)
+   * and the rate's period stretched by 1/share; when that period would leave the valid range, the
+   * rate's tokens are scaled instead, and failing that the limit stays as it is.
+   */
+  static Limit scale(Limit limit, double share) {
+    long capacity = Math.max(1, (long) Math.floor(limit.capacity() * share));
+    Function<Rate, Rate> scaleRate = rate -> {
+      try {
+        return Rate.of(rate.tokens(), Duration.ofNanos(Math.round(rate.period().toNanos() / share / 1_000) * 1_000));
+      } catch (IllegalArgumentException tooSlow) {
+        return Rate.of(Math.max(1, (long) Math.floor(rate.tokens() * share)), rate.period());
+      }
+    };
+    try {
+      if (limit instanceof Limit.TokenBucket tb) {
+        return Limit.tokenBucket(capacity, scaleRate.apply(tb.refill()));
+      } else if (limit instanceof Limit.LeakyBucket lb) {
+        return Limit.leakyBucket(capacity, scaleRate.apply(lb.leak()));
+      } else if (limit instanceof Limit.FixedWindow fw) {
+        return Limit.fixedWindow(capacity, fw.window());
+      } else if (limit instanceof Limit.SlidingWindow sw) {
+        return Limit.slidingWindow(capacity, sw.window());
+      }
+      return Limit.slidingLog(capacity, ((Limit.SlidingLog) limit).window());
+    } catch (IllegalArgumentException outOfRange) {
+      return limit;
+    }
+  }
+
+  private static boolean isTimeout(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof TimeoutException || t.getClass().getSimpleName().endsWith("TimeoutException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Builds a {@link ResilientBackend}; each setter validates its argument. Not thread-safe. */
+  public static final class Builder {
+    private final Backend store;
+    private TimeSource time = TimeSource.system();
+    private Duration timeout = Duration.ofMillis(50);
+    private final Map<String, Duration> timeouts = new HashMap<>();
+    private OnFailure onFailure = OnFailure.LOCAL;
+    private final Map<String, OnFailure> onFailures = new HashMap<>();
+    private double localShare = 1.0;
+    private long localMaxKeys = InMemoryBackend.DEFAULT_MAX_KEYS;
+    private Duration denyRetryAfter = Duration.ofSeconds(1);
+    private int failures = 5;
+    private Duration backoff = Duration.ofMillis(500);
+    private Duration maxBackoff = Duration.ofSeconds(2);
+    private boolean denyCache = true;
+    private int denyCacheSize = 100_000;
+
+    private Builder(Backend store) {
+      this.store = store;
+    }
+
+    /**
+     * The deadline of every call; 50 ms by default.
+     *
+     * @param timeout from 1 ms to 60 s
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder timeout(Duration timeout) {
+      this.timeout = checkTimeout("timeout", timeout);
+      return this;
+    }
+
+    /**
+     * The deadline of one policy's calls.
+     *
+     * @param policy the policy name
+     * @param timeout from 1 ms to 60 s
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder timeout(String policy, Duration timeout) {
+      timeouts.put(Checks.notNull("policy", policy), checkTimeout("policies." + policy + ".timeout", timeout));
+      return this;
+    }
+
+    /**
+     * The answer when the store cannot give one; {@link OnFailure#LOCAL} by default.
+     *
+     * @param onFailure the answer
+     * @return this builder
+     */
+    public Builder onFailure(OnFailure onFailure) {
+      this.onFailure = Checks.notNull("onFailure", onFailure);
+      return this;
+    }
+
+    /**
+     * The answer for one policy when the store cannot give one.
+     *
+     * @param policy the policy name
+     * @param onFailure the answer
+     * @return this builder
+     */
+    public Builder onFailure(String policy, OnFailure onFailure) {
+      onFailures.put(Checks.notNull("policy", policy), Checks.notNull("onFailure", onFailure));
+      return this;
+    }
+
+    /**
+     * The share of each limit that the {@code LOCAL} fallback grants this instance, typically 1 /
+     * the number of instances; 1 by default.
+     *
+     * @param share more than 0, at most 1
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder localShare(double share) {
+      if (!(share > 0 && share <= 1)) {
+        throw new IllegalArgumentException("localShare must be more than 0 and at most 1: " + share);
+      }
+      this.localShare = share;
+      return this;
+    }
+
+    /**
+     * The most keys the {@code LOCAL} fallback holds; 1,000,000 by default.
+     *
+     * @param maxKeys from 1 to 2^31
+     * @return this builder
+     */
+    public Builder localMaxKeys(long maxKeys) {
+      this.localMaxKeys = Checks.range("localMaxKeys", maxKeys, 1, 1L << 31);
+      return this;
+    }
+
+    /**
+     * The retry time a {@code DENY} fallback tells the client (at least until the breaker's next
+     * probe); 1 s by default.
+     *
+     * @param retryAfter from 1 ms to 1 h
+     * @return this builder
+     */
+    public Builder denyRetryAfter(Duration retryAfter) {
+      Checks.micros("denyRetryAfter", retryAfter, Duration.ofMillis(1), Duration.ofHours(1));
+      this.denyRetryAfter = retryAfter;
+      return this;
+    }
+
+    /**
+     * The circuit breaker: open after {@code failures} failures in a row, for {@code backoff},
+     * doubling after each failed probe up to {@code maxBackoff}. 5, 500 ms and 2 s by default, so
+     * that decisions resume within about two seconds of the store's return.
+     *
+     * @param failures from 1 to 1000
+     * @param backoff from 1 ms to 10 min
+     * @param maxBackoff from {@code backoff} to 10 min
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder circuitBreaker(int failures, Duration backoff, Duration maxBackoff) {
+      Checks.range("circuit failures", failures, 1, 1000);
+      Checks.micros("circuit backoff", backoff, Duration.ofMillis(1), Duration.ofMinutes(10));
+      Checks.micros("circuit max-backoff", maxBackoff, backoff, Duration.ofMinutes(10));
+      this.failures = failures;
+      this.backoff = backoff;
+      this.maxBackoff = maxBackoff;
+      return this;
+    }
+
+    /**
+     * Whether denials are remembered locally until their retry time; on by default.
+     *
+     * @param enabled true to remember denials
+     * @return this builder
+     */
+    public Builder denyCache(boolean enabled) {
+      this.denyCache = enabled;
+      return this;
+    }
+
+    /**
+     * The most denials remembered; 100,000 by default.
+     *
+     * @param size from 1 to 10^8
+     * @return this builder
+     */
+    public Builder denyCacheSize(int size) {
+      this.denyCacheSize = (int) Checks.range("denyCacheSize", size, 1, 100_000_000);
+      return this;
+    }
+
+    /**
+     * This instance's clock, for deadlines of the deny cache and the breaker's back-off; the system
+     * clock by default.
+     *
+     * @param time the clock
+     * @return this builder
+     */
+    public Builder timeSource(TimeSource time) {
+      this.time = Checks.notNull("timeSource", time);
+      return this;
+    }
+
+    /**
+     * Builds the backend.
+     *
+     * @return the backend
+     */
+    public ResilientBackend build() {
+      return new ResilientBackend(this);
+    }
+
+    private static Duration checkTimeout(String param, Duration timeout) {
+      Checks.micros(param, timeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+      return timeout;
+    }
+  }
+}

@@ -1,0 +1,236 @@
+package dev.sluice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The failure policies, the circuit breaker and the deny cache, around a store that can be told to
+ * hang or fail. Deadlines run on the real clock (they are what is tested); the breaker's back-off and
+ * the deny cache's retry times on a manual one. The same behaviour against real, killed and paused
+ * Redis processes is in sluice-redis's FaultIT.
+ */
+class ResilientBackendTest {
+
+  private static final Policy SEED = Policy.of("default", Limit.tokenBucket(10, Rate.perSecond(1)));
+
+  /** An in-memory store that counts its calls and can hang (never answer) or fail. */
+  static final class Store implements Backend {
+    final InMemoryBackend memory;
+    final AtomicInteger calls = new AtomicInteger();
+    volatile String mode = "ok";
+
+    Store(TimeSource clock) {
+      this.memory = InMemoryBackend.builder().timeSource(clock).build();
+    }
+
+    @Override
+    public Decision tryAcquire(Policy policy, String key, long cost) {
+      return tryAcquireAsync(policy, key, cost).toCompletableFuture().join();
+    }
+
+    @Override
+    public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+      calls.incrementAndGet();
+      switch (mode) {
+        case "hang":
+          return new CompletableFuture<>();
+        case "fail":
+          return CompletableFuture.failedFuture(new StoreException("connection refused", null));
+        default:
+          return CompletableFuture.completedFuture(memory.tryAcquire(policy, key, cost));
+      }
+    }
+
+    @Override
+    public Decision peek(Policy policy, String key) {
+      if (mode.equals("hang")) {
+        new CompletableFuture<Void>().join();
+      }
+      return memory.peek(policy, key);
+    }
+
+    @Override
+    public void reset(Policy policy, String key) {
+      memory.reset(policy, key);
+    }
+  }
+
+  private final ManualTimeSource clock = new ManualTimeSource(1_000_000_000L);
+  private final Store store = new Store(clock);
+
+  private ResilientBackend.Builder resilient() {
+    return ResilientBackend.builder(store).timeSource(clock).timeout(Duration.ofMillis(50));
+  }
+
+  @Test
+  void aHangingStoreIsAnsweredByTheFailurePolicyWithinTheDeadline() {
+    store.mode = "hang";
+    for (ResilientBackend.OnFailure onFailure : ResilientBackend.OnFailure.values()) {
+      ResilientBackend backend = resilient().onFailure(onFailure).build();
+      long start = System.nanoTime();
+      Decision decision = backend.tryAcquire(SEED, "k", 1);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(took).as("%s", onFailure).isGreaterThanOrEqualTo(Duration.ofMillis(50)).isLessThan(Duration.ofSeconds(1));
+      assertThat(decision.source()).isEqualTo(Decision.Source.FALLBACK_TIMEOUT);
+      assertThat(decision.isFallback()).isTrue();
+      assertThat(decision.allowed()).isEqualTo(onFailure != ResilientBackend.OnFailure.DENY);
+    }
+  }
+
+  @Test
+  void aFailingStoreIsAnsweredAtOnceAndTheCauseIsKept() {
+    store.mode = "fail";
+    Decision decision = resilient().onFailure(ResilientBackend.OnFailure.DENY).build().tryAcquire(SEED, "k", 1);
+    assertThat(decision.source()).isEqualTo(Decision.Source.FALLBACK_ERROR);
+    assertThat(decision.allowed()).isFalse();
+    assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void theLocalFallbackEnforcesTheLimitsScaledByTheShare() {
+    store.mode = "fail";
+    ResilientBackend backend = resilient().localShare(0.5).build();
+    int allowed = 0;
+    for (int i = 0; i < 10; i++) {
+      allowed += backend.tryAcquire(SEED, "k", 1).allowed() ? 1 : 0;
+    }
+    assertThat(allowed).as("half of capacity 10").isEqualTo(5);
+    clock.advance(Duration.ofSeconds(2));
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).as("half the rate: one token per 2 s").isTrue();
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
+    assertThat(ResilientBackend.scale(Limit.tokenBucket(10, Rate.perSecond(1)), 0.25))
+        .isEqualTo(Limit.tokenBucket(2, Rate.of(1, Duration.ofSeconds(4))));
+    assertThat(ResilientBackend.scale(Limit.fixedWindow(100, Duration.ofMinutes(1)), 0.1))
+        .isEqualTo(Limit.fixedWindow(10, Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void perPolicyAnswersAndDeadlinesOverrideTheStoreWide() {
+    Policy strict = Policy.of("strict", Limit.tokenBucket(10, Rate.perSecond(1)));
+    store.mode = "hang";
+    ResilientBackend backend = resilient()
+        .onFailure(ResilientBackend.OnFailure.ALLOW)
+        .onFailure("strict", ResilientBackend.OnFailure.DENY)
+        .timeout("strict", Duration.ofMillis(5))
+        .build();
+    long start = System.nanoTime();
+    assertThat(backend.tryAcquire(strict, "k", 1).allowed()).isFalse();
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(45));
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isTrue();
+  }
+
+  @Test
+  void theBreakerOpensAfterFiveFailuresProbesAfterTheBackoffAndClosesOnSuccess() {
+    ResilientBackend backend = resilient().onFailure(ResilientBackend.OnFailure.DENY)
+        .circuitBreaker(5, Duration.ofMillis(500), Duration.ofSeconds(2)).build();
+    store.mode = "fail";
+    for (int i = 0; i < 5; i++) {
+      assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.FALLBACK_ERROR);
+    }
+    assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.OPEN);
+    Decision open = backend.tryAcquire(SEED, "k", 1);
+    assertThat(open.source()).isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
+    assertThat(open.retryAfter()).as("deny until the probe at least").isEqualTo(Duration.ofSeconds(1));
+    assertThat(store.calls).as("no call while open").hasValue(5);
+
+    clock.advance(Duration.ofMillis(500));
+    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("the probe fails").isEqualTo(Decision.Source.FALLBACK_ERROR);
+    assertThat(store.calls).hasValue(6);
+    clock.advance(Duration.ofMillis(500));
+    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("back-off doubled to 1 s").isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
+
+    store.mode = "ok";
+    clock.advance(Duration.ofMillis(500));
+    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("the probe succeeds").isEqualTo(Decision.Source.STORE);
+    assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.CLOSED);
+    assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.STORE);
+  }
+
+  @Test
+  void theBackoffStopsDoublingAtItsMaximum() {
+    ResilientBackend backend = resilient().circuitBreaker(1, Duration.ofMillis(500), Duration.ofSeconds(1)).build();
+    store.mode = "fail";
+    backend.tryAcquire(SEED, "k", 1);
+    for (int probe = 0; probe < 5; probe++) {
+      clock.advance(Duration.ofSeconds(1));
+      int before = store.calls.get();
+      backend.tryAcquire(SEED, "k", 1);
+      assertThat(store.calls.get()).as("a probe every second at most").isEqualTo(before + 1);
+    }
+  }
+
+  @Test
+  void aDenialIsRepeatedLocallyUntilItsRetryTimeForTheSameOrALargerCost() {
+    ResilientBackend backend = resilient().build();
+    for (int i = 0; i < 10; i++) {
+      backend.tryAcquire(SEED, "flood", 1);
+    }
+    Decision denied = backend.tryAcquire(SEED, "flood", 1);
+    assertThat(denied.source()).isEqualTo(Decision.Source.STORE);
+    int calls = store.calls.get();
+    for (int i = 0; i < 1_000; i++) {
+      Decision local = backend.tryAcquire(SEED, "flood", 1 + i % 3);
+      assertThat(local.allowed()).isFalse();
+      assertThat(local.source()).isEqualTo(Decision.Source.DENY_CACHE);
+    }
+    assertThat(store.calls.get()).as("the flood cost the store nothing").isEqualTo(calls);
+    assertThat(backend.savedCalls()).isEqualTo(1_000);
+
+    clock.advance(Duration.ofMillis(400));
+    Decision shrinking = backend.tryAcquire(SEED, "flood", 1);
+    assertThat(shrinking.retryAfter()).isEqualTo(Duration.ofMillis(600));
+    assertThat(shrinking.remaining()).isZero();
+
+    clock.advance(Duration.ofMillis(600));
+    Decision again = backend.tryAcquire(SEED, "flood", 1);
+    assertThat(again.source()).as("at the retry time the store is asked").isEqualTo(Decision.Source.STORE);
+    assertThat(again.allowed()).isTrue();
+  }
+
+  @Test
+  void aSmallerCostThanTheDeniedOneAsksTheStore() {
+    ResilientBackend backend = resilient().build();
+    backend.tryAcquire(SEED, "k", 8);
+    assertThat(backend.tryAcquire(SEED, "k", 5).allowed()).isFalse();
+    Decision smaller = backend.tryAcquire(SEED, "k", 2);
+    assertThat(smaller.source()).isEqualTo(Decision.Source.STORE);
+    assertThat(smaller.allowed()).isTrue();
+  }
+
+  @Test
+  void aResetThroughThisInstanceClearsItsDenial() {
+    ResilientBackend backend = resilient().build();
+    backend.tryAcquire(SEED, "k", 10);
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
+    backend.reset(SEED, "k");
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isTrue();
+  }
+
+  @Test
+  void peekAndResetRaiseWhenTheStoreMissesTheDeadline() {
+    store.mode = "hang";
+    ResilientBackend backend = resilient().build();
+    assertThatThrownBy(() -> backend.peek(SEED, "k"))
+        .isInstanceOf(StoreException.class)
+        .hasMessage("the store did not answer within 50ms");
+  }
+
+  @Test
+  void invalidSettingsNameTheirParameter() {
+    assertThatThrownBy(() -> ResilientBackend.builder(store).localShare(0))
+        .hasMessage("localShare must be more than 0 and at most 1: 0.0");
+    assertThatThrownBy(() -> ResilientBackend.builder(store).timeout(Duration.ofMinutes(2)))
+        .hasMessage("timeout must be between 1ms and 1m: 2m");
+    assertThatThrownBy(() -> ResilientBackend.builder(store).circuitBreaker(0, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+        .hasMessage("circuit failures must be between 1 and 1000: 0");
+    assertThatThrownBy(() -> ResilientBackend.builder(store).circuitBreaker(3, Duration.ofSeconds(2), Duration.ofSeconds(1)))
+        .hasMessage("circuit max-backoff must be between 2s and 10m: 1s");
+    assertThatThrownBy(() -> ResilientBackend.builder(null)).hasMessage("store must not be null");
+  }
+}
