@@ -13,14 +13,20 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Real threads on the real clock ({@link TimeSource#system()}): eight threads hammer one key of a
- * token bucket (capacity 100, 1000/s) for about two seconds. The total admitted never exceeds what
- * the bucket can give over the measured time (capacity + rate x elapsed, elapsed taken from before
- * the first call to after the last), and reaches at least 99% of it: no over-admission under
- * contention, and no admission lost to a failed compare-and-set.
+ * token bucket (capacity 1000, 1000/s) for two seconds. The total admitted never exceeds what the
+ * bucket can give over the measured time (capacity + rate x elapsed, elapsed taken from before the
+ * first call to after the last), and reaches at least 99% of what it gave over the two seconds in
+ * which requests kept coming: no over-admission under contention, and no admission lost to a failed
+ * compare-and-set.
  */
 class RealClockConcurrencyTest {
 
-  private static final long CAPACITY = 100;
+  /**
+   * A second's worth of tokens: a thread descheduled by a busy machine for less than that loses no
+   * refill (tokens only go to waste when the bucket is full), so the lower bound holds on a loaded
+   * 2-core machine too.
+   */
+  private static final long CAPACITY = 1_000;
   private static final long PER_SECOND = 1_000;
 
   @Test
@@ -61,7 +67,9 @@ class RealClockConcurrencyTest {
       long elapsedMicros = (elapsedNanos + 999) / 1_000 + 1;
       long bound = CAPACITY + PER_SECOND * elapsedMicros / 1_000_000;
       assertThat(admitted).as("elapsed %d us", elapsedMicros).isLessThanOrEqualTo(bound);
-      assertThat(admitted).as("elapsed %d us", elapsedMicros).isGreaterThanOrEqualTo(bound * 99 / 100);
+      // Requests kept coming for the whole run: at least 99% of what it refilled must be admitted.
+      long floor = CAPACITY + PER_SECOND * runNanos / 1_000_000_000;
+      assertThat(admitted).as("elapsed %d us", elapsedMicros).isGreaterThanOrEqualTo(floor * 99 / 100);
     } finally {
       pool.shutdownNow();
     }
