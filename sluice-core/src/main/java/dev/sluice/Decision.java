@@ -36,6 +36,11 @@ public record Decision(
      * (see {@link ResilientBackend.Builder#denyCache}).
      */
     DENY_CACHE,
+    /**
+     * This instance, from tokens it leased from the store in a batch (the hybrid mode of the Redis
+     * backend), within the error bound stated in docs/design-decisions.md.
+     */
+    LEASE,
     /** The failure policy, because the store missed its deadline. */
     FALLBACK_TIMEOUT,
     /** The failure policy, because the store failed. */

@@ -291,7 +291,7 @@ public sealed interface Limit
    * irreducible rate (say 10^6 tokens at 7 per day) fails this.
    */
   private static void checkScale(long capacity, Rate rate, String param) {
-    long period = rate.periodMicros() / gcd(rate.tokens(), rate.periodMicros());
+    long period = rate.reducedPeriodMicros();
     if (Math.multiplyHigh(capacity, period) != 0 || capacity * period > (1L << 52)) {
       throw new IllegalArgumentException(
           "capacity x " + param + " period must be at most 2^52 microseconds "
@@ -302,20 +302,8 @@ public sealed interface Limit
 
   /** The time a bucket takes to fill from empty; {@link #checkScale} keeps the product in range. */
   private static Duration fillTime(long capacity, Rate rate) {
-    long gcd = gcd(rate.tokens(), rate.periodMicros());
-    long period = rate.periodMicros() / gcd;
-    long tokens = rate.tokens() / gcd;
-    long micros = (capacity * period + tokens - 1) / tokens;
+    long tokens = rate.reducedTokens();
+    long micros = (capacity * rate.reducedPeriodMicros() + tokens - 1) / tokens;
     return Duration.ofNanos(micros * 1_000L);
-  }
-
-  /** Greatest common divisor of two positive numbers. */
-  static long gcd(long a, long b) {
-    while (b != 0) {
-      long t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
   }
 }

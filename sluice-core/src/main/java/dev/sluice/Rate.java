@@ -98,6 +98,34 @@ public record Rate(long tokens, Duration period) {
     return period.toNanos() / 1_000;
   }
 
+  /**
+   * The tokens of this rate as a reduced fraction of tokens per microsecond: {@code 3/s} is 3 per
+   * 1,000,000 microseconds, {@code 1000/s} is 1 per 1,000.
+   *
+   * @return the numerator: tokens
+   */
+  public long reducedTokens() {
+    return tokens / gcd(tokens, periodMicros());
+  }
+
+  /**
+   * The denominator of {@link #reducedTokens()}: microseconds.
+   *
+   * @return the reduced period in microseconds
+   */
+  public long reducedPeriodMicros() {
+    return periodMicros() / gcd(tokens, periodMicros());
+  }
+
+  private static long gcd(long a, long b) {
+    while (b != 0) {
+      long t = a % b;
+      a = b;
+      b = t;
+    }
+    return a;
+  }
+
   /** Prints the rate as {@link #parse} reads it, such as {@code 1/s} or {@code 5/10s}. */
   @Override
   public String toString() {

@@ -290,8 +290,8 @@ public final class ResilientBackend implements Backend {
     private long localMaxKeys = InMemoryBackend.DEFAULT_MAX_KEYS;
     private Duration denyRetryAfter = Duration.ofSeconds(1);
     private int failures = 5;
-    private Duration backoff = Duration.ofMillis(500);
-    private Duration maxBackoff = Duration.ofSeconds(2);
+    private Duration backoff = Duration.ofMillis(250);
+    private Duration maxBackoff = Duration.ofSeconds(1);
     private boolean denyCache = true;
     private int denyCacheSize = 100_000;
 
@@ -389,7 +389,7 @@ public final class ResilientBackend implements Backend {
 
     /**
      * The circuit breaker: open after {@code failures} failures in a row, for {@code backoff},
-     * doubling after each failed probe up to {@code maxBackoff}. 5, 500 ms and 2 s by default, so
+     * doubling after each failed probe up to {@code maxBackoff}. 5, 250 ms and 1 s by default, so
      * that decisions resume within about two seconds of the store's return.
      *
      * @param failures from 1 to 1000

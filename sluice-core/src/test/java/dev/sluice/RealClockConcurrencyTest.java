@@ -9,15 +9,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
  * Real threads on the real clock ({@link TimeSource#system()}): eight threads hammer one key of a
  * token bucket (capacity 1000, 1000/s) for two seconds. The total admitted never exceeds what the
  * bucket can give over the measured time (capacity + rate x elapsed, elapsed taken from before the
- * first call to after the last), and reaches at least 99% of what it gave over the two seconds in
- * which requests kept coming: no over-admission under contention, and no admission lost to a failed
- * compare-and-set.
+ * first call to after the last), and reaches at least 99% of what it gave until the last call
+ * started: no over-admission under contention, and no admission lost to a failed compare-and-set.
  */
 class RealClockConcurrencyTest {
 
@@ -39,6 +39,7 @@ class RealClockConcurrencyTest {
       CountDownLatch ready = new CountDownLatch(threads);
       CountDownLatch go = new CountDownLatch(1);
       long[] startedAt = new long[1];
+      AtomicLong lastCall = new AtomicLong(Long.MIN_VALUE);
       List<Future<Long>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         results.add(pool.submit(() -> {
@@ -46,7 +47,8 @@ class RealClockConcurrencyTest {
           go.await();
           long deadline = startedAt[0] + runNanos;
           long admitted = 0;
-          while (System.nanoTime() - deadline < 0) {
+          for (long now = System.nanoTime(); now - deadline < 0; now = System.nanoTime()) {
+            lastCall.accumulateAndGet(now, Math::max);
             if (limiter.tryAcquire("hot").allowed()) {
               admitted++;
             }
@@ -67,8 +69,10 @@ class RealClockConcurrencyTest {
       long elapsedMicros = (elapsedNanos + 999) / 1_000 + 1;
       long bound = CAPACITY + PER_SECOND * elapsedMicros / 1_000_000;
       assertThat(admitted).as("elapsed %d us", elapsedMicros).isLessThanOrEqualTo(bound);
-      // Requests kept coming for the whole run: at least 99% of what it refilled must be admitted.
-      long floor = CAPACITY + PER_SECOND * runNanos / 1_000_000_000;
+      // Requests kept coming until the last call started: every token refilled until then was
+      // there to take (a busy machine may starve the threads at the very end, and those tokens are
+      // simply never asked for), so at least 99% of it must have been admitted.
+      long floor = CAPACITY + PER_SECOND * (lastCall.get() - startedAt[0]) / 1_000_000_000;
       assertThat(admitted).as("elapsed %d us", elapsedMicros).isGreaterThanOrEqualTo(floor * 99 / 100);
     } finally {
       pool.shutdownNow();

@@ -17,8 +17,7 @@ final class LeakyBucketModel implements Model {
   private final long full;
 
   LeakyBucketModel(Limit.LeakyBucket limit) {
-    this.tokens =
-        new TokenBucketModel(limit, limit.capacity(), limit.leak().tokens(), limit.leak().period().toNanos() / 1_000);
+    this.tokens = new TokenBucketModel(limit, limit.capacity(), limit.leak());
     this.full = tokens.full();
   }
 

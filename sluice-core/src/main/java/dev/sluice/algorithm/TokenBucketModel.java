@@ -1,6 +1,7 @@
 package dev.sluice.algorithm;
 
 import dev.sluice.Limit;
+import dev.sluice.Rate;
 
 /**
  * Token bucket with exact fractional refill.
@@ -21,14 +22,13 @@ final class TokenBucketModel implements Model {
   private final long full;
 
   TokenBucketModel(Limit.TokenBucket limit) {
-    this(limit, limit.capacity(), limit.refill().tokens(), limit.refill().period().toNanos() / 1_000);
+    this(limit, limit.capacity(), limit.refill());
   }
 
-  TokenBucketModel(Limit limit, long capacity, long tokens, long periodMicros) {
-    long gcd = gcd(tokens, periodMicros);
+  TokenBucketModel(Limit limit, long capacity, Rate refill) {
     this.limit = limit;
-    this.rate = tokens / gcd;
-    this.unit = periodMicros / gcd;
+    this.rate = refill.reducedTokens();
+    this.unit = refill.reducedPeriodMicros();
     this.full = capacity * unit;
   }
 
@@ -86,14 +86,5 @@ final class TokenBucketModel implements Model {
   /** Units in a full bucket. */
   long full() {
     return full;
-  }
-
-  static long gcd(long a, long b) {
-    while (b != 0) {
-      long t = a % b;
-      a = b;
-      b = t;
-    }
-    return a;
   }
 }

@@ -129,9 +129,11 @@ public final class RedisBackend implements Backend {
     if (b.cluster) {
       List<RedisURI> seeds = Arrays.stream(b.uri.split(",")).map(String::trim).map(RedisURI::create).toList();
       RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
+      // The topology is read again every second, and at once on redirects and reconnect attempts:
+      // after a failover, decisions on the moved slots resume within about a second.
       cluster.setOptions(ClusterClientOptions.builder(options)
           .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-              .enablePeriodicRefresh(Duration.ofSeconds(10))
+              .enablePeriodicRefresh(Duration.ofSeconds(1))
               .enableAllAdaptiveRefreshTriggers()
               .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
               .build())

@@ -10,6 +10,7 @@ import dev.sluice.ResilientBackend;
 import dev.sluice.testkit.RedisCluster;
 import dev.sluice.testkit.RedisExtension;
 import dev.sluice.testkit.RedisNode;
+import dev.sluice.testkit.RedisSentinel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +21,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * What callers see while Redis is killed, paused (SIGSTOP), refusing connections, or failing over:
+ * What callers see while Redis is killed, paused (SIGSTOP), refusing connections, or failing over
+ * (Sentinel promoting a replica, a cluster primary failing over):
  * every call returns within the deadline plus a generous margin, the configured failure policy
  * answers every call made during the fault, and decisions come from Redis again within a couple of
  * seconds of its return, without a restart. Latency distributions belong to the benchmarks; here
@@ -164,6 +166,22 @@ class FaultIT {
           assertThat(backend.circuitState()).isNotEqualTo(ResilientBackend.CircuitState.CLOSED);
           REDIS.get().restart();
         });
+      }
+    }
+  }
+
+  @Nested
+  class Sentinel {
+    @RegisterExtension
+    static final RedisExtension<RedisSentinel> SENTINEL = RedisExtension.sentinel();
+
+    @ParameterizedTest
+    @EnumSource(ResilientBackend.OnFailure.class)
+    void thePrimaryDiesAndSentinelPromotesTheReplica(ResilientBackend.OnFailure onFailure) throws InterruptedException {
+      RedisSentinel sentinel = SENTINEL.get();
+      try (RedisBackend redis = RedisBackend.builder().uri(sentinel.uri()).timeout(DEADLINE).build()) {
+        check(resilient(redis, onFailure), "sentinel", onFailure, sentinel.primary()::kill,
+            () -> sentinel.awaitFailover(Duration.ofSeconds(15)));
       }
     }
   }

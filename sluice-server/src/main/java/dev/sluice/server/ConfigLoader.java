@@ -51,10 +51,12 @@ final class ConfigLoader {
   private static final List<String> TOP_KEYS = List.of("policies", "clients", "store", "server", "admin");
 
   /** The keys a policy takes beside its limit or limits. */
-  private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout");
+  private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout", "hybrid");
 
   private final String source;
-  private final Map<String, ServerConfig.PolicyFailover> failover = new LinkedHashMap<>();
+  private final Map<String, ServerConfig.PolicyStoreOptions> storeOptions = new LinkedHashMap<>();
+  /** Where each hybrid policy says so, to point at it if the store cannot lease. */
+  private final Map<String, Node> hybridNodes = new LinkedHashMap<>();
 
   private ConfigLoader(String source) {
     this.source = source;
@@ -140,7 +142,12 @@ final class ConfigLoader {
     if (top.containsKey("admin")) {
       config = admin(top.get("admin").getValueNode(), config);
     }
-    return new ServerConfig(registry.build(), config.store(), config.host(), config.port(), config.adminToken(), Map.copyOf(failover));
+    if (config.store().mode() == StoreConfig.Mode.TRANSACTION && !hybridNodes.isEmpty()) {
+      Map.Entry<String, Node> first = hybridNodes.entrySet().iterator().next();
+      throw error(first.getValue(), "policies." + first.getKey() + ".hybrid needs store.mode lua: leases are taken by a script");
+    }
+    return new ServerConfig(
+        registry.build(), config.store(), config.host(), config.port(), config.adminToken(), Map.copyOf(storeOptions));
   }
 
   private ServerConfig server(Node node, ServerConfig config) {
@@ -187,9 +194,10 @@ final class ConfigLoader {
     }
     List<Limit> limits = new ArrayList<>();
     Map<String, NodeTuple> keys = fields(value, path, null, "");
-    failover(name, keys, path);
+    storeOptions(name, keys, path);
     if (keys.containsKey("limits")) {
-      fields(value, path, List.of("limits", "on-failure", "timeout"), " (beside limits, a policy takes only on-failure and timeout)");
+      fields(value, path, List.of("limits", "on-failure", "timeout", "hybrid"),
+          " (beside limits, a policy takes only on-failure, timeout and hybrid)");
       Node list = keys.get("limits").getValueNode();
       if (!(list instanceof SequenceNode) || ((SequenceNode) list).getValue().isEmpty()
           || ((SequenceNode) list).getValue().size() > Policy.MAX_LIMITS) {
@@ -206,16 +214,20 @@ final class ConfigLoader {
     return check(entry.getKeyNode(), () -> Policy.of(name, limits));
   }
 
-  /** A policy's own failure handling, if it sets any. */
-  private void failover(String name, Map<String, NodeTuple> keys, String path) {
+  /** How the store treats a policy, if the policy says anything about it. */
+  private void storeOptions(String name, Map<String, NodeTuple> keys, String path) {
     ResilientBackend.OnFailure onFailure = keys.containsKey("on-failure")
         ? option(keys.get("on-failure").getValueNode(), path + ".on-failure", ResilientBackend.OnFailure.class)
         : null;
     Duration timeout = keys.containsKey("timeout")
         ? duration(keys.get("timeout").getValueNode(), path + ".timeout", StoreConfig.MIN_TIMEOUT, StoreConfig.MAX_TIMEOUT)
         : null;
-    if (onFailure != null || timeout != null) {
-      failover.put(name, new ServerConfig.PolicyFailover(onFailure, timeout));
+    boolean hybrid = keys.containsKey("hybrid") && bool(keys.get("hybrid").getValueNode(), path + ".hybrid");
+    if (hybrid) {
+      hybridNodes.put(name, keys.get("hybrid").getValueNode());
+    }
+    if (onFailure != null || timeout != null || hybrid) {
+      storeOptions.put(name, new ServerConfig.PolicyStoreOptions(onFailure, timeout, hybrid));
     }
   }
 
@@ -328,7 +340,8 @@ final class ConfigLoader {
       fields(node, "store", List.of("type"), " for the memory store");
       return StoreConfig.MEMORY;
     }
-    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout", "on-failure", "local-share", "circuit-breaker", "deny-cache"),
+    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout", "on-failure", "local-share", "circuit-breaker",
+        "deny-cache", "lease-fraction"),
         " for the redis store");
     NodeTuple uriEntry = keys.get("uri");
     if (uriEntry == null || isNull(uriEntry.getValueNode())) {
@@ -346,7 +359,12 @@ final class ConfigLoader {
       timeout = check(timeoutNode, () -> StoreConfig.parseTimeout("store.timeout", timeoutText));
     }
     boolean cluster = keys.containsKey("cluster") && bool(keys.get("cluster").getValueNode(), "store.cluster");
-    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout, resilience(keys));
+    double leaseFraction = StoreConfig.DEFAULT_LEASE_FRACTION;
+    if (keys.containsKey("lease-fraction")) {
+      Node fractionNode = keys.get("lease-fraction").getValueNode();
+      leaseFraction = share(fractionNode, "store.lease-fraction", text(fractionNode, "store.lease-fraction", "a fraction such as 0.05"));
+    }
+    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout, resilience(keys), leaseFraction);
   }
 
   /** The failure handling of a Redis store; every key optional. */
@@ -358,7 +376,7 @@ final class ConfigLoader {
     double share = defaults.localShare();
     if (keys.containsKey("local-share")) {
       Node shareNode = keys.get("local-share").getValueNode();
-      share = share(shareNode, text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
+      share = share(shareNode, "store.local-share", text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
     }
     int failures = defaults.failures();
     Duration backoff = defaults.backoff();
@@ -388,7 +406,7 @@ final class ConfigLoader {
   }
 
   /** A share in (0, 1]: a fraction such as {@code 1/3} or a decimal such as {@code 0.5}. */
-  private double share(Node node, String text) {
+  private double share(Node node, String path, String text) {
     double share = Double.NaN;
     try {
       int slash = text.indexOf('/');
@@ -399,7 +417,7 @@ final class ConfigLoader {
       // reported below
     }
     if (!(share > 0 && share <= 1)) {
-      throw error(node, "store.local-share must be more than 0 and at most 1, such as 1/3 or 0.5: '" + text + "'");
+      throw error(node, path + " must be more than 0 and at most 1, such as 1/3 or 0.5: '" + text + "'");
     }
     return share;
   }

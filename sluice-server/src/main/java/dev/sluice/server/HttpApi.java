@@ -137,7 +137,7 @@ final class HttpApi {
   }
 
   /**
-   * The header that says who decided when it was not the store: {@code deny-cache},
+   * The header that says who decided when it was not the store: {@code deny-cache}, {@code lease},
    * {@code fallback-timeout}, {@code fallback-error} or {@code fallback-circuit-open}.
    */
   static final String SOURCE_HEADER = "Sluice-Decision-Source";

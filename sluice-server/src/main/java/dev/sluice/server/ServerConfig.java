@@ -18,19 +18,21 @@ import java.util.TreeSet;
  * @param host the address to listen on
  * @param port the port to listen on; 0 picks a free one
  * @param adminToken the bearer token of the admin endpoints; {@code null} turns them off
- * @param failover per policy, its own answer and deadline when the store fails (only for a Redis
- *     store); policies without an entry use the store's
+ * @param storeOptions per policy, how the Redis store treats it; policies without an entry use the
+ *     store's settings
  */
 record ServerConfig(
-    PolicyRegistry policies, StoreConfig store, String host, int port, String adminToken, Map<String, PolicyFailover> failover) {
+    PolicyRegistry policies, StoreConfig store, String host, int port, String adminToken,
+    Map<String, PolicyStoreOptions> storeOptions) {
 
   /**
-   * A policy's own failure handling; either part may be {@code null} for the store's.
+   * How the Redis store treats one policy.
    *
-   * @param onFailure what answers for this policy when the store cannot
-   * @param timeout this policy's deadline
+   * @param onFailure what answers for this policy when the store cannot; {@code null} for the store's
+   * @param timeout this policy's deadline; {@code null} for the store's
+   * @param hybrid whether this instance leases the policy's tokens in batches (hybrid mode)
    */
-  record PolicyFailover(ResilientBackend.OnFailure onFailure, Duration timeout) {}
+  record PolicyStoreOptions(ResilientBackend.OnFailure onFailure, Duration timeout, boolean hybrid) {}
 
 
   /** The default port. */
@@ -51,19 +53,19 @@ record ServerConfig(
   }
 
   ServerConfig withPort(int newPort) {
-    return new ServerConfig(policies, store, host, newPort, adminToken, failover);
+    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions);
   }
 
   ServerConfig withHost(String newHost) {
-    return new ServerConfig(policies, store, newHost, port, adminToken, failover);
+    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions);
   }
 
   ServerConfig withStore(StoreConfig newStore) {
-    return new ServerConfig(policies, newStore, host, port, adminToken, failover);
+    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions);
   }
 
   ServerConfig withAdminToken(String token) {
-    return new ServerConfig(policies, store, host, port, token, failover);
+    return new ServerConfig(policies, store, host, port, token, storeOptions);
   }
 
   /**

@@ -40,6 +40,8 @@ final class ServerMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final Map<String, Counter[]> decisions = new ConcurrentHashMap<>();
+  /** Per policy, the counters of decisions not made by the store, by source ordinal, made on first use. */
+  private final Map<String, Counter[]> unstored = new ConcurrentHashMap<>();
   private final Counter reloadSuccesses;
   private final Counter reloadFailures;
 
@@ -97,11 +99,21 @@ final class ServerMetrics implements AutoCloseable {
   }
 
   private Counter sources(String policy, Decision.Source source) {
-    return Counter.builder("sluice.decisions.unstored")
-        .description("Decisions not made by the store, by policy and source: deny-cache, or a fallback after a timeout, an error or an open circuit")
-        .tag("policy", policy)
-        .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-        .register(registry);
+    Counter[] counters = unstored.get(policy);
+    if (counters == null) {
+      counters = unstored.computeIfAbsent(policy, name -> new Counter[Decision.Source.values().length]);
+    }
+    Counter counter = counters[source.ordinal()];
+    if (counter == null) {
+      counter = Counter.builder("sluice.decisions.unstored")
+          .description("Decisions not made by the store, by policy and source: deny-cache, lease (hybrid mode), "
+              + "or a fallback after a timeout, an error or an open circuit")
+          .tag("policy", policy)
+          .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+          .register(registry);
+      counters[source.ordinal()] = counter;
+    }
+    return counter;
   }
 
   /** Counts a configuration reload. */

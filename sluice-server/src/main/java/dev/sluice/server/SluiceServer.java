@@ -10,6 +10,7 @@ import dev.sluice.ResilientBackend;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
@@ -40,6 +41,8 @@ final class SluiceServer implements AutoCloseable {
   private final RateLimiter limiter;
   private final Server server;
   private final ConfigWatcher watcher;
+  /** The policies whose tokens are leased in batches (hybrid mode of a Redis store in Lua mode). */
+  private volatile Set<String> hybridPolicies;
   /** The Redis store's failure handling; {@code null} for the memory store. */
   private final ResilientBackend resilient;
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
@@ -55,9 +58,10 @@ final class SluiceServer implements AutoCloseable {
     this.overrides = overrides;
     this.config = config;
     this.metrics = new ServerMetrics();
+    this.hybridPolicies = Stores.hybridPolicies(config);
     Backend store;
     try {
-      store = metrics.timed(Stores.create(config.store()));
+      store = metrics.timed(Stores.create(config.store(), policy -> hybridPolicies.contains(policy.name())));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
@@ -164,11 +168,13 @@ final class SluiceServer implements AutoCloseable {
       log.warn("{}: the address changed to {}:{}; restart sluice to listen there (still {}:{})",
           file, next.host(), next.port(), running.host(), running.port());
     }
+    Set<String> hybrid = Stores.hybridPolicies(next.withStore(running.store()));
     limiter.setPolicies(next.policies());
+    hybridPolicies = hybrid;
     if (resilient != null) {
       Stores.applyOverrides(resilient, next);
     }
-    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken(), next.failover());
+    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken(), next.storeOptions());
     log.info("{}: reloaded: {}", file, summary());
   }
 

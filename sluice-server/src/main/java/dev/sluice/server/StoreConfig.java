@@ -16,11 +16,17 @@ import java.util.Locale;
  * @param timeout the deadline of every Redis call
  * @param resilience what answers when Redis cannot, and when to stop asking it; {@code null} for
  *     memory
+ * @param leaseFraction for hybrid policies, the largest lease as a fraction of a bucket's capacity
  */
-record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration timeout, Resilience resilience) {
+record StoreConfig(
+    Type type, String uri, boolean cluster, Mode mode, Duration timeout, Resilience resilience, double leaseFraction) {
+
+  /** The default largest lease of a hybrid policy: 5% of the capacity. */
+  static final double DEFAULT_LEASE_FRACTION = 0.05;
+
 
   /** The in-memory store: buckets in this process only. */
-  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null, null);
+  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null, null, DEFAULT_LEASE_FRACTION);
 
   /** The default deadline of a Redis call. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -44,9 +50,9 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
       ResilientBackend.OnFailure onFailure, double localShare, int failures, Duration backoff, Duration maxBackoff,
       boolean denyCache) {
 
-    /** Local fallback at the full limit, breaker after 5 failures for 500 ms up to 2 s, deny cache on. */
+    /** Local fallback at the full limit, breaker after 5 failures for 250 ms up to 1 s, deny cache on. */
     static final Resilience DEFAULTS =
-        new Resilience(ResilientBackend.OnFailure.LOCAL, 1.0, 5, Duration.ofMillis(500), Duration.ofSeconds(2), true);
+        new Resilience(ResilientBackend.OnFailure.LOCAL, 1.0, 5, Duration.ofMillis(250), Duration.ofSeconds(1), true);
   }
 
   /** The kinds of store. */
@@ -72,7 +78,7 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
    * @throws IllegalArgumentException if the URI is invalid
    */
   static StoreConfig redis(String param, String uri) {
-    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT, Resilience.DEFAULTS);
+    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT, Resilience.DEFAULTS, DEFAULT_LEASE_FRACTION);
   }
 
   /**
@@ -82,8 +88,8 @@ record StoreConfig(Type type, String uri, boolean cluster, Mode mode, Duration t
   StoreConfig withRedisUri(String param, String newUri, boolean newCluster) {
     StoreConfig redis = redis(param, newUri);
     return type == Type.REDIS
-        ? new StoreConfig(Type.REDIS, redis.uri, newCluster, mode, timeout, resilience)
-        : new StoreConfig(Type.REDIS, redis.uri, newCluster, redis.mode, redis.timeout, redis.resilience);
+        ? new StoreConfig(Type.REDIS, redis.uri, newCluster, mode, timeout, resilience, leaseFraction)
+        : new StoreConfig(Type.REDIS, redis.uri, newCluster, redis.mode, redis.timeout, redis.resilience, leaseFraction);
   }
 
   /**

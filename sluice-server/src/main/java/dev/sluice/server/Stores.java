@@ -2,10 +2,16 @@ package dev.sluice.server;
 
 import dev.sluice.Backend;
 import dev.sluice.InMemoryBackend;
+import dev.sluice.Policy;
 import dev.sluice.ResilientBackend;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import dev.sluice.redis.HybridBackend;
 import dev.sluice.redis.RedisBackend;
 
 /**
@@ -17,22 +23,50 @@ final class Stores {
   private Stores() {}
 
   /**
-   * The backend of a store.
+   * The backend of a store. A Redis store in Lua mode is wrapped in a {@link HybridBackend} that
+   * leases the tokens of the policies {@code hybrid} accepts (asked at each request, so that a
+   * reload can change them) and passes every other policy through unchanged.
    *
    * @param store the store configuration
+   * @param hybrid which policies lease their tokens in batches
    * @return a new backend, to be closed by the caller
    * @throws dev.sluice.StoreException if Redis cannot be reached
    */
-  static Backend create(StoreConfig store) {
-    return switch (store.type()) {
-      case MEMORY -> InMemoryBackend.create();
-      case REDIS -> RedisBackend.builder()
-          .uri(store.uri())
-          .cluster(store.cluster())
-          .mode(store.mode() == StoreConfig.Mode.LUA ? RedisBackend.Mode.LUA : RedisBackend.Mode.TRANSACTION)
-          .timeout(store.timeout())
-          .build();
-    };
+  static Backend create(StoreConfig store, Predicate<Policy> hybrid) {
+    if (store.type() == StoreConfig.Type.MEMORY) {
+      return InMemoryBackend.create();
+    }
+    RedisBackend redis = RedisBackend.builder()
+        .uri(store.uri())
+        .cluster(store.cluster())
+        .mode(store.mode() == StoreConfig.Mode.LUA ? RedisBackend.Mode.LUA : RedisBackend.Mode.TRANSACTION)
+        .timeout(store.timeout())
+        .build();
+    if (store.mode() == StoreConfig.Mode.TRANSACTION) {
+      return redis;
+    }
+    return HybridBackend.builder(redis).policies(hybrid).maxLeaseFraction(store.leaseFraction()).build();
+  }
+
+  /**
+   * The names of the policies that lease their tokens, and checks that the store can lease.
+   *
+   * @param config the configuration
+   * @return the names
+   * @throws IllegalArgumentException if a policy is hybrid on a Redis store in transaction mode
+   */
+  static Set<String> hybridPolicies(ServerConfig config) {
+    Set<String> names = new HashSet<>();
+    config.storeOptions().forEach((policy, options) -> {
+      if (options.hybrid()) {
+        names.add(policy);
+      }
+    });
+    if (!names.isEmpty() && config.store().mode() == StoreConfig.Mode.TRANSACTION) {
+      throw new IllegalArgumentException(
+          "policies." + new TreeSet<>(names).first() + ".hybrid needs store.mode lua: leases are taken by a script");
+    }
+    return Set.copyOf(names);
   }
 
   /**
@@ -59,7 +93,7 @@ final class Stores {
   static void applyOverrides(ResilientBackend backend, ServerConfig config) {
     Map<String, ResilientBackend.OnFailure> answers = new HashMap<>();
     Map<String, Duration> deadlines = new HashMap<>();
-    config.failover().forEach((policy, failover) -> {
+    config.storeOptions().forEach((policy, failover) -> {
       if (failover.onFailure() != null) {
         answers.put(policy, failover.onFailure());
       }

@@ -104,7 +104,7 @@ class ConfigLoaderTest {
         """);
 
     assertThat(config.store()).isEqualTo(new StoreConfig(StoreConfig.Type.REDIS, "rediss://:pw@cache:6380/0", false,
-        StoreConfig.Mode.TRANSACTION, Duration.ofMillis(200), StoreConfig.Resilience.DEFAULTS));
+        StoreConfig.Mode.TRANSACTION, Duration.ofMillis(200), StoreConfig.Resilience.DEFAULTS, StoreConfig.DEFAULT_LEASE_FRACTION));
     assertThat(config.store().describe()).doesNotContain("pw").contains("rediss://***@cache:6380/0");
     assertThat(config.port()).isEqualTo(9090);
     assertThat(config.host()).isEqualTo("127.0.0.1");
@@ -122,10 +122,12 @@ class ConfigLoaderTest {
           local-share: 1/3
           circuit-breaker: { failures: 3, backoff: 200ms, max-backoff: 5s }
           deny-cache: false
+          lease-fraction: 0.02
         policies:
           default: { capacity: 10, refill: 1/s, on-failure: allow, timeout: 100ms }
           tiered:
             on-failure: local
+            hybrid: true
             limits:
               - { capacity: 10, refill: 1/s }
               - { algorithm: fixed-window, limit: 1000, window: 1d }
@@ -133,10 +135,12 @@ class ConfigLoaderTest {
         """);
     assertThat(config.store().resilience()).isEqualTo(new StoreConfig.Resilience(
         ResilientBackend.OnFailure.DENY, 1.0 / 3, 3, Duration.ofMillis(200), Duration.ofSeconds(5), false));
-    assertThat(config.failover()).containsOnly(
-        Map.entry("default", new ServerConfig.PolicyFailover(ResilientBackend.OnFailure.ALLOW, Duration.ofMillis(100))),
-        Map.entry("tiered", new ServerConfig.PolicyFailover(ResilientBackend.OnFailure.LOCAL, null)));
+    assertThat(config.storeOptions()).containsOnly(
+        Map.entry("default", new ServerConfig.PolicyStoreOptions(ResilientBackend.OnFailure.ALLOW, Duration.ofMillis(100), false)),
+        Map.entry("tiered", new ServerConfig.PolicyStoreOptions(ResilientBackend.OnFailure.LOCAL, null, true)));
     assertThat(config.store().describe()).endsWith("(lua, timeout 20ms, on failure deny)");
+    assertThat(config.store().leaseFraction()).isEqualTo(0.02);
+    assertThat(Stores.hybridPolicies(config)).containsExactly("tiered");
   }
 
   @Test
@@ -182,11 +186,11 @@ class ConfigLoaderTest {
         Arguments.of("policies:\n  bad name: { capacity: 1, refill: 1/s }",
             "sluice.yaml:2: policy name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: 'bad name'"),
         Arguments.of("policies:\n  premium: { capacity: 100, refil: 20/s }",
-            "sluice.yaml:2: unknown key policies.premium.refil: allowed keys are algorithm, capacity, refill, on-failure, timeout for token-bucket"),
+            "sluice.yaml:2: unknown key policies.premium.refil: allowed keys are algorithm, capacity, refill, on-failure, timeout, hybrid for token-bucket"),
         Arguments.of("policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1m, capacity: 5 }",
-            "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit, window, on-failure, timeout for fixed-window"),
+            "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit, window, on-failure, timeout, hybrid for fixed-window"),
         Arguments.of("policies:\n  l: { algorithm: leaky-bucket, capacity: 5, refill: 1/s }",
-            "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity, leak, on-failure, timeout for leaky-bucket"),
+            "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity, leak, on-failure, timeout, hybrid for leaky-bucket"),
         Arguments.of("policies:\n  premium: { refill: 20/s }",
             "sluice.yaml:2: policies.premium.capacity must be set: token-bucket needs capacity and refill"),
         Arguments.of("policies:\n  premium:\n    capacity: 100\n    refill:",
@@ -225,7 +229,7 @@ class ConfigLoaderTest {
             "sluice.yaml:2: policies.t.limits must be a list of 1 to 8 limits, such as [{ capacity: 10, refill: 1/s },"
                 + " { algorithm: fixed-window, limit: 1000, window: 1d }]"),
         Arguments.of("policies:\n  t: { limits: [{ capacity: 1, refill: 1/s }], capacity: 3 }",
-            "sluice.yaml:2: unknown key policies.t.capacity: allowed keys are limits, on-failure, timeout (beside limits, a policy takes only on-failure and timeout)"),
+            "sluice.yaml:2: unknown key policies.t.capacity: allowed keys are limits, on-failure, timeout, hybrid (beside limits, a policy takes only on-failure, timeout and hybrid)"),
         Arguments.of("policies:\n  t:\n    limits:\n      - { capacity: 1, refill: 1/s }\n      - { algorithm: fixed-window, limit: 0, window: 1d }",
             "sluice.yaml:5: policies.t.limits[1].limit must be between 1 and 1000000000: 0"),
         Arguments.of("policies:\n  t:\n    limits:\n      - 5",
@@ -249,7 +253,13 @@ class ConfigLoaderTest {
         Arguments.of("store: { type: redis, uri: redis://x, timeout: 500us }",
             "sluice.yaml:1: store.timeout must be between 1ms and 1m: 500us"),
         Arguments.of("store: { type: redis, uri: redis://x, pool: 5 }",
-            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode, timeout, on-failure, local-share, circuit-breaker, deny-cache for the redis store"),
+            "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode, timeout, on-failure, local-share, circuit-breaker, deny-cache, lease-fraction for the redis store"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", mode: transaction }\npolicies: { p: { capacity: 100, refill: 10/s, hybrid: true } }",
+            "sluice.yaml:2: policies.p.hybrid needs store.mode lua: leases are taken by a script"),
+        Arguments.of("policies: { p: { capacity: 100, refill: 10/s, hybrid: maybe } }",
+            "sluice.yaml:1: policies.p.hybrid must be true or false: 'maybe'"),
+        Arguments.of("store: { type: redis, uri: \"redis://a:1\", lease-fraction: 2 }",
+            "sluice.yaml:1: store.lease-fraction must be more than 0 and at most 1, such as 1/3 or 0.5: '2'"),
         Arguments.of("store: { type: redis, uri: \"redis://a:1\", on-failure: panic }",
             "sluice.yaml:1: store.on-failure must be one of allow, deny, local: 'panic'"),
         Arguments.of("store: { type: redis, uri: \"redis://a:1\", local-share: 3/2 }",

@@ -12,8 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A JUnit 5 extension that owns a Redis fixture ({@link RedisNode}, {@link RedisReplicaPair} or
- * {@link RedisCluster}) for a test class or for each test method.
+ * A JUnit 5 extension that owns a Redis fixture ({@link RedisNode}, {@link RedisReplicaPair}, {@link RedisCluster}
+ * or {@link RedisSentinel}) for a test class or for each test method.
  *
  * <p>Registered on a <b>static</b> field, the fixture is started before all tests of the class and stopped after
  * them, whether they pass or fail:
@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * (data included: tests that need an empty store should {@code FLUSHALL}). Paused nodes are killed too, and a JVM
  * shutdown hook kills anything still running at exit. State changed only through
  * {@link RedisNode#command(String...)} (e.g. {@code CONFIG SET}, a manual {@code CLUSTER FAILOVER}) is not
- * tracked.
+ * tracked, except that a {@link RedisSentinel} whose Sentinels no longer report the original primary as healthy
+ * (e.g. after a {@code SENTINEL FAILOVER} sent by a client) is replaced too.
  *
  * @param <F> the fixture type
  */
@@ -91,9 +92,19 @@ public final class RedisExtension<F extends AutoCloseable>
     }
 
     /**
+     * Creates an extension for a primary, a replica and three Sentinels ({@link RedisSentinel#start()}).
+     *
+     * @return a new extension, to be stored in a {@code @RegisterExtension} field
+     */
+    public static RedisExtension<RedisSentinel> sentinel() {
+        return new RedisExtension<>("Redis Sentinel", RedisSentinel::start, RedisSentinel::faultInjected,
+                RedisSentinel::dropConnections);
+    }
+
+    /**
      * Returns the running fixture of the current test.
      *
-     * @return the node, pair or cluster
+     * @return the node, pair, cluster or Sentinel fixture
      * @throws IllegalStateException outside a test (before the extension started it or after it stopped it)
      */
     public synchronized F get() {

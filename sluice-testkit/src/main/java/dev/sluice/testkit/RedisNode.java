@@ -27,10 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The server is started from a generated {@code redis.conf} in its directory (no persistence: {@code save ""},
  * {@code appendonly no}; {@code bind 127.0.0.1}; {@code protected-mode no}) and logs to {@code redis.log} there.
- * Port 6379 is never used. Faults: {@link #kill()} (SIGKILL), {@link #pause()} (SIGSTOP) / {@link #resume()}
- * (SIGCONT), {@link #restart()} (same port, same directory; data is not persisted, so a restarted node comes back
- * empty unless it is a replica that resyncs). {@link #close()} kills the process and deletes the directory; a JVM
- * shutdown hook does the same for nodes that were never closed.
+ * Ports 6379 and 26379 are never used. Faults: {@link #kill()} (SIGKILL), {@link #pause()} (SIGSTOP) /
+ * {@link #resume()} (SIGCONT), {@link #restart()} (same port, same directory; data is not persisted, so a restarted
+ * node comes back empty unless it is a replica that resyncs). {@link #close()} kills the process and deletes the
+ * directory; a JVM shutdown hook does the same for nodes that were never closed.
+ *
+ * <p>The Sentinels of a {@link RedisSentinel} are {@code RedisNode}s too ({@link #isSentinel()}): started as
+ * {@code redis-server sentinel.conf --sentinel}, logging to {@code sentinel.log}, with the same fault injection.
  *
  * <p>{@link #command(String...)} sends a command over a fresh connection with a timeout, for test assertions and
  * setup; it is not meant to be the client under test.
@@ -49,6 +52,8 @@ public final class RedisNode implements AutoCloseable {
     /** The only address nodes listen on. */
     static final String HOST = "127.0.0.1";
     static final int DEVELOPER_PORT = 6379;
+    /** The default Sentinel port, never used either. */
+    static final int DEVELOPER_SENTINEL_PORT = 26379;
     static final int CLUSTER_BUS_OFFSET = 10000;
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
@@ -64,6 +69,8 @@ public final class RedisNode implements AutoCloseable {
     private final Path outputFile;
     private final List<String> extraConfig;
     private final boolean clusterBus;
+    /** Runs as a Sentinel ({@code redis-server sentinel.conf --sentinel}) instead of a data node. */
+    private final boolean sentinel;
 
     private volatile int port;
     private volatile Process process;
@@ -74,14 +81,15 @@ public final class RedisNode implements AutoCloseable {
     private volatile Resp.Connection connection;
     private final Object connectionLock = new Object();
 
-    private RedisNode(RedisBinary binary, List<String> extraConfig, boolean clusterBus) {
+    private RedisNode(RedisBinary binary, List<String> extraConfig, boolean clusterBus, boolean sentinel) {
         this.binary = binary;
         this.dir = Processes.createNodeDirectory();
-        this.configFile = dir.resolve("redis.conf");
-        this.logFile = dir.resolve("redis.log");
+        this.configFile = dir.resolve(sentinel ? "sentinel.conf" : "redis.conf");
+        this.logFile = dir.resolve(sentinel ? "sentinel.log" : "redis.log");
         this.outputFile = dir.resolve("stdout.log");
         this.extraConfig = List.copyOf(extraConfig);
         this.clusterBus = clusterBus;
+        this.sentinel = sentinel;
     }
 
     /**
@@ -101,7 +109,7 @@ public final class RedisNode implements AutoCloseable {
 
     /** Starts a node with a given binary (tests of the embedded fallback use this). */
     static RedisNode start(RedisBinary binary, List<String> extraConfig, boolean clusterBus) {
-        RedisNode node = new RedisNode(binary, extraConfig, clusterBus);
+        RedisNode node = new RedisNode(binary, extraConfig, clusterBus, false);
         try {
             node.startOnFreePort();
             return node;
@@ -109,6 +117,35 @@ public final class RedisNode implements AutoCloseable {
             node.close();
             throw e;
         }
+    }
+
+    /**
+     * Starts a Sentinel ({@code redis-server sentinel.conf --sentinel}) on a port reserved with
+     * {@link #reservePort()}, with the given {@code sentinel ...} config lines. There is a single attempt: if the
+     * port was taken meanwhile, {@link PortTakenException} is thrown (and the port released), since the caller
+     * wrote it into the other Sentinels' configs.
+     */
+    static RedisNode startSentinel(RedisBinary binary, int reservedPort, List<String> sentinelConfig) {
+        RedisNode node = new RedisNode(binary, sentinelConfig, false, true);
+        node.port = reservedPort;
+        try {
+            node.writeConfig();
+            node.launch();
+            return node;
+        } catch (RuntimeException | Error e) {
+            node.close();
+            throw e;
+        }
+    }
+
+    /** Reserves a free loopback port (never 6379 or 26379) for {@link #startSentinel}; release unused ones. */
+    static int reservePort() {
+        return freePort(false);
+    }
+
+    /** Releases a port reserved with {@link #reservePort()} that no node was started on. */
+    static void releasePort(int port) {
+        PORTS_IN_USE.remove(port);
     }
 
     /**
@@ -136,6 +173,16 @@ public final class RedisNode implements AutoCloseable {
      */
     public String uri() {
         return "redis://" + HOST + ":" + port;
+    }
+
+    /**
+     * Returns whether this process is a Redis Sentinel (one of {@link RedisSentinel#sentinels()}) rather than a
+     * data node.
+     *
+     * @return true for a Sentinel
+     */
+    public boolean isSentinel() {
+        return sentinel;
     }
 
     /**
@@ -226,7 +273,8 @@ public final class RedisNode implements AutoCloseable {
      * Restarts the node on the same port and directory: kills the process if it is running (or paused), starts a
      * new one from the node's {@code redis.conf} and waits until it answers {@code PING}. Data is not persisted,
      * so the node comes back empty; cluster nodes keep their identity and slots through {@code nodes.conf}.
-     * Runtime {@code CONFIG SET} changes are lost unless they were saved with {@code CONFIG REWRITE}.
+     * Runtime {@code CONFIG SET} changes are lost unless they were saved with {@code CONFIG REWRITE}. A Sentinel
+     * restarts from the {@code sentinel.conf} it keeps rewriting (its id, its peers, the current primary).
      *
      * @throws IllegalStateException if the node was closed or does not come back (e.g. its port was taken)
      */
@@ -348,13 +396,15 @@ public final class RedisNode implements AutoCloseable {
     /**
      * Returns a short description: URI, pid and state.
      *
-     * @return e.g. {@code RedisNode[redis://127.0.0.1:40321, pid 1234, running]}
+     * @return e.g. {@code RedisNode[redis://127.0.0.1:40321, pid 1234, running]}; Sentinels say
+     *     {@code RedisNode[sentinel redis://...]}
      */
     @Override
     public String toString() {
         Process p = process;
         String state = closed ? "closed" : !isRunning() ? "stopped" : paused ? "paused" : "running";
-        return "RedisNode[" + uri() + (p == null ? "" : ", pid " + p.pid()) + ", " + state + "]";
+        return "RedisNode[" + (sentinel ? "sentinel " : "") + uri() + (p == null ? "" : ", pid " + p.pid()) + ", "
+                + state + "]";
     }
 
     // ------------------------------------------------------------------------------------------------ internals
@@ -420,6 +470,16 @@ public final class RedisNode implements AutoCloseable {
         lines.add("bind " + HOST);
         lines.add("protected-mode no");
         lines.add("daemonize no");
+        if (sentinel) {
+            // Sentinel rewrites this file itself (myid, known replicas and Sentinels, current primary); a restart
+            // starts from the rewritten file.
+            lines.add("dir " + quote(dir.toString()));
+            lines.add("logfile " + quote(logFile.toString()));
+            lines.add("loglevel notice");
+            lines.addAll(extraConfig);
+            writeLines(lines);
+            return;
+        }
         lines.add("save \"\"");
         lines.add("appendonly no");
         lines.add("dir " + quote(dir.toString()));
@@ -429,6 +489,10 @@ public final class RedisNode implements AutoCloseable {
         lines.add("repl-diskless-sync yes");
         lines.add("repl-diskless-sync-delay 0");
         lines.addAll(extraConfig);
+        writeLines(lines);
+    }
+
+    private void writeLines(List<String> lines) {
         try {
             Files.write(configFile, lines, StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -446,7 +510,12 @@ public final class RedisNode implements AutoCloseable {
         long outOffset = size(outputFile);
         Process p;
         try {
-            p = new ProcessBuilder(binary.path().toString(), configFile.toString())
+            List<String> command = new ArrayList<>(List.of(binary.path().toString(), configFile.toString()));
+            if (sentinel) {
+                // selects Sentinel mode whatever the executable is called (Debian's redis-server is a symlink)
+                command.add("--sentinel");
+            }
+            p = new ProcessBuilder(command)
                     .directory(dir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(outputFile.toFile()))
@@ -516,7 +585,7 @@ public final class RedisNode implements AutoCloseable {
         paused = false;
     }
 
-    /** Picks a free loopback port (never 6379); for cluster nodes port + 10000 must be free as well. */
+    /** Picks a free loopback port (never 6379 or 26379); for cluster nodes port + 10000 must be free as well. */
     private static int freePort(boolean clusterBus) {
         for (int i = 0; i < 100; i++) {
             int candidate;
@@ -527,7 +596,8 @@ public final class RedisNode implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot find a free port on " + HOST, e);
             }
-            if (candidate == DEVELOPER_PORT || candidate == DEVELOPER_PORT + CLUSTER_BUS_OFFSET) {
+            if (candidate == DEVELOPER_PORT || candidate == DEVELOPER_PORT + CLUSTER_BUS_OFFSET
+                    || candidate == DEVELOPER_SENTINEL_PORT) {
                 continue;
             }
             if (clusterBus && (candidate + CLUSTER_BUS_OFFSET > 65535 || !bindable(candidate + CLUSTER_BUS_OFFSET))) {
@@ -588,7 +658,7 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /** redis-server could not bind its port because someone else took it first. */
-    private static final class PortTakenException extends RuntimeException {
+    static final class PortTakenException extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
         PortTakenException(int port) {

@@ -152,7 +152,7 @@ public final class RedisReplicaPair implements AutoCloseable {
     }
 
     /** Makes {@code follower} a replica of {@code leader}, persists it in its config and waits for the link. */
-    private static void follow(RedisNode follower, RedisNode leader) {
+    static void follow(RedisNode follower, RedisNode leader) {
         follower.command("REPLICAOF", leader.host(), Integer.toString(leader.port()));
         follower.command("CONFIG", "REWRITE");
         Poll.until(LINK_TIMEOUT, follower + " to report master_link_status:up (replica of " + leader + ")",

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -73,6 +74,40 @@ class ProcessCleanupIT {
         Poll.until(Duration.ofSeconds(5), "the orphaned redis-server to be gone", () -> !alive(child.redisPid()),
                 null);
         assertThat(Files.exists(child.dir())).isFalse();
+    }
+
+    @Test
+    void sentinelsAndTheirNodesOfAJvmKilledWithoutShutdownHookAreReaped() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process jvm = new ProcessBuilder(List.of(java, "-Djava.io.tmpdir=" + tmp, "-cp",
+                System.getProperty("java.class.path"), ChildJvm.class.getName(), "sentinel-hang"))
+                .redirectError(tmp.resolve("child-sentinel.err").toFile())
+                .start();
+        List<Child> children = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(
+                new InputStreamReader(jvm.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !line.equals("DONE")) {
+                if (line.startsWith("NODE ")) {
+                    String[] parts = line.split(" ", 3);
+                    children.add(new Child(jvm, Long.parseLong(parts[1]), Paths.get(parts[2])));
+                }
+            }
+        } finally {
+            jvm.destroyForcibly();
+        }
+        assertThat(jvm.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        assertThat(children).as(Files.readString(tmp.resolve("child-sentinel.err"))).hasSize(5);
+        assertThat(children).allMatch(c -> alive(c.redisPid()), "orphaned, still running");
+
+        int reaped = Processes.reapOrphans(tmp);
+
+        assertThat(reaped).isEqualTo(5);
+        for (Child child : children) {
+            Poll.until(Duration.ofSeconds(5), "orphaned pid " + child.redisPid() + " to be gone",
+                    () -> !alive(child.redisPid()), null);
+            assertThat(Files.exists(child.dir())).isFalse();
+        }
     }
 
     @Test

@@ -66,6 +66,21 @@ class RedisBinaryIT {
     }
 
     @Test
+    void theEmbeddedBinaryRunsSentinelsThatFailOver() throws Exception {
+        RedisBinary binary = RedisBinary.of(resolveEmbedded());
+
+        try (RedisSentinel sentinel = RedisSentinel.start(binary)) {
+            RedisNode s = sentinel.sentinels().get(0);
+            assertThat(s.info("server")).containsEntry("redis_mode", "sentinel");
+            assertThat(s.info("server").get("redis_version")).startsWith("6.2.");
+            RedisNode replica = sentinel.replica();
+
+            assertThat(sentinel.failover()).isSameAs(replica).isSameAs(sentinel.primary());
+            assertThat(replica.info("replication")).containsEntry("role", "master");
+        }
+    }
+
+    @Test
     void theEmbeddedBinaryFormsAClusterWithClassicAddslots() throws Exception {
         RedisBinary binary = RedisBinary.of(resolveEmbedded());
         assertThat(binary.majorVersion()).isEqualTo(6);

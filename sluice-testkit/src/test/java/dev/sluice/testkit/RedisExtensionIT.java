@@ -94,6 +94,23 @@ class RedisExtensionIT {
     }
 
     @Test
+    void sentinelFixtureIsReplacedAfterAFailoverStartedByAClient() {
+        EngineExecutionResults results = run(SentinelSample.class);
+
+        results.testEvents().assertStatistics(stats -> stats.started(3).succeeded(3));
+        List<Long> untouched = pidsOf("untouched");
+        assertThat(untouched).hasSize(5).doesNotHaveDuplicates();
+        assertThat(pidsOf("failsOverThroughACommand")).as("untouched fixture is reused").isEqualTo(untouched);
+        assertThat(pidsOf("getsAFreshOne")).as("failed-over fixture was replaced").hasSize(5)
+                .doesNotContainAnyElementsOf(untouched);
+        assertNothingLeftBehind();
+    }
+
+    private static List<Long> pidsOf(String test) {
+        return SEEN.stream().filter(s -> s.test().equals(test)).map(Seen::pid).toList();
+    }
+
+    @Test
     void getOutsideOfATestFails() {
         assertThatThrownBy(() -> RedisExtension.single().get())
                 .isInstanceOf(IllegalStateException.class)
@@ -141,6 +158,39 @@ class RedisExtensionIT {
         void getsAnotherFreshNode() {
             SEEN.add(Seen.of("getsAnotherFreshNode", redis.get()));
             assertThat(redis.get().command("PING")).isEqualTo("PONG");
+        }
+    }
+
+    @EnabledIfSystemProperty(named = SAMPLES, matches = "true")
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    static class SentinelSample {
+        @RegisterExtension
+        static final RedisExtension<RedisSentinel> redis = RedisExtension.sentinel();
+
+        private static void see(String test) {
+            redis.get().nodes().forEach(n -> SEEN.add(Seen.of(test, n)));
+            redis.get().sentinels().forEach(n -> SEEN.add(Seen.of(test, n)));
+        }
+
+        @Test
+        @Order(1)
+        void untouched() {
+            see("untouched");
+        }
+
+        @Test
+        @Order(2)
+        void failsOverThroughACommand() {
+            see("failsOverThroughACommand");
+            // not through the fixture: the extension must notice from the Sentinels' view
+            redis.get().sentinels().get(0).command("SENTINEL", "FAILOVER", RedisSentinel.MASTER_NAME);
+        }
+
+        @Test
+        @Order(3)
+        void getsAFreshOne() {
+            see("getsAFreshOne");
+            assertThat(redis.get().primary()).isSameAs(redis.get().nodes().get(0));
         }
     }
 
