@@ -1,0 +1,179 @@
+package dev.sluice.bench.http;
+
+import dev.sluice.bench.Csv;
+import dev.sluice.bench.Processes;
+import dev.sluice.bench.Progress;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Part 3: {@code wrk} against {@code ./sluice serve} (in memory, and with Redis when this build
+ * supports {@code --redis}) and against nginx answering {@code return 200} (the ceiling of HTTP on
+ * this machine), all on loopback, keep-alive, 64 connections on 2 wrk threads. Every request is
+ * {@code POST /v1/acquire} with a JSON body naming one of 100,000 keys in turn; the policy is a
+ * bucket of 10^9 refilled at 10^7/s, so the service allows and writes on every request.
+ */
+public final class HttpBench {
+
+  static final String PART = "3/3 http";
+  /** Targets, in report order. */
+  public static final List<String> TARGETS = List.of("nginx-return-200", "sluice-memory", "sluice-redis");
+
+  private HttpBench() {}
+
+  /**
+   * Runs every target.
+   *
+   * @param root the repository (for {@code ./sluice})
+   * @param redisUri the benchmark's Redis
+   * @param out the results directory
+   * @param warmupSeconds wrk's warm-up run
+   * @param seconds wrk's measured run
+   * @param connections concurrent connections
+   */
+  public static void run(Path root, String redisUri, Path out, int warmupSeconds, int seconds, int connections) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("sluice-bench-http-");
+      Files.writeString(dir.resolve("acquire.lua"), WRK_SCRIPT);
+      Files.writeString(dir.resolve("sluice.yaml"),
+          "policies:\n  default: { capacity: 1000000000, refill: 10000000/s }\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    int i = 1;
+    for (String target : TARGETS) {
+      Progress.point(PART, i++, TARGETS.size(), target + ": wrk, " + connections + " connections, keep-alive, "
+          + warmupSeconds + " s warm-up + " + seconds + " s");
+      int port = Processes.freePort();
+      Path log = dir.resolve(target + ".log");
+      Process server = null;
+      try {
+        server = switch (target) {
+          case "nginx-return-200" -> startNginx(dir, port, log);
+          case "sluice-memory" -> startSluice(root, dir, port, log, null);
+          default -> startSluice(root, dir, port, log, redisUri);
+        };
+        Processes.awaitPort(server, port, 180, log);
+        String url = "http://127.0.0.1:" + port + "/v1/acquire";
+        wrk(dir, url, connections, warmupSeconds);
+        Map<String, Double> r = wrk(dir, url, connections, seconds);
+        double duration = r.get("duration_us") / 1e6;
+        Csv.append(out.resolve("http.csv"), Csv.row(
+            "target", target, "connections", connections, "seconds", duration, "requests", r.get("requests").longValue(),
+            "rps", r.get("requests") / duration, "non2xx", r.get("non2xx").longValue(), "errors", r.get("errors").longValue(),
+            "p50_us", r.get("p50"), "p90_us", r.get("p90"), "p99_us", r.get("p99"), "p999_us", r.get("p999"),
+            "max_us", r.get("max"), "note", ""));
+        Progress.line(PART, String.format("    %,.0f requests/s, p50 %.0f us, p99 %.0f us, p99.9 %.0f us, %d non-2xx",
+            r.get("requests") / duration, r.get("p50"), r.get("p99"), r.get("p999"), r.get("non2xx").longValue()));
+      } catch (RuntimeException e) {
+        String reason = e.getMessage() == null ? e.toString() : e.getMessage();
+        reason = reason.replaceAll("[,\\r\\n]+", ";");
+        if (reason.length() > 300) {
+          reason = reason.substring(0, 300);
+        }
+        Csv.append(out.resolve("http.csv"), Csv.row(
+            "target", target, "connections", connections, "seconds", 0, "requests", 0, "rps", Double.NaN, "non2xx", 0,
+            "errors", 0, "p50_us", Double.NaN, "p90_us", Double.NaN, "p99_us", Double.NaN, "p999_us", Double.NaN,
+            "max_us", Double.NaN, "note", "not run: " + reason));
+        Progress.line(PART, "    not run: " + reason);
+      } finally {
+        Processes.stop(server);
+      }
+    }
+  }
+
+  private static Process startNginx(Path dir, int port, Path log) {
+    Path prefix = dir.resolve("nginx");
+    try {
+      Files.createDirectories(prefix.resolve("temp"));
+      Files.writeString(prefix.resolve("nginx.conf"), """
+          worker_processes auto;
+          pid %1$s/nginx.pid;
+          error_log %1$s/error.log warn;
+          events { worker_connections 1024; }
+          http {
+            access_log off;
+            client_body_temp_path %1$s/temp/body;
+            proxy_temp_path %1$s/temp/proxy;
+            fastcgi_temp_path %1$s/temp/fastcgi;
+            uwsgi_temp_path %1$s/temp/uwsgi;
+            scgi_temp_path %1$s/temp/scgi;
+            keepalive_requests 10000000;
+            server {
+              listen 127.0.0.1:%2$d;
+              location / {
+                default_type application/json;
+                return 200 '{"allowed":true}';
+              }
+            }
+          }
+          """.formatted(prefix, port));
+      return new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", prefix.resolve("nginx.conf").toString(),
+          "-g", "daemon off;")
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start nginx: " + e.getMessage(), e);
+    }
+  }
+
+  private static Process startSluice(Path root, Path dir, int port, Path log, String redisUri) {
+    List<String> command = new ArrayList<>(List.of(root.resolve("sluice").toString(), "serve",
+        "--host", "127.0.0.1", "--port", Integer.toString(port), "--config", dir.resolve("sluice.yaml").toString()));
+    if (redisUri != null) {
+      command.addAll(List.of("--redis", redisUri));
+    }
+    try {
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().remove("SLUICE_ADMIN_TOKEN");
+      return builder.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start ./sluice: " + e.getMessage(), e);
+    }
+  }
+
+  private static Map<String, Double> wrk(Path dir, String url, int connections, int seconds) {
+    String output = Processes.run(seconds + 60L, List.of("wrk", "-t", "2", "-c", Integer.toString(connections),
+        "-d", seconds + "s", "--timeout", "10s", "-s", dir.resolve("acquire.lua").toString(), url));
+    String result = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
+        .orElseThrow(() -> new IllegalStateException("wrk printed no RESULT line: " + output));
+    Map<String, Double> values = new HashMap<>();
+    for (String field : result.substring("RESULT ".length()).trim().split(" ")) {
+      String[] kv = field.split("=");
+      values.put(kv[0], Double.parseDouble(kv[1]));
+    }
+    return values;
+  }
+
+  /** POSTs one of 100,000 keys in turn; prints the summary in one machine-readable line. */
+  static final String WRK_SCRIPT = """
+      wrk.method = "POST"
+      wrk.headers["Content-Type"] = "application/json"
+      local n = 0
+      request = function()
+        n = n + 1
+        return wrk.format(nil, nil, nil, '{"key":"k' .. (n % 100000) .. '"}')
+      end
+      done = function(summary, latency, requests)
+        local e = summary.errors
+        io.write(string.format("RESULT requests=%d duration_us=%d non2xx=%d errors=%d p50=%d p90=%d p99=%d p999=%d max=%d\\n",
+          summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+          latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9), latency.max))
+      end
+      """;
+
+  /**
+   * For a quick manual check: {@code java -cp sluice-bench.jar dev.sluice.bench.http.HttpBench ROOT URI OUT}.
+   *
+   * @param args root, Redis URI, output directory
+   */
+  public static void main(String[] args) {
+    run(Path.of(args[0]), args[1], Path.of(args[2]), 2, 5, 64);
+  }
+}
