@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.Algorithm;
 import dev.sluice.Backend;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
@@ -11,6 +12,7 @@ import dev.sluice.algorithm.Outcome;
 import dev.sluice.algorithm.State;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisFuture;
@@ -64,9 +66,11 @@ import java.util.concurrent.TimeoutException;
  * be mixed. Keys expire when their bucket would be full again (the lossless TTL), but never sooner
  * than {@link Builder#minimumTtl}.
  *
- * <p>Failure semantics: every call has a deadline ({@link Builder#timeout}, 50 ms by default),
- * applied both by Lettuce to each command and to the whole decision; a missed deadline or a failed
- * store raises {@link StoreException}. Commands are never replayed after a reconnect (Lettuce's
+ * <p>Failure semantics: every command has a deadline ({@link Builder#timeout}, 50 ms by default),
+ * applied by Lettuce; a transaction also has it as a whole. A Lua decision is one command (two only
+ * when the script must be sent again after NOSCRIPT). A missed deadline or a failed store raises
+ * {@link StoreException}; for a hard deadline on every call, whatever happens, and a failure policy,
+ * put the backend behind a {@link dev.sluice.ResilientBackend}. Commands are never replayed after a reconnect (Lettuce's
  * default would re-send them, consuming twice): commands in flight when a connection drops fail,
  * and commands issued while it is down are rejected at once. A call that timed out may still have
  * been carried out by Redis.
@@ -93,6 +97,8 @@ public final class RedisBackend implements Backend {
   }
 
   private static final Script ACQUIRE = Script.load("/dev/sluice/redis/acquire.lua");
+  /** The same decision as {@link #ACQUIRE} for a policy of one token bucket, with less work in Redis. */
+  private static final Script TOKEN_BUCKET = Script.load("/dev/sluice/redis/token_bucket.lua");
 
   private final ClientResources resources;
   private final AbstractRedisClient client;
@@ -104,9 +110,11 @@ public final class RedisBackend implements Backend {
   private final TimeSource clock;
   private final String prefix;
   private final long minimumTtlMillis;
+  /** {@link #minimumTtlMillis} as the script argument. */
+  private final String minimumTtl;
   private final int maxRetries;
   private final Contention contention;
-  private final Map<Policy, String[]> scriptArgs = new ConcurrentHashMap<>();
+  private final Map<Policy, ScriptCall> scriptCalls = new ConcurrentHashMap<>();
 
   private RedisBackend(Builder b) {
     this.mode = b.mode;
@@ -114,6 +122,7 @@ public final class RedisBackend implements Backend {
     this.clock = b.clock;
     this.prefix = b.prefix;
     this.minimumTtlMillis = b.minimumTtl.toMillis();
+    this.minimumTtl = Long.toString(minimumTtlMillis);
     this.maxRetries = b.maxRetries;
     this.contention = b.contention;
     this.resources = DefaultClientResources.builder()
@@ -201,10 +210,11 @@ public final class RedisBackend implements Backend {
 
   @Override
   public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
-    CompletionStage<Outcome[]> outcomes = mode == Mode.LUA
-        ? lua(policy, key, cost, true)
-        : transaction(policy, Keys.of(prefix, policy, key), cost, 0);
-    return deadline(outcomes.thenApply(policy::decide));
+    // A script call is one command, already bounded by Lettuce's command timeout (no second timer
+    // per call); a transaction is several, and gets a deadline as a whole.
+    return mode == Mode.LUA
+        ? lua(policy, key, cost, true).thenApply(policy::decide)
+        : deadline(transaction(policy, Keys.of(prefix, policy, key), cost, 0).thenApply(policy::decide));
   }
 
   @Override
@@ -251,15 +261,36 @@ public final class RedisBackend implements Backend {
 
   // ---- Lua mode
 
+  /** The script a policy's decisions run, and the constant tail of its arguments. */
+  private record ScriptCall(Script script, String[] tail) {
+    static ScriptCall of(Policy policy) {
+      List<Model> models = policy.models();
+      if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
+        return new ScriptCall(TOKEN_BUCKET,
+            Arrays.stream(models.get(0).parameters()).mapToObj(Long::toString).toArray(String[]::new));
+      }
+      List<String> args = new ArrayList<>();
+      args.add(Integer.toString(models.size()));
+      for (Model model : models) {
+        args.add(Integer.toString(kind(model.limit())));
+        for (long parameter : Arrays.copyOf(model.parameters(), 4)) {
+          args.add(Long.toString(parameter));
+        }
+      }
+      return new ScriptCall(ACQUIRE, args.toArray(String[]::new));
+    }
+  }
+
   private CompletionStage<Outcome[]> lua(Policy policy, String key, long cost, boolean commit) {
-    String[] tail = scriptArgs.computeIfAbsent(policy, RedisBackend::scriptArgs);
+    ScriptCall call = scriptCalls.computeIfAbsent(policy, ScriptCall::of);
+    String[] tail = call.tail();
     String[] args = new String[4 + tail.length];
     args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
     args[1] = Long.toString(cost);
     args[2] = commit ? "1" : "0";
-    args[3] = Long.toString(minimumTtlMillis);
+    args[3] = minimumTtl;
     System.arraycopy(tail, 0, args, 4, tail.length);
-    return ACQUIRE.run(redis, Keys.of(prefix, policy, key), args).thenApply(reply -> {
+    return call.script().run(redis, Keys.of(prefix, policy, key), args).thenApply(reply -> {
       Outcome[] outcomes = new Outcome[reply.size() / 4];
       for (int i = 0; i < outcomes.length; i++) {
         outcomes[i] = new Outcome(
@@ -267,20 +298,6 @@ public final class RedisBackend implements Backend {
       }
       return outcomes;
     });
-  }
-
-  /** The constant part of the script's arguments: the number of limits, then five per limit. */
-  private static String[] scriptArgs(Policy policy) {
-    List<String> args = new ArrayList<>();
-    args.add(Integer.toString(policy.limits().size()));
-    for (Model model : policy.models()) {
-      args.add(Integer.toString(kind(model.limit())));
-      long[] parameters = Arrays.copyOf(model.parameters(), 4);
-      for (long parameter : parameters) {
-        args.add(Long.toString(parameter));
-      }
-    }
-    return args.toArray(String[]::new);
   }
 
   private static int kind(Limit limit) {
@@ -470,7 +487,7 @@ public final class RedisBackend implements Backend {
         commands.hset(key, Map.of("l", Long.toString(bucket.level()), "t", Long.toString(bucket.last())));
         commands.pexpire(key, ttl);
       } else if (state instanceof State.Window window) {
-        if (policy.limits().get(i).algorithm() == dev.sluice.Algorithm.FIXED_WINDOW) {
+        if (policy.limits().get(i).algorithm() == Algorithm.FIXED_WINDOW) {
           commands.hset(key, Map.of("c", Long.toString(window.current()), "s", Long.toString(window.start())));
         } else {
           commands.hset(key, Map.of(
@@ -540,7 +557,7 @@ public final class RedisBackend implements Backend {
       throw new StoreException("interrupted while waiting for Redis", e);
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      if (cause instanceof TimeoutException) {
+      if (cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException) {
         throw new StoreException("Redis did not answer within " + timeout.toMillis() + " ms", cause);
       }
       throw new StoreException("Redis failed: " + cause.getMessage(), cause);
