@@ -344,21 +344,7 @@ public final class RedisCluster implements AutoCloseable {
      */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (RedisNode node : allNodes) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.closeAll(allNodes);
     }
 
     /**

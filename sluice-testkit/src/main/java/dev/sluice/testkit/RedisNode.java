@@ -380,6 +380,27 @@ public final class RedisNode implements AutoCloseable {
     }
 
     /**
+     * Closes every node, even when some fail; the first failure is thrown with the others suppressed.
+     */
+    static void closeAll(Iterable<RedisNode> nodes) {
+        RuntimeException failure = null;
+        for (RedisNode node : nodes) {
+            try {
+                node.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /**
      * Kills the process (if running) and deletes the node's directory. Idempotent.
      */
     @Override

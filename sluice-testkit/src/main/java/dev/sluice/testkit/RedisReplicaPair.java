@@ -115,21 +115,7 @@ public final class RedisReplicaPair implements AutoCloseable {
      */
     @Override
     public void close() {
-        RuntimeException failure = null;
-        for (RedisNode node : new RedisNode[] {replica, primary}) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.closeAll(List.of(replica, primary));
     }
 
     /**

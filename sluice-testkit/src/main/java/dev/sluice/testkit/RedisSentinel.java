@@ -254,23 +254,9 @@ public final class RedisSentinel implements AutoCloseable {
      */
     @Override
     public void close() {
-        RuntimeException failure = null;
         List<RedisNode> all = new ArrayList<>(sentinels);
         all.addAll(dataNodes);
-        for (RedisNode node : all) {
-            try {
-                node.close();
-            } catch (RuntimeException e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        RedisNode.closeAll(all);
     }
 
     /**
