@@ -49,7 +49,9 @@ public enum Algorithm {
     throw new IllegalArgumentException(
         "algorithm must be one of "
             + Arrays.stream(values()).map(Algorithm::id).collect(Collectors.joining(", "))
-            + ": '" + id + "'");
+            + ": '"
+            + id
+            + "'");
   }
 
   @Override

@@ -34,8 +34,11 @@ final class Checks {
     notNull(param, value);
     if (!value.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
       throw new IllegalArgumentException(
-          param + " must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: '"
-              + value + "'");
+          param
+              + " must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or"
+              + " digit: '"
+              + value
+              + "'");
     }
     return value;
   }
@@ -67,8 +70,13 @@ final class Checks {
     notNull(param, value);
     if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
       throw new IllegalArgumentException(
-          param + " must be between " + Durations.format(min) + " and " + Durations.format(max)
-              + ": " + Durations.format(value));
+          param
+              + " must be between "
+              + Durations.format(min)
+              + " and "
+              + Durations.format(max)
+              + ": "
+              + Durations.format(value));
     }
     if (value.getNano() % 1_000 != 0) {
       throw new IllegalArgumentException(

@@ -5,15 +5,16 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Stops calling a failing store for a while, then lets one probe through.
  *
- * <p>Closed: every call goes to the store; {@code failures} failures in a row open it. Open: no call
- * goes to the store until the back-off has passed; then one caller gets to probe (half-open) while
- * the others keep getting the fallback. A successful probe closes the breaker; a failed one opens it
- * again with twice the back-off, up to {@code maxBackoff}. Lock-free: one immutable state swapped by
- * compare-and-set.
+ * <p>Closed: every call goes to the store; {@code failures} failures in a row open it. Open: no
+ * call goes to the store until the back-off has passed; then one caller gets to probe (half-open)
+ * while the others keep getting the fallback. A successful probe closes the breaker; a failed one
+ * opens it again with twice the back-off, up to {@code maxBackoff}. Lock-free: one immutable state
+ * swapped by compare-and-set.
  */
 final class CircuitBreaker {
 
-  private record State(ResilientBackend.CircuitState position, int failures, long openUntil, long backoff) {}
+  private record State(
+      ResilientBackend.CircuitState position, int failures, long openUntil, long backoff) {}
 
   private final int threshold;
   private final long baseBackoff;
@@ -24,7 +25,9 @@ final class CircuitBreaker {
     this.threshold = threshold;
     this.baseBackoff = baseBackoffMicros;
     this.maxBackoff = maxBackoffMicros;
-    this.state = new AtomicReference<>(new State(ResilientBackend.CircuitState.CLOSED, 0, 0, baseBackoffMicros));
+    this.state =
+        new AtomicReference<>(
+            new State(ResilientBackend.CircuitState.CLOSED, 0, 0, baseBackoffMicros));
   }
 
   /** Whether a call may go to the store now; true for at most one prober when the back-off ends. */
@@ -40,7 +43,13 @@ final class CircuitBreaker {
           if (now < current.openUntil) {
             return false;
           }
-          if (state.compareAndSet(current, new State(ResilientBackend.CircuitState.HALF_OPEN, current.failures, current.openUntil, current.backoff))) {
+          if (state.compareAndSet(
+              current,
+              new State(
+                  ResilientBackend.CircuitState.HALF_OPEN,
+                  current.failures,
+                  current.openUntil,
+                  current.backoff))) {
             return true;
           }
       }
@@ -50,7 +59,9 @@ final class CircuitBreaker {
   /** Microseconds until the breaker lets a probe through; 0 unless open. */
   long untilProbe(long now) {
     State current = state.get();
-    return current.position == ResilientBackend.CircuitState.OPEN ? Math.max(0, current.openUntil - now) : 0;
+    return current.position == ResilientBackend.CircuitState.OPEN
+        ? Math.max(0, current.openUntil - now)
+        : 0;
   }
 
   void success() {
@@ -66,13 +77,22 @@ final class CircuitBreaker {
       State next;
       if (current.position == ResilientBackend.CircuitState.HALF_OPEN) {
         long backoff = Math.min(maxBackoff, current.backoff * 2);
-        next = new State(ResilientBackend.CircuitState.OPEN, current.failures + 1, now + backoff, backoff);
+        next =
+            new State(
+                ResilientBackend.CircuitState.OPEN, current.failures + 1, now + backoff, backoff);
       } else if (current.position == ResilientBackend.CircuitState.OPEN) {
         return;
       } else if (current.failures + 1 >= threshold) {
-        next = new State(ResilientBackend.CircuitState.OPEN, current.failures + 1, now + current.backoff, current.backoff);
+        next =
+            new State(
+                ResilientBackend.CircuitState.OPEN,
+                current.failures + 1,
+                now + current.backoff,
+                current.backoff);
       } else {
-        next = new State(ResilientBackend.CircuitState.CLOSED, current.failures + 1, 0, current.backoff);
+        next =
+            new State(
+                ResilientBackend.CircuitState.CLOSED, current.failures + 1, 0, current.backoff);
       }
       if (state.compareAndSet(current, next)) {
         return;

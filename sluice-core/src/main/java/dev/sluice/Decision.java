@@ -69,7 +69,12 @@ public record Decision(
    * @param resetAfterMicros microseconds until the policy is fresh again
    */
   public Decision(
-      String policy, boolean allowed, long limit, long remaining, long retryAfterMicros, long resetAfterMicros) {
+      String policy,
+      boolean allowed,
+      long limit,
+      long remaining,
+      long retryAfterMicros,
+      long resetAfterMicros) {
     this(policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.STORE);
   }
 
@@ -80,7 +85,8 @@ public record Decision(
    * @return a copy with that source
    */
   public Decision withSource(Source source) {
-    return new Decision(policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
+    return new Decision(
+        policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
   }
 
   /**

@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * This instance's memory of the store's recent denials: a key denied a cost {@code c} with retry
- * time {@code t} is denied again locally, without asking the store, for any cost of at least
- * {@code c} until {@code t}.
+ * time {@code t} is denied again locally, without asking the store, for any cost of at least {@code
+ * c} until {@code t}.
  *
  * <p>Exact as long as only time changes the key: every algorithm's availability only grows with
  * time when nothing is admitted, and admissions by other instances only shrink it, so the store
@@ -48,19 +48,32 @@ final class DenyCache {
       return null;
     }
     saved.increment();
-    return new Decision(policy.name(), false, entry.limit, 0, entry.until - now,
-        Math.max(entry.until - now, entry.resetAt - now), Decision.Source.DENY_CACHE);
+    return new Decision(
+        policy.name(),
+        false,
+        entry.limit,
+        0,
+        entry.until - now,
+        Math.max(entry.until - now, entry.resetAt - now),
+        Decision.Source.DENY_CACHE);
   }
 
   /** Remembers a denial by the store. */
   void record(Policy policy, String key, long cost, Decision decision, long now) {
-    if (decision.allowed() || decision.source() != Decision.Source.STORE || decision.retryAfterMicros() <= 0) {
+    if (decision.allowed()
+        || decision.source() != Decision.Source.STORE
+        || decision.retryAfterMicros() <= 0) {
       return;
     }
     if (size.get() >= maxEntries && sweep(now) == 0) {
       return;
     }
-    Entry entry = new Entry(cost, now + decision.retryAfterMicros(), now + decision.resetAfterMicros(), decision.limit());
+    Entry entry =
+        new Entry(
+            cost,
+            now + decision.retryAfterMicros(),
+            now + decision.resetAfterMicros(),
+            decision.limit());
     if (entries.computeIfAbsent(policy, p -> new ConcurrentHashMap<>()).put(key, entry) == null) {
       size.incrementAndGet();
     }

@@ -5,8 +5,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /**
- * Parses and prints durations the way people write them: {@code 500us}, {@code 50ms},
- * {@code 1s}, {@code 10m}, {@code 1h}, {@code 30d}.
+ * Parses and prints durations the way people write them: {@code 500us}, {@code 50ms}, {@code 1s},
+ * {@code 10m}, {@code 1h}, {@code 30d}.
  */
 public final class Durations {
 
@@ -51,8 +51,10 @@ public final class Durations {
       }
     }
     throw new IllegalArgumentException(
-        param + " must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): '"
-            + shown + "'");
+        param
+            + " must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): '"
+            + shown
+            + "'");
   }
 
   /**
@@ -73,8 +75,8 @@ public final class Durations {
   }
 
   /**
-   * Formats a duration in the largest unit that represents it exactly, such as {@code 1s} or
-   * {@code 1500ms}.
+   * Formats a duration in the largest unit that represents it exactly, such as {@code 1s} or {@code
+   * 1500ms}.
    *
    * @param duration the duration, at least zero
    * @return the text
@@ -85,8 +87,11 @@ public final class Durations {
     }
     long micros;
     try {
-      // Not toNanos(): that overflows beyond 292 years, and this formats error messages about such values.
-      micros = Math.addExact(Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
+      // Not toNanos(): that overflows beyond 292 years, and this formats error messages about such
+      // values.
+      micros =
+          Math.addExact(
+              Math.multiplyExact(duration.getSeconds(), 1_000_000L), duration.getNano() / 1_000);
     } catch (ArithmeticException e) {
       return duration.toString();
     }

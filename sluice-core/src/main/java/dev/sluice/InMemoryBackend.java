@@ -18,13 +18,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * with a compare-and-set, so concurrent decisions on one key are atomic and decisions on different
  * keys never wait for each other. A denial writes nothing.
  *
- * <p>Memory stays bounded. A key whose bucket would be full again (or whose window has passed)
- * is indistinguishable from a new one and is dropped by the next sweep; sweeps run on the thread
- * that inserts a key, once the inserts since the last sweep reach the number of keys (amortised
- * constant work per insert), or when {@link #cleanUp()} is called. When more than
- * {@code maxKeys} keys are live, a sweep also evicts the keys closest to being fresh again (the ones
- * whose loss changes the least) until 90% of {@code maxKeys} remain. The bound is soft: keys
- * inserted while a sweep runs are counted in the next one.
+ * <p>Memory stays bounded. A key whose bucket would be full again (or whose window has passed) is
+ * indistinguishable from a new one and is dropped by the next sweep; sweeps run on the thread that
+ * inserts a key, once the inserts since the last sweep reach the number of keys (amortised constant
+ * work per insert), or when {@link #cleanUp()} is called. When more than {@code maxKeys} keys are
+ * live, a sweep also evicts the keys closest to being fresh again (the ones whose loss changes the
+ * least) until 90% of {@code maxKeys} remain. The bound is soft: keys inserted while a sweep runs
+ * are counted in the next one.
  */
 public final class InMemoryBackend implements Backend {
 
@@ -149,9 +149,9 @@ public final class InMemoryBackend implements Backend {
   }
 
   /**
-   * Drops every key that is fresh again and, if more than {@code maxKeys} are live, evicts the
-   * keys closest to fresh. Safe to call from any thread at any time (a scheduler, for instance);
-   * returns at once if a sweep is already running.
+   * Drops every key that is fresh again and, if more than {@code maxKeys} are live, evicts the keys
+   * closest to fresh. Safe to call from any thread at any time (a scheduler, for instance); returns
+   * at once if a sweep is already running.
    */
   public void cleanUp() {
     if (!sweeping.compareAndSet(false, true)) {
@@ -160,7 +160,8 @@ public final class InMemoryBackend implements Backend {
     try {
       insertsSinceSweep.set(0);
       long now = time.nowMicros();
-      long[] freshAt = new long[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, size.get() + 1024))];
+      long[] freshAt =
+          new long[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, size.get() + 1024))];
       int n = 0;
       for (Store store : stores.values()) {
         for (Map.Entry<String, Entry> e : store.map.entrySet()) {

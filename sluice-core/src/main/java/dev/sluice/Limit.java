@@ -15,7 +15,11 @@ import java.time.Duration;
  * }</pre>
  */
 public sealed interface Limit
-    permits Limit.TokenBucket, Limit.FixedWindow, Limit.SlidingWindow, Limit.SlidingLog, Limit.LeakyBucket {
+    permits Limit.TokenBucket,
+        Limit.FixedWindow,
+        Limit.SlidingWindow,
+        Limit.SlidingLog,
+        Limit.LeakyBucket {
 
   /** The largest capacity or limit of any algorithm. */
   long MAX_CAPACITY = 1_000_000_000L;
@@ -250,8 +254,9 @@ public sealed interface Limit
   }
 
   /**
-   * Leaky bucket (as a meter, equivalent to GCRA): a level that drains at {@code leak}; a request of
-   * cost {@code n} raises it by {@code n} if it stays within {@code capacity}, else it is denied.
+   * Leaky bucket (as a meter, equivalent to GCRA): a level that drains at {@code leak}; a request
+   * of cost {@code n} raises it by {@code n} if it stays within {@code capacity}, else it is
+   * denied.
    *
    * @param capacity the bucket size, from 1 to 10^9
    * @param leak the rate at which the level drains
@@ -294,9 +299,14 @@ public sealed interface Limit
     long period = rate.reducedPeriodMicros();
     if (Math.multiplyHigh(capacity, period) != 0 || capacity * period > (1L << 52)) {
       throw new IllegalArgumentException(
-          "capacity x " + param + " period must be at most 2^52 microseconds "
+          "capacity x "
+              + param
+              + " period must be at most 2^52 microseconds "
               + "(the bucket would take centuries to fill; raise the rate or lower the capacity): "
-              + capacity + " x " + period + "us");
+              + capacity
+              + " x "
+              + period
+              + "us");
     }
   }
 

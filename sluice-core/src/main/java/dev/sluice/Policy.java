@@ -10,8 +10,8 @@ import java.util.stream.Collectors;
  * A named set of limits that apply together, such as 10 per second and 1,000 per day.
  *
  * <p>A request is allowed only if every limit allows it, and then consumes from all of them; if any
- * limit denies, none is consumed. Immutable and thread-safe; two policies are equal when their names
- * and limits are, which is how a reloaded configuration keeps existing buckets.
+ * limit denies, none is consumed. Immutable and thread-safe; two policies are equal when their
+ * names and limits are, which is how a reloaded configuration keeps existing buckets.
  */
 public final class Policy {
 
@@ -153,7 +153,12 @@ public final class Policy {
     }
     Outcome b = outcomes[binding];
     return new Decision(
-        name, allowed, limits.get(binding).capacity(), b.remaining(), allowed ? 0 : b.retryAfter(), resetAfter);
+        name,
+        allowed,
+        limits.get(binding).capacity(),
+        b.remaining(),
+        allowed ? 0 : b.retryAfter(),
+        resetAfter);
   }
 
   /**
@@ -164,13 +169,21 @@ public final class Policy {
    */
   Decision decide(Outcome outcome) {
     return new Decision(
-        name, outcome.allowed(), maxCost, outcome.remaining(), outcome.retryAfter(), outcome.resetAfter());
+        name,
+        outcome.allowed(),
+        maxCost,
+        outcome.remaining(),
+        outcome.retryAfter(),
+        outcome.resetAfter());
   }
 
   @Override
   public boolean equals(Object o) {
     return o == this
-        || (o instanceof Policy other && hash == other.hash && name.equals(other.name) && limits.equals(other.limits));
+        || (o instanceof Policy other
+            && hash == other.hash
+            && name.equals(other.name)
+            && limits.equals(other.limits));
   }
 
   @Override

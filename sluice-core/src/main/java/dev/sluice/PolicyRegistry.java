@@ -51,8 +51,8 @@ public final class PolicyRegistry {
    * @param key the client key
    * @param requested the policy named by the request, or {@code null} for none
    * @return the policy
-   * @throws IllegalArgumentException if the named policy does not exist, or none was named and there
-   *     is neither an override nor a {@code default} policy
+   * @throws IllegalArgumentException if the named policy does not exist, or none was named and
+   *     there is neither an override nor a {@code default} policy
    */
   public Policy resolve(String key, String requested) {
     Policy override = clients.isEmpty() ? null : clients.get(key);
@@ -62,8 +62,12 @@ public final class PolicyRegistry {
     Policy policy = policies.get(requested == null ? Policy.DEFAULT : requested);
     if (policy == null) {
       throw new IllegalArgumentException(
-          "policy must be one of " + new TreeMap<>(policies).keySet() + ": "
-              + (requested == null ? "none given and there is no 'default' policy" : "'" + requested + "'"));
+          "policy must be one of "
+              + new TreeMap<>(policies).keySet()
+              + ": "
+              + (requested == null
+                  ? "none given and there is no 'default' policy"
+                  : "'" + requested + "'"));
     }
     return policy;
   }
@@ -139,14 +143,21 @@ public final class PolicyRegistry {
      */
     public PolicyRegistry build() {
       Map<String, Policy> resolved = new LinkedHashMap<>();
-      clients.forEach((key, name) -> {
-        Policy policy = policies.get(name);
-        if (policy == null) {
-          throw new IllegalArgumentException(
-              "clients." + key + " must name a policy, one of " + new TreeMap<>(policies).keySet() + ": '" + name + "'");
-        }
-        resolved.put(key, policy);
-      });
+      clients.forEach(
+          (key, name) -> {
+            Policy policy = policies.get(name);
+            if (policy == null) {
+              throw new IllegalArgumentException(
+                  "clients."
+                      + key
+                      + " must name a policy, one of "
+                      + new TreeMap<>(policies).keySet()
+                      + ": '"
+                      + name
+                      + "'");
+            }
+            resolved.put(key, policy);
+          });
       return new PolicyRegistry(policies, resolved);
     }
   }

@@ -31,9 +31,13 @@ public record Rate(long tokens, Duration period) {
     long micros = Checks.micros("rate period", period, Duration.ofNanos(1_000), MAX_PERIOD);
     if (tokens > MAX_TOKENS_PER_MICRO * micros) {
       throw new IllegalArgumentException(
-          "rate must be at most 10000000 per second: " + tokens + " per " + Durations.format(period));
+          "rate must be at most 10000000 per second: "
+              + tokens
+              + " per "
+              + Durations.format(period));
     }
-    if (micros / tokens > MICROS_PER_DAY || (micros / tokens == MICROS_PER_DAY && micros % tokens != 0)) {
+    if (micros / tokens > MICROS_PER_DAY
+        || (micros / tokens == MICROS_PER_DAY && micros % tokens != 0)) {
       throw new IllegalArgumentException(
           "rate must be at least 1 per day: " + tokens + " per " + Durations.format(period));
     }
@@ -86,11 +90,15 @@ public record Rate(long tokens, Duration period) {
     Checks.notNull("rate", text);
     int slash = text.indexOf('/');
     String tokens = slash < 0 ? "" : text.substring(0, slash).trim();
-    if (slash < 0 || tokens.isEmpty() || tokens.length() > 10 || !tokens.chars().allMatch(Character::isDigit)) {
+    if (slash < 0
+        || tokens.isEmpty()
+        || tokens.length() > 10
+        || !tokens.chars().allMatch(Character::isDigit)) {
       throw new IllegalArgumentException(
           "rate must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '" + text + "'");
     }
-    return new Rate(Long.parseLong(tokens), Durations.parsePeriod("rate period", text.substring(slash + 1)));
+    return new Rate(
+        Long.parseLong(tokens), Durations.parsePeriod("rate period", text.substring(slash + 1)));
   }
 
   /** The period in microseconds. */
@@ -130,6 +138,10 @@ public record Rate(long tokens, Duration period) {
   @Override
   public String toString() {
     String period = Durations.format(this.period);
-    return tokens + "/" + (period.startsWith("1") && !Character.isDigit(period.charAt(1)) ? period.substring(1) : period);
+    return tokens
+        + "/"
+        + (period.startsWith("1") && !Character.isDigit(period.charAt(1))
+            ? period.substring(1)
+            : period);
   }
 }

@@ -115,13 +115,16 @@ public final class RateLimiter implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return backend.tryAcquireAsync(resolved, key, cost).whenComplete((decision, error) -> {
-      if (error != null) {
-        notifyError(resolved, key, cost, error);
-      } else {
-        notifyDecision(resolved, key, cost, decision);
-      }
-    });
+    return backend
+        .tryAcquireAsync(resolved, key, cost)
+        .whenComplete(
+            (decision, error) -> {
+              if (error != null) {
+                notifyError(resolved, key, cost, error);
+              } else {
+                notifyDecision(resolved, key, cost, decision);
+              }
+            });
   }
 
   /**
@@ -318,20 +321,25 @@ public final class RateLimiter implements AutoCloseable {
      *
      * @return the limiter
      * @throws IllegalArgumentException if both a backend and a time source were given (the time
-     *     source belongs to the backend), or if both {@link #policies} and {@link #policy} were used
+     *     source belongs to the backend), or if both {@link #policies} and {@link #policy} were
+     *     used
      */
     public RateLimiter build() {
       PolicyRegistry built = registry.build();
       if (policies != null && !built.policies().isEmpty()) {
-        throw new IllegalArgumentException("policies must be given either as a registry or one by one, not both");
+        throw new IllegalArgumentException(
+            "policies must be given either as a registry or one by one, not both");
       }
       if (backend != null && time != null) {
         throw new IllegalArgumentException(
             "timeSource must be set on the backend when a backend is given");
       }
-      Backend chosen = backend != null
-          ? backend
-          : InMemoryBackend.builder().timeSource(time != null ? time : TimeSource.system()).build();
+      Backend chosen =
+          backend != null
+              ? backend
+              : InMemoryBackend.builder()
+                  .timeSource(time != null ? time : TimeSource.system())
+                  .build();
       return new RateLimiter(chosen, policies != null ? policies : built, listener);
     }
   }

@@ -19,16 +19,16 @@ import java.util.function.Function;
  * <ul>
  *   <li><b>Deadline.</b> Every decision is answered within its deadline (50 ms by default, per
  *       policy if set), whatever the store does: slow, paused, refusing connections, failing over.
- *   <li><b>Failure policy.</b> When the store misses the deadline or fails, the policy's
- *       {@link OnFailure} answers: {@code ALLOW}, {@code DENY}, or {@code LOCAL} (an in-memory
- *       limiter with the policy's limits scaled by {@link Builder#localShare}, e.g. 1/instances).
- *       The decision's {@link Decision#source()} says it was a fallback, and why.
- *   <li><b>Circuit breaker.</b> After {@code failures} failures in a row the store is not called for
- *       a back-off (doubling up to a maximum), then one probe goes through; meanwhile fallbacks come
- *       at in-memory speed. A successful probe closes it again; no restart is needed.
+ *   <li><b>Failure policy.</b> When the store misses the deadline or fails, the policy's {@link
+ *       OnFailure} answers: {@code ALLOW}, {@code DENY}, or {@code LOCAL} (an in-memory limiter
+ *       with the policy's limits scaled by {@link Builder#localShare}, e.g. 1/instances). The
+ *       decision's {@link Decision#source()} says it was a fallback, and why.
+ *   <li><b>Circuit breaker.</b> After {@code failures} failures in a row the store is not called
+ *       for a back-off (doubling up to a maximum), then one probe goes through; meanwhile fallbacks
+ *       come at in-memory speed. A successful probe closes it again; no restart is needed.
  *   <li><b>Deny cache.</b> A key the store denied with retry time {@code t} is denied locally for
- *       the same or a larger cost until {@code t}, so a flood from one client costs the store one call
- *       per instance per retry window ({@link Decision.Source#DENY_CACHE}).
+ *       the same or a larger cost until {@code t}, so a flood from one client costs the store one
+ *       call per instance per retry window ({@link Decision.Source#DENY_CACHE}).
  * </ul>
  *
  * <p>A call that missed its deadline may still be carried out by the store afterwards (it was
@@ -81,7 +81,8 @@ public final class ResilientBackend implements Backend {
     this.localShare = b.localShare;
     this.denyRetryMicros = b.denyRetryAfter.toNanos() / 1_000;
     this.local = InMemoryBackend.builder().timeSource(b.time).maxKeys(b.localMaxKeys).build();
-    this.breaker = new CircuitBreaker(b.failures, b.backoff.toNanos() / 1_000, b.maxBackoff.toNanos() / 1_000);
+    this.breaker =
+        new CircuitBreaker(b.failures, b.backoff.toNanos() / 1_000, b.maxBackoff.toNanos() / 1_000);
     this.denyCache = b.denyCache ? new DenyCache(b.denyCacheSize) : null;
   }
 
@@ -110,24 +111,35 @@ public final class ResilientBackend implements Backend {
       }
     }
     if (!breaker.tryPass(now)) {
-      return CompletableFuture.completedFuture(fallback(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
+      return CompletableFuture.completedFuture(
+          fallback(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
     }
-    return withDeadline(policy, () -> store.tryAcquireAsync(policy, key, cost)).handle((decision, error) -> {
-      if (error == null) {
-        breaker.success();
-        if (denyCache != null) {
-          denyCache.record(policy, key, cost, decision, now);
-        }
-        return decision;
-      }
-      breaker.failure(time.nowMicros());
-      return fallback(policy, key, cost, isTimeout(error) ? Decision.Source.FALLBACK_TIMEOUT : Decision.Source.FALLBACK_ERROR);
-    });
+    return withDeadline(policy, () -> store.tryAcquireAsync(policy, key, cost))
+        .handle(
+            (decision, error) -> {
+              if (error == null) {
+                breaker.success();
+                if (denyCache != null) {
+                  denyCache.record(policy, key, cost, decision, now);
+                }
+                return decision;
+              }
+              breaker.failure(time.nowMicros());
+              return fallback(
+                  policy,
+                  key,
+                  cost,
+                  isTimeout(error)
+                      ? Decision.Source.FALLBACK_TIMEOUT
+                      : Decision.Source.FALLBACK_ERROR);
+            });
   }
 
   @Override
   public Decision peek(Policy policy, String key) {
-    return await(withDeadline(policy, () -> CompletableFuture.supplyAsync(() -> store.peek(policy, key))), policy);
+    return await(
+        withDeadline(policy, () -> CompletableFuture.supplyAsync(() -> store.peek(policy, key))),
+        policy);
   }
 
   @Override
@@ -136,7 +148,9 @@ public final class ResilientBackend implements Backend {
       denyCache.forget(policy, key);
     }
     local.reset(scaled(policy), key);
-    await(withDeadline(policy, () -> CompletableFuture.runAsync(() -> store.reset(policy, key))), policy);
+    await(
+        withDeadline(policy, () -> CompletableFuture.runAsync(() -> store.reset(policy, key))),
+        policy);
   }
 
   /**
@@ -147,8 +161,10 @@ public final class ResilientBackend implements Backend {
    * @param timeouts policy name to its deadline, each from 1 ms to 60 s
    * @throws IllegalArgumentException if a deadline is out of range (nothing is changed)
    */
-  public void setPolicyOverrides(Map<String, OnFailure> onFailures, Map<String, Duration> timeouts) {
-    timeouts.forEach((policy, timeout) -> Builder.checkTimeout("policies." + policy + ".timeout", timeout));
+  public void setPolicyOverrides(
+      Map<String, OnFailure> onFailures, Map<String, Duration> timeouts) {
+    timeouts.forEach(
+        (policy, timeout) -> Builder.checkTimeout("policies." + policy + ".timeout", timeout));
     Map<String, OnFailure> answers = Map.copyOf(onFailures);
     this.timeouts = Map.copyOf(timeouts);
     this.onFailures = answers;
@@ -187,7 +203,8 @@ public final class ResilientBackend implements Backend {
     store.close();
   }
 
-  private <T> CompletableFuture<T> withDeadline(Policy policy, java.util.function.Supplier<CompletionStage<T>> call) {
+  private <T> CompletableFuture<T> withDeadline(
+      Policy policy, java.util.function.Supplier<CompletionStage<T>> call) {
     CompletableFuture<T> started;
     try {
       started = call.get().toCompletableFuture();
@@ -201,13 +218,16 @@ public final class ResilientBackend implements Backend {
     try {
       return future.join();
     } catch (CompletionException e) {
-      Throwable cause = e.getCause() instanceof ExecutionException ? e.getCause().getCause() : e.getCause();
+      Throwable cause =
+          e.getCause() instanceof ExecutionException ? e.getCause().getCause() : e.getCause();
       if (cause instanceof StoreException store) {
         throw store;
       }
-      throw new StoreException(isTimeout(cause)
-          ? "the store did not answer within " + Durations.format(deadline(policy))
-          : "the store failed: " + cause.getMessage(), cause);
+      throw new StoreException(
+          isTimeout(cause)
+              ? "the store did not answer within " + Durations.format(deadline(policy))
+              : "the store failed: " + cause.getMessage(),
+          cause);
     }
   }
 
@@ -229,14 +249,25 @@ public final class ResilientBackend implements Backend {
           return new Decision(policy.name(), false, localPolicy.maxCost(), 0, wait, wait, source);
         }
         Decision decided = local.tryAcquire(localPolicy, key, cost);
-        return new Decision(policy.name(), decided.allowed(), decided.limit(), decided.remaining(),
-            decided.retryAfterMicros(), decided.resetAfterMicros(), source);
+        return new Decision(
+            policy.name(),
+            decided.allowed(),
+            decided.limit(),
+            decided.remaining(),
+            decided.retryAfterMicros(),
+            decided.resetAfterMicros(),
+            source);
     }
   }
 
   private Policy scaled(Policy policy) {
-    return localShare == 1.0 ? policy : scaled.computeIfAbsent(policy, p -> Policy.of(p.name(),
-        p.limits().stream().map(limit -> scale(limit, localShare)).toList()));
+    return localShare == 1.0
+        ? policy
+        : scaled.computeIfAbsent(
+            policy,
+            p ->
+                Policy.of(
+                    p.name(), p.limits().stream().map(limit -> scale(limit, localShare)).toList()));
   }
 
   /**
@@ -246,13 +277,16 @@ public final class ResilientBackend implements Backend {
    */
   static Limit scale(Limit limit, double share) {
     long capacity = Math.max(1, (long) Math.floor(limit.capacity() * share));
-    Function<Rate, Rate> scaleRate = rate -> {
-      try {
-        return Rate.of(rate.tokens(), Duration.ofNanos(Math.round(rate.period().toNanos() / share / 1_000) * 1_000));
-      } catch (IllegalArgumentException tooSlow) {
-        return Rate.of(Math.max(1, (long) Math.floor(rate.tokens() * share)), rate.period());
-      }
-    };
+    Function<Rate, Rate> scaleRate =
+        rate -> {
+          try {
+            return Rate.of(
+                rate.tokens(),
+                Duration.ofNanos(Math.round(rate.period().toNanos() / share / 1_000) * 1_000));
+          } catch (IllegalArgumentException tooSlow) {
+            return Rate.of(Math.max(1, (long) Math.floor(rate.tokens() * share)), rate.period());
+          }
+        };
     try {
       if (limit instanceof Limit.TokenBucket tb) {
         return Limit.tokenBucket(capacity, scaleRate.apply(tb.refill()));
@@ -271,7 +305,8 @@ public final class ResilientBackend implements Backend {
 
   private static boolean isTimeout(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof TimeoutException || t.getClass().getSimpleName().endsWith("TimeoutException")) {
+      if (t instanceof TimeoutException
+          || t.getClass().getSimpleName().endsWith("TimeoutException")) {
         return true;
       }
     }
@@ -320,7 +355,9 @@ public final class ResilientBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder timeout(String policy, Duration timeout) {
-      timeouts.put(Checks.notNull("policy", policy), checkTimeout("policies." + policy + ".timeout", timeout));
+      timeouts.put(
+          Checks.notNull("policy", policy),
+          checkTimeout("policies." + policy + ".timeout", timeout));
       return this;
     }
 
@@ -357,7 +394,8 @@ public final class ResilientBackend implements Backend {
      */
     public Builder localShare(double share) {
       if (!(share > 0 && share <= 1)) {
-        throw new IllegalArgumentException("localShare must be more than 0 and at most 1: " + share);
+        throw new IllegalArgumentException(
+            "localShare must be more than 0 and at most 1: " + share);
       }
       this.localShare = share;
       return this;

@@ -3,33 +3,38 @@ package dev.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import java.util.stream.Stream;
 
 /**
- * Every algorithm at the ends of the clock: times near {@link Long#MAX_VALUE} and
- * {@link Long#MIN_VALUE}, negative start times and jumps from one end to the other. No overflow,
- * no exception, remaining within {@code [0, capacity]}, waits never negative, and a drained key
- * admits again once its retryAfter has passed.
+ * Every algorithm at the ends of the clock: times near {@link Long#MAX_VALUE} and {@link
+ * Long#MIN_VALUE}, negative start times and jumps from one end to the other. No overflow, no
+ * exception, remaining within {@code [0, capacity]}, waits never negative, and a drained key admits
+ * again once its retryAfter has passed.
  */
 class ExtremeTimeTest {
 
   private static final long DAY = 86_400_000_000L;
 
   static Stream<Arguments> startTimes() {
-    long[] starts = {Long.MIN_VALUE, Long.MIN_VALUE + 1, -DAY * 365 * 1000, -1, 0, 1, Long.MAX_VALUE - 2 * DAY};
+    long[] starts = {
+      Long.MIN_VALUE, Long.MIN_VALUE + 1, -DAY * 365 * 1000, -1, 0, 1, Long.MAX_VALUE - 2 * DAY
+    };
     return Stream.of(Algorithm.values())
-        .flatMap(algorithm -> java.util.Arrays.stream(starts).mapToObj(start -> Arguments.of(algorithm, start)));
+        .flatMap(
+            algorithm ->
+                java.util.Arrays.stream(starts).mapToObj(start -> Arguments.of(algorithm, start)));
   }
 
   @ParameterizedTest(name = "{0} from {1}")
   @MethodSource("startTimes")
   void drainThenAdmitAgainAfterRetryAfter(Algorithm algorithm, long start) {
     ManualTimeSource clock = new ManualTimeSource(start);
-    RateLimiter limiter = RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
+    RateLimiter limiter =
+        RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
 
     int admitted = 0;
     Decision decision;
@@ -48,7 +53,8 @@ class ExtremeTimeTest {
   @EnumSource(Algorithm.class)
   void theLastMicrosecondsOfTheClock(Algorithm algorithm) {
     ManualTimeSource clock = new ManualTimeSource(Long.MAX_VALUE - 3_000_000);
-    RateLimiter limiter = RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
+    RateLimiter limiter =
+        RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
     for (int i = 0; i < 12; i++) {
       sane(limiter.tryAcquire("k"));
     }
@@ -67,7 +73,8 @@ class ExtremeTimeTest {
   @EnumSource(Algorithm.class)
   void aJumpFromTheFirstToTheLastMicrosecondFindsAFreshKey(Algorithm algorithm) {
     ManualTimeSource clock = new ManualTimeSource(Long.MIN_VALUE);
-    RateLimiter limiter = RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
+    RateLimiter limiter =
+        RateLimiter.builder().limits(limitOf(algorithm)).timeSource(clock).build();
     assertThat(sane(limiter.tryAcquire("k", 10)).allowed()).isTrue();
 
     clock.set(Long.MAX_VALUE);
@@ -85,7 +92,8 @@ class ExtremeTimeTest {
     assertThat(decision.remaining()).isBetween(0L, decision.limit());
     assertThat(decision.retryAfterMicros()).isNotNegative();
     assertThat(decision.resetAfterMicros()).isNotNegative();
-    assertThat(decision.retryAfter()).isEqualTo(Duration.ofNanos(decision.retryAfterMicros() * 1_000));
+    assertThat(decision.retryAfter())
+        .isEqualTo(Duration.ofNanos(decision.retryAfterMicros() * 1_000));
     assertThat(decision.resetAfter().isNegative()).isFalse();
     if (decision.allowed()) {
       assertThat(decision.retryAfterMicros()).isZero();

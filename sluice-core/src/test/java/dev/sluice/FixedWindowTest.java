@@ -17,7 +17,10 @@ class FixedWindowTest {
 
   private final ManualTimeSource clock = new ManualTimeSource();
   private final RateLimiter limiter =
-      RateLimiter.builder().limits(Limit.fixedWindow(10, Duration.ofMinutes(1))).timeSource(clock).build();
+      RateLimiter.builder()
+          .limits(Limit.fixedWindow(10, Duration.ofMinutes(1)))
+          .timeSource(clock)
+          .build();
 
   @Test
   void windowsAreAlignedToMultiplesOfTheirLengthNotToTheFirstRequest() {
@@ -69,7 +72,8 @@ class FixedWindowTest {
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 10, 10, 0, 0));
     clock.set(15_000_000);
     limiter.tryAcquire("k", 10);
-    assertThat(limiter.peek("k")).isEqualTo(new Decision("default", false, 10, 0, 45_000_000, 45_000_000));
+    assertThat(limiter.peek("k"))
+        .isEqualTo(new Decision("default", false, 10, 0, 45_000_000, 45_000_000));
     limiter.reset("k");
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 10, 10, 0, 0));
   }
@@ -106,10 +110,11 @@ class FixedWindowTest {
 
   @Test
   void oneMillisecondWindowAndOneBillionLimit() {
-    RateLimiter fast = RateLimiter.builder()
-        .limits(Limit.fixedWindow(1_000_000_000, Duration.ofMillis(1)))
-        .timeSource(clock)
-        .build();
+    RateLimiter fast =
+        RateLimiter.builder()
+            .limits(Limit.fixedWindow(1_000_000_000, Duration.ofMillis(1)))
+            .timeSource(clock)
+            .build();
     clock.set(999);
     assertThat(fast.tryAcquire("k", 1_000_000_000).allowed()).isTrue();
     Decision denied = fast.tryAcquire("k");
@@ -120,10 +125,11 @@ class FixedWindowTest {
 
   @Test
   void thirtyDayWindow() {
-    RateLimiter monthly = RateLimiter.builder()
-        .limits(Limit.fixedWindow(1, Duration.ofDays(30)))
-        .timeSource(clock)
-        .build();
+    RateLimiter monthly =
+        RateLimiter.builder()
+            .limits(Limit.fixedWindow(1, Duration.ofDays(30)))
+            .timeSource(clock)
+            .build();
     clock.set(Duration.ofDays(29).toNanos() / 1_000);
     monthly.tryAcquire("k");
     assertThat(monthly.tryAcquire("k").retryAfter()).isEqualTo(Duration.ofDays(1));

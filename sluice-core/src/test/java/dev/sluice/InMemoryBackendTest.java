@@ -96,13 +96,16 @@ class InMemoryBackendTest {
   void insertingTenTimesMaxKeysUniqueKeysKeepsTheSizeBounded() {
     InMemoryBackend backend = backend(100);
     long[] largest = new long[1];
-    // Bounded in time too: with every key live and none fresh, an insert beyond maxKeys must not spin.
-    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
-      for (int i = 0; i < 1_000; i++) {
-        assertThat(backend.tryAcquire(SEED, "key-" + i, 1).allowed()).isTrue();
-        largest[0] = Math.max(largest[0], backend.size());
-      }
-    });
+    // Bounded in time too: with every key live and none fresh, an insert beyond maxKeys must not
+    // spin.
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20),
+        () -> {
+          for (int i = 0; i < 1_000; i++) {
+            assertThat(backend.tryAcquire(SEED, "key-" + i, 1).allowed()).isTrue();
+            largest[0] = Math.max(largest[0], backend.size());
+          }
+        });
 
     assertThat(largest[0]).isLessThanOrEqualTo(100);
     assertThat(backend.size()).isBetween(90L, 100L);
@@ -111,15 +114,18 @@ class InMemoryBackendTest {
   @Test
   void theKeysEvictedAreTheOnesClosestToFresh() {
     InMemoryBackend backend = backend(100);
-    // Key i takes 1 to 10 tokens and is full again after that many seconds; ten keys take each amount.
+    // Key i takes 1 to 10 tokens and is full again after that many seconds; ten keys take each
+    // amount.
     for (int i = 0; i < 100; i++) {
       backend.tryAcquire(SEED, "key-" + i, cost(i));
     }
     assertThat(backend.size()).isEqualTo(100);
 
-    assertTimeoutPreemptively(Duration.ofSeconds(20), () -> backend.tryAcquire(SEED, "one-more", 10));
+    assertTimeoutPreemptively(
+        Duration.ofSeconds(20), () -> backend.tryAcquire(SEED, "one-more", 10));
 
-    // Down to 90% of maxKeys: the 11 closest to fresh go, i.e. the ten 1-token keys and one 2-token key.
+    // Down to 90% of maxKeys: the 11 closest to fresh go, i.e. the ten 1-token keys and one 2-token
+    // key.
     assertThat(backend.size()).isEqualTo(90);
     int evictedTwos = 0;
     for (int i = 0; i < 100; i++) {
@@ -160,7 +166,11 @@ class InMemoryBackendTest {
   @Test
   void multiLimitKeysAreSweptWhenEveryLimitIsFresh() {
     InMemoryBackend backend = backend(1_000);
-    Policy policy = Policy.of("two", Limit.tokenBucket(10, Rate.perSecond(10)), Limit.fixedWindow(100, Duration.ofMinutes(1)));
+    Policy policy =
+        Policy.of(
+            "two",
+            Limit.tokenBucket(10, Rate.perSecond(10)),
+            Limit.fixedWindow(100, Duration.ofMinutes(1)));
     backend.tryAcquire(policy, "a", 5);
 
     clock.set(59_999_999);
@@ -187,25 +197,32 @@ class InMemoryBackendTest {
     AtomicLong sweeps = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
     try {
-      Future<?> sweeper = pool.submit(() -> {
-        while (!stop.get()) {
-          backend.cleanUp();
-          sweeps.incrementAndGet();
-        }
-      });
+      Future<?> sweeper =
+          pool.submit(
+              () -> {
+                while (!stop.get()) {
+                  backend.cleanUp();
+                  sweeps.incrementAndGet();
+                }
+              });
       for (int round = 0; round < 200; round++) {
         CountDownLatch start = new CountDownLatch(1);
         List<Future<Long>> results = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
           int offset = t;
-          results.add(pool.submit(() -> {
-            start.await();
-            long admitted = 0;
-            for (int i = 0; i < 40 * keys; i++) {
-              admitted += backend.tryAcquire(policy, "key-" + ((i + offset) % keys), 1).allowed() ? 1 : 0;
-            }
-            return admitted;
-          }));
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    long admitted = 0;
+                    for (int i = 0; i < 40 * keys; i++) {
+                      admitted +=
+                          backend.tryAcquire(policy, "key-" + ((i + offset) % keys), 1).allowed()
+                              ? 1
+                              : 0;
+                    }
+                    return admitted;
+                  }));
         }
         start.countDown();
         long total = 0;
@@ -213,7 +230,8 @@ class InMemoryBackendTest {
           total += result.get(30, TimeUnit.SECONDS);
         }
         assertThat(total).as("round %d", round).isEqualTo(50L * keys);
-        clock.advance(Duration.ofSeconds(1)); // every bucket is full again: fair game for the sweeper
+        clock.advance(
+            Duration.ofSeconds(1)); // every bucket is full again: fair game for the sweeper
       }
       stop.set(true);
       sweeper.get(30, TimeUnit.SECONDS);
@@ -236,11 +254,13 @@ class InMemoryBackendTest {
       List<Future<?>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
         int thread = t;
-        results.add(pool.submit(() -> {
-          for (int i = 0; i < 2_500; i++) {
-            backend.tryAcquire(SEED, thread + "-" + i, 1);
-          }
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < 2_500; i++) {
+                    backend.tryAcquire(SEED, thread + "-" + i, 1);
+                  }
+                }));
       }
       for (Future<?> result : results) {
         result.get(30, TimeUnit.SECONDS);

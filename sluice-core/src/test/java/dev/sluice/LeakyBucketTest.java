@@ -64,14 +64,17 @@ class LeakyBucketTest {
   @Test
   void answersExactlyAsATokenBucketOfTheSameCapacityAndRate() {
     RateLimiter leaky = limiter(Limit.leakyBucket(7, Rate.of(5, Duration.ofSeconds(3))));
-    RateLimiter token = RateLimiter.builder()
-        .limits(Limit.tokenBucket(7, Rate.of(5, Duration.ofSeconds(3))))
-        .timeSource(clock)
-        .build();
+    RateLimiter token =
+        RateLimiter.builder()
+            .limits(Limit.tokenBucket(7, Rate.of(5, Duration.ofSeconds(3))))
+            .timeSource(clock)
+            .build();
     Random random = new Random(7);
     for (int i = 0; i < 5_000; i++) {
       long cost = 1 + random.nextInt(7);
-      assertThat(leaky.tryAcquire("k", cost)).as("request %d", i).isEqualTo(token.tryAcquire("k", cost));
+      assertThat(leaky.tryAcquire("k", cost))
+          .as("request %d", i)
+          .isEqualTo(token.tryAcquire("k", cost));
       assertThat(leaky.peek("k")).isEqualTo(token.peek("k"));
       clock.advanceMicros(random.nextInt(4) == 0 ? 0 : random.nextInt(1_500_000));
     }

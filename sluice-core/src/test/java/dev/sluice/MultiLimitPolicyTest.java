@@ -7,19 +7,21 @@ import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /**
- * Policies of several limits: a request is allowed only if every limit allows it and then
- * consumes from all; a denial by any consumes from none; the decision reports the binding limit
- * (the denying one with the longest wait, or the one with the least left) and the longest reset.
+ * Policies of several limits: a request is allowed only if every limit allows it and then consumes
+ * from all; a denial by any consumes from none; the decision reports the binding limit (the denying
+ * one with the longest wait, or the one with the least left) and the longest reset.
  */
 class MultiLimitPolicyTest {
 
   private final ManualTimeSource clock = new ManualTimeSource();
 
   /** 10 per second (burst 10) and 15 per minute (burst 15). */
-  private final RateLimiter limiter = RateLimiter.builder()
-      .limits(Limit.tokenBucket(10, Rate.perSecond(10)), Limit.tokenBucket(15, Rate.perMinute(15)))
-      .timeSource(clock)
-      .build();
+  private final RateLimiter limiter =
+      RateLimiter.builder()
+          .limits(
+              Limit.tokenBucket(10, Rate.perSecond(10)), Limit.tokenBucket(15, Rate.perMinute(15)))
+          .timeSource(clock)
+          .build();
 
   @Test
   void tenPerSecondAndFifteenPerMinute() {
@@ -33,13 +35,16 @@ class MultiLimitPolicyTest {
     assertThat(eleventh).isEqualTo(new Decision("default", false, 10, 0, 100_000, 40_000_000));
 
     // Both deny 6: the per-minute limit waits longer (1 token at 4 s) and is reported.
-    assertThat(limiter.tryAcquire("k", 6)).isEqualTo(new Decision("default", false, 15, 5, 4_000_000, 40_000_000));
+    assertThat(limiter.tryAcquire("k", 6))
+        .isEqualTo(new Decision("default", false, 15, 5, 4_000_000, 40_000_000));
 
-    // One second on: the 10/s bucket is full, the 15/min one has 5.25 tokens, none taken by denials.
+    // One second on: the 10/s bucket is full, the 15/min one has 5.25 tokens, none taken by
+    // denials.
     clock.advance(Duration.ofSeconds(1));
     Decision six = limiter.tryAcquire("k", 6);
     assertThat(six).isEqualTo(new Decision("default", false, 15, 5, 3_000_000, 39_000_000));
-    assertThat(limiter.peek("k")).as("the 10/s bucket gave nothing to the denied 6")
+    assertThat(limiter.peek("k"))
+        .as("the 10/s bucket gave nothing to the denied 6")
         .isEqualTo(new Decision("default", true, 15, 5, 0, 39_000_000));
 
     Decision first = limiter.tryAcquire("k");
@@ -53,10 +58,13 @@ class MultiLimitPolicyTest {
 
   @Test
   void anHourlyQuotaOnTopOfABurstLimit() {
-    RateLimiter quota = RateLimiter.builder()
-        .limits(Limit.fixedWindow(1_000, Duration.ofHours(1)), Limit.tokenBucket(10, Rate.perSecond(10)))
-        .timeSource(clock)
-        .build();
+    RateLimiter quota =
+        RateLimiter.builder()
+            .limits(
+                Limit.fixedWindow(1_000, Duration.ofHours(1)),
+                Limit.tokenBucket(10, Rate.perSecond(10)))
+            .timeSource(clock)
+            .build();
     long admitted = 0;
     for (int second = 0; second < 100; second++) {
       admitted += admitAll(quota, "k", 1);

@@ -12,9 +12,9 @@ import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
 
 /**
- * The limiter around a backend: listeners hear every decision and every backend failure but
- * cannot change an answer, async calls agree with sync ones, builder defaults, and the rounding of
- * a decision's waits to milliseconds (always up, so that retrying then succeeds).
+ * The limiter around a backend: listeners hear every decision and every backend failure but cannot
+ * change an answer, async calls agree with sync ones, builder defaults, and the rounding of a
+ * decision's waits to milliseconds (always up, so that retrying then succeeds).
  */
 class RateLimiterTest {
 
@@ -23,17 +23,19 @@ class RateLimiterTest {
   @Test
   void listenersHearEveryDecisionAndCannotChangeIt() {
     List<String> heard = new ArrayList<>();
-    RateLimiter limiter = RateLimiter.builder()
-        .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
-        .timeSource(clock)
-        .listener(new DecisionListener() {
-          @Override
-          public void onDecision(Policy policy, String key, long cost, Decision decision) {
-            heard.add(policy.name() + " " + key + " " + cost + " " + decision.allowed());
-            throw new IllegalStateException("a broken listener");
-          }
-        })
-        .build();
+    RateLimiter limiter =
+        RateLimiter.builder()
+            .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
+            .timeSource(clock)
+            .listener(
+                new DecisionListener() {
+                  @Override
+                  public void onDecision(Policy policy, String key, long cost, Decision decision) {
+                    heard.add(policy.name() + " " + key + " " + cost + " " + decision.allowed());
+                    throw new IllegalStateException("a broken listener");
+                  }
+                })
+            .build();
 
     assertThat(limiter.tryAcquire("a").allowed()).isTrue();
     assertThat(limiter.tryAcquire("a").allowed()).isFalse();
@@ -46,34 +48,39 @@ class RateLimiterTest {
   void backendFailuresReachTheCallerAndTheListener() {
     List<Throwable> errors = new ArrayList<>();
     RuntimeException failure = new StoreException("store down", null);
-    Backend broken = new Backend() {
-      @Override
-      public Decision tryAcquire(Policy policy, String key, long cost) {
-        throw failure;
-      }
-
-      @Override
-      public Decision peek(Policy policy, String key) {
-        throw failure;
-      }
-
-      @Override
-      public void reset(Policy policy, String key) {}
-    };
-    RateLimiter limiter = RateLimiter.builder()
-        .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
-        .backend(broken)
-        .listener(new DecisionListener() {
+    Backend broken =
+        new Backend() {
           @Override
-          public void onError(Policy policy, String key, long cost, Throwable error) {
-            errors.add(error);
+          public Decision tryAcquire(Policy policy, String key, long cost) {
+            throw failure;
           }
-        })
-        .build();
+
+          @Override
+          public Decision peek(Policy policy, String key) {
+            throw failure;
+          }
+
+          @Override
+          public void reset(Policy policy, String key) {}
+        };
+    RateLimiter limiter =
+        RateLimiter.builder()
+            .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
+            .backend(broken)
+            .listener(
+                new DecisionListener() {
+                  @Override
+                  public void onError(Policy policy, String key, long cost, Throwable error) {
+                    errors.add(error);
+                  }
+                })
+            .build();
 
     assertThatThrownBy(() -> limiter.tryAcquire("a")).isSameAs(failure);
     CompletionStage<Decision> async = limiter.tryAcquireAsync("a", 1);
-    assertThatThrownBy(() -> async.toCompletableFuture().join()).isInstanceOf(CompletionException.class).hasCause(failure);
+    assertThatThrownBy(() -> async.toCompletableFuture().join())
+        .isInstanceOf(CompletionException.class)
+        .hasCause(failure);
     assertThat(errors).containsExactly(failure, failure);
     assertThat(limiter.backend()).isSameAs(broken);
   }
@@ -81,55 +88,69 @@ class RateLimiterTest {
   @Test
   void asyncUsesTheBackendsAsyncPath() {
     Decision canned = new Decision("default", true, 1, 0, 0, 1);
-    Backend async = new Backend() {
-      @Override
-      public Decision tryAcquire(Policy policy, String key, long cost) {
-        throw new AssertionError("sync path used");
-      }
+    Backend async =
+        new Backend() {
+          @Override
+          public Decision tryAcquire(Policy policy, String key, long cost) {
+            throw new AssertionError("sync path used");
+          }
 
-      @Override
-      public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
-        return CompletableFuture.completedFuture(canned);
-      }
+          @Override
+          public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(canned);
+          }
 
-      @Override
-      public Decision peek(Policy policy, String key) {
-        return canned;
-      }
+          @Override
+          public Decision peek(Policy policy, String key) {
+            return canned;
+          }
 
-      @Override
-      public void reset(Policy policy, String key) {}
-    };
-    RateLimiter limiter = RateLimiter.builder().limits(Limit.tokenBucket(1, Rate.perSecond(1))).backend(async).build();
+          @Override
+          public void reset(Policy policy, String key) {}
+        };
+    RateLimiter limiter =
+        RateLimiter.builder()
+            .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
+            .backend(async)
+            .build();
     assertThat(limiter.tryAcquireAsync("a", 1).toCompletableFuture().join()).isSameAs(canned);
   }
 
   @Test
   void theDefaultBackendIsInMemoryOnTheGivenClockAndCloseClosesIt() {
     boolean[] closed = new boolean[1];
-    Backend backend = new Backend() {
-      @Override
-      public Decision tryAcquire(Policy policy, String key, long cost) {
-        return null;
-      }
+    Backend backend =
+        new Backend() {
+          @Override
+          public Decision tryAcquire(Policy policy, String key, long cost) {
+            return null;
+          }
 
-      @Override
-      public Decision peek(Policy policy, String key) {
-        return null;
-      }
+          @Override
+          public Decision peek(Policy policy, String key) {
+            return null;
+          }
 
-      @Override
-      public void reset(Policy policy, String key) {}
+          @Override
+          public void reset(Policy policy, String key) {}
 
-      @Override
-      public void close() {
-        closed[0] = true;
-      }
-    };
-    RateLimiter.builder().limits(Limit.tokenBucket(1, Rate.perSecond(1))).backend(backend).build().close();
+          @Override
+          public void close() {
+            closed[0] = true;
+          }
+        };
+    RateLimiter.builder()
+        .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
+        .backend(backend)
+        .build()
+        .close();
     assertThat(closed[0]).isTrue();
 
-    RateLimiter limiter = RateLimiter.builder().limits(Limit.tokenBucket(1, Rate.perSecond(1))).timeSource(clock).build();
+    RateLimiter limiter =
+        RateLimiter.builder()
+            .limits(Limit.tokenBucket(1, Rate.perSecond(1)))
+            .timeSource(clock)
+            .build();
     assertThat(limiter.backend()).isInstanceOf(InMemoryBackend.class);
     limiter.tryAcquire("a");
     assertThat(limiter.tryAcquire("a").allowed()).isFalse();
@@ -145,8 +166,10 @@ class RateLimiterTest {
     assertThat(new Decision("p", false, 1, 0, 1_000, 1_000).retryAfterMillis()).isEqualTo(1);
     assertThat(new Decision("p", false, 1, 0, 1_001, 1_001).retryAfterMillis()).isEqualTo(2);
     assertThat(new Decision("p", false, 1, 0, 1_001, 999_999).resetAfterMillis()).isEqualTo(1_000);
-    assertThat(new Decision("p", false, 1, 0, 1_500, 2_500).retryAfter()).isEqualTo(Duration.ofNanos(1_500_000));
-    assertThat(new Decision("p", false, 1, 0, 1_500, 2_500).resetAfter()).isEqualTo(Duration.ofNanos(2_500_000));
+    assertThat(new Decision("p", false, 1, 0, 1_500, 2_500).retryAfter())
+        .isEqualTo(Duration.ofNanos(1_500_000));
+    assertThat(new Decision("p", false, 1, 0, 1_500, 2_500).resetAfter())
+        .isEqualTo(Duration.ofNanos(2_500_000));
   }
 
   @Test

@@ -31,21 +31,27 @@ class ReadmeExampleTest {
       RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, Rate.perSecond(1)));
       for (int i = 1; i <= 12; i++) {
         Decision decision = limiter.tryAcquire("user123");
-        System.out.println("Request " + i + ": " + (decision.allowed()
-            ? "allowed, " + decision.remaining() + " left"
-            : "blocked, retry in " + decision.retryAfterMillis() + " ms"));
+        System.out.println(
+            "Request "
+                + i
+                + ": "
+                + (decision.allowed()
+                    ? "allowed, " + decision.remaining() + " left"
+                    : "blocked, retry in " + decision.retryAfterMillis() + " ms"));
       }
 
       // Tiers: user123 is premium whatever policy its requests name.
-      PolicyRegistry tiers = PolicyRegistry.builder()
-          .policy(Policy.of("free", Limit.tokenBucket(10, Rate.perSecond(1))))
-          .policy(Policy.of("premium", Limit.tokenBucket(100, Rate.perSecond(20))))
-          .client("user123", "premium")
-          .build();
+      PolicyRegistry tiers =
+          PolicyRegistry.builder()
+              .policy(Policy.of("free", Limit.tokenBucket(10, Rate.perSecond(1))))
+              .policy(Policy.of("premium", Limit.tokenBucket(100, Rate.perSecond(20))))
+              .client("user123", "premium")
+              .build();
       RateLimiter tiered = RateLimiter.builder().policies(tiers).build();
       premium = tiered.tryAcquire("user123", "free", 1);
       free = tiered.tryAcquire("user456", "free", 1);
-      System.out.println(premium.policy() + ": " + premium.remaining() + " of " + premium.limit() + " left");
+      System.out.println(
+          premium.policy() + ": " + premium.remaining() + " of " + premium.limit() + " left");
       System.out.println(free.policy() + ": " + free.remaining() + " of " + free.limit() + " left");
       // README: quick start ends
     } finally {
@@ -68,12 +74,14 @@ class ReadmeExampleTest {
 
   @Test
   void theReadmeQuotesTheQuickStartVerbatim() throws IOException {
-    List<String> source = Files.readAllLines(Path.of("src/test/java/dev/sluice/ReadmeExampleTest.java"));
+    List<String> source =
+        Files.readAllLines(Path.of("src/test/java/dev/sluice/ReadmeExampleTest.java"));
     int begin = source.indexOf("      // README: quick start begins");
     int end = source.indexOf("      // README: quick start ends");
-    String snippet = source.subList(begin + 1, end).stream()
-        .map(line -> line.length() >= 6 ? line.substring(6) : line.strip())
-        .collect(Collectors.joining("\n"));
+    String snippet =
+        source.subList(begin + 1, end).stream()
+            .map(line -> line.length() >= 6 ? line.substring(6) : line.strip())
+            .collect(Collectors.joining("\n"));
     assertThat(Files.readString(Path.of("../README.md"))).contains("```java\n" + snippet + "\n```");
   }
 }

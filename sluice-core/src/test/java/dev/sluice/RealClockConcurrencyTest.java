@@ -27,11 +27,13 @@ class RealClockConcurrencyTest {
    * 2-core machine too.
    */
   private static final long CAPACITY = 1_000;
+
   private static final long PER_SECOND = 1_000;
 
   @Test
   void eightThreadsOnOneHotKeyStayWithinAndNearTheBound() throws Exception {
-    RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(CAPACITY, Rate.perSecond(PER_SECOND)));
+    RateLimiter limiter =
+        RateLimiter.create(Limit.tokenBucket(CAPACITY, Rate.perSecond(PER_SECOND)));
     int threads = 8;
     long runNanos = TimeUnit.SECONDS.toNanos(2);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -42,19 +44,21 @@ class RealClockConcurrencyTest {
       AtomicLong lastCall = new AtomicLong(Long.MIN_VALUE);
       List<Future<Long>> results = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        results.add(pool.submit(() -> {
-          ready.countDown();
-          go.await();
-          long deadline = startedAt[0] + runNanos;
-          long admitted = 0;
-          for (long now = System.nanoTime(); now - deadline < 0; now = System.nanoTime()) {
-            lastCall.accumulateAndGet(now, Math::max);
-            if (limiter.tryAcquire("hot").allowed()) {
-              admitted++;
-            }
-          }
-          return admitted;
-        }));
+        results.add(
+            pool.submit(
+                () -> {
+                  ready.countDown();
+                  go.await();
+                  long deadline = startedAt[0] + runNanos;
+                  long admitted = 0;
+                  for (long now = System.nanoTime(); now - deadline < 0; now = System.nanoTime()) {
+                    lastCall.accumulateAndGet(now, Math::max);
+                    if (limiter.tryAcquire("hot").allowed()) {
+                      admitted++;
+                    }
+                  }
+                  return admitted;
+                }));
       }
       ready.await();
       startedAt[0] = System.nanoTime(); // before the first call (published by go.countDown())
@@ -73,7 +77,9 @@ class RealClockConcurrencyTest {
       // there to take (a busy machine may starve the threads at the very end, and those tokens are
       // simply never asked for), so at least 99% of it must have been admitted.
       long floor = CAPACITY + PER_SECOND * (lastCall.get() - startedAt[0]) / 1_000_000_000;
-      assertThat(admitted).as("elapsed %d us", elapsedMicros).isGreaterThanOrEqualTo(floor * 99 / 100);
+      assertThat(admitted)
+          .as("elapsed %d us", elapsedMicros)
+          .isGreaterThanOrEqualTo(floor * 99 / 100);
     } finally {
       pool.shutdownNow();
     }

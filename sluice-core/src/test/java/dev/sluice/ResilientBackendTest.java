@@ -11,9 +11,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The failure policies, the circuit breaker and the deny cache, around a store that can be told to
- * hang or fail. Deadlines run on the real clock (they are what is tested); the breaker's back-off and
- * the deny cache's retry times on a manual one. The same behaviour against real, killed and paused
- * Redis processes is in sluice-redis's FaultIT.
+ * hang or fail. Deadlines run on the real clock (they are what is tested); the breaker's back-off
+ * and the deny cache's retry times on a manual one. The same behaviour against real, killed and
+ * paused Redis processes is in sluice-redis's FaultIT.
  */
 class ResilientBackendTest {
 
@@ -76,7 +76,10 @@ class ResilientBackendTest {
       long start = System.nanoTime();
       Decision decision = backend.tryAcquire(SEED, "k", 1);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(took).as("%s", onFailure).isGreaterThanOrEqualTo(Duration.ofMillis(50)).isLessThan(Duration.ofSeconds(1));
+      assertThat(took)
+          .as("%s", onFailure)
+          .isGreaterThanOrEqualTo(Duration.ofMillis(50))
+          .isLessThan(Duration.ofSeconds(1));
       assertThat(decision.source()).isEqualTo(Decision.Source.FALLBACK_TIMEOUT);
       assertThat(decision.isFallback()).isTrue();
       assertThat(decision.allowed()).isEqualTo(onFailure != ResilientBackend.OnFailure.DENY);
@@ -86,7 +89,8 @@ class ResilientBackendTest {
   @Test
   void aFailingStoreIsAnsweredAtOnceAndTheCauseIsKept() {
     store.mode = "fail";
-    Decision decision = resilient().onFailure(ResilientBackend.OnFailure.DENY).build().tryAcquire(SEED, "k", 1);
+    Decision decision =
+        resilient().onFailure(ResilientBackend.OnFailure.DENY).build().tryAcquire(SEED, "k", 1);
     assertThat(decision.source()).isEqualTo(Decision.Source.FALLBACK_ERROR);
     assertThat(decision.allowed()).isFalse();
     assertThat(decision.retryAfter()).isEqualTo(Duration.ofSeconds(1));
@@ -102,7 +106,9 @@ class ResilientBackendTest {
     }
     assertThat(allowed).as("half of capacity 10").isEqualTo(5);
     clock.advance(Duration.ofSeconds(2));
-    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).as("half the rate: one token per 2 s").isTrue();
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed())
+        .as("half the rate: one token per 2 s")
+        .isTrue();
     assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
     assertThat(ResilientBackend.scale(Limit.tokenBucket(10, Rate.perSecond(1)), 0.25))
         .isEqualTo(Limit.tokenBucket(2, Rate.of(1, Duration.ofSeconds(4))));
@@ -114,11 +120,12 @@ class ResilientBackendTest {
   void perPolicyAnswersAndDeadlinesOverrideTheStoreWide() {
     Policy strict = Policy.of("strict", Limit.tokenBucket(10, Rate.perSecond(1)));
     store.mode = "hang";
-    ResilientBackend backend = resilient()
-        .onFailure(ResilientBackend.OnFailure.ALLOW)
-        .onFailure("strict", ResilientBackend.OnFailure.DENY)
-        .timeout("strict", Duration.ofMillis(5))
-        .build();
+    ResilientBackend backend =
+        resilient()
+            .onFailure(ResilientBackend.OnFailure.ALLOW)
+            .onFailure("strict", ResilientBackend.OnFailure.DENY)
+            .timeout("strict", Duration.ofMillis(5))
+            .build();
     long start = System.nanoTime();
     assertThat(backend.tryAcquire(strict, "k", 1).allowed()).isFalse();
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(45));
@@ -127,34 +134,47 @@ class ResilientBackendTest {
 
   @Test
   void theBreakerOpensAfterFiveFailuresProbesAfterTheBackoffAndClosesOnSuccess() {
-    ResilientBackend backend = resilient().onFailure(ResilientBackend.OnFailure.DENY)
-        .circuitBreaker(5, Duration.ofMillis(500), Duration.ofSeconds(2)).build();
+    ResilientBackend backend =
+        resilient()
+            .onFailure(ResilientBackend.OnFailure.DENY)
+            .circuitBreaker(5, Duration.ofMillis(500), Duration.ofSeconds(2))
+            .build();
     store.mode = "fail";
     for (int i = 0; i < 5; i++) {
-      assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.FALLBACK_ERROR);
+      assertThat(backend.tryAcquire(SEED, "k", 1).source())
+          .isEqualTo(Decision.Source.FALLBACK_ERROR);
     }
     assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.OPEN);
     Decision open = backend.tryAcquire(SEED, "k", 1);
     assertThat(open.source()).isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
-    assertThat(open.retryAfter()).as("deny until the probe at least").isEqualTo(Duration.ofSeconds(1));
+    assertThat(open.retryAfter())
+        .as("deny until the probe at least")
+        .isEqualTo(Duration.ofSeconds(1));
     assertThat(store.calls).as("no call while open").hasValue(5);
 
     clock.advance(Duration.ofMillis(500));
-    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("the probe fails").isEqualTo(Decision.Source.FALLBACK_ERROR);
+    assertThat(backend.tryAcquire(SEED, "k", 1).source())
+        .as("the probe fails")
+        .isEqualTo(Decision.Source.FALLBACK_ERROR);
     assertThat(store.calls).hasValue(6);
     clock.advance(Duration.ofMillis(500));
-    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("back-off doubled to 1 s").isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
+    assertThat(backend.tryAcquire(SEED, "k", 1).source())
+        .as("back-off doubled to 1 s")
+        .isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
 
     store.mode = "ok";
     clock.advance(Duration.ofMillis(500));
-    assertThat(backend.tryAcquire(SEED, "k", 1).source()).as("the probe succeeds").isEqualTo(Decision.Source.STORE);
+    assertThat(backend.tryAcquire(SEED, "k", 1).source())
+        .as("the probe succeeds")
+        .isEqualTo(Decision.Source.STORE);
     assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.CLOSED);
     assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.STORE);
   }
 
   @Test
   void theBackoffStopsDoublingAtItsMaximum() {
-    ResilientBackend backend = resilient().circuitBreaker(1, Duration.ofMillis(500), Duration.ofSeconds(1)).build();
+    ResilientBackend backend =
+        resilient().circuitBreaker(1, Duration.ofMillis(500), Duration.ofSeconds(1)).build();
     store.mode = "fail";
     backend.tryAcquire(SEED, "k", 1);
     for (int probe = 0; probe < 5; probe++) {
@@ -189,7 +209,9 @@ class ResilientBackendTest {
 
     clock.advance(Duration.ofMillis(600));
     Decision again = backend.tryAcquire(SEED, "flood", 1);
-    assertThat(again.source()).as("at the retry time the store is asked").isEqualTo(Decision.Source.STORE);
+    assertThat(again.source())
+        .as("at the retry time the store is asked")
+        .isEqualTo(Decision.Source.STORE);
     assertThat(again.allowed()).isTrue();
   }
 
@@ -227,9 +249,15 @@ class ResilientBackendTest {
         .hasMessage("localShare must be more than 0 and at most 1: 0.0");
     assertThatThrownBy(() -> ResilientBackend.builder(store).timeout(Duration.ofMinutes(2)))
         .hasMessage("timeout must be between 1ms and 1m: 2m");
-    assertThatThrownBy(() -> ResilientBackend.builder(store).circuitBreaker(0, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                ResilientBackend.builder(store)
+                    .circuitBreaker(0, Duration.ofSeconds(1), Duration.ofSeconds(1)))
         .hasMessage("circuit failures must be between 1 and 1000: 0");
-    assertThatThrownBy(() -> ResilientBackend.builder(store).circuitBreaker(3, Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(
+            () ->
+                ResilientBackend.builder(store)
+                    .circuitBreaker(3, Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessage("circuit max-backoff must be between 2s and 10m: 1s");
     assertThatThrownBy(() -> ResilientBackend.builder(null)).hasMessage("store must not be null");
   }

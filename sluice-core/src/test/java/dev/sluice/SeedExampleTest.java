@@ -16,7 +16,10 @@ class SeedExampleTest {
 
   private final ManualTimeSource clock = new ManualTimeSource();
   private final RateLimiter limiter =
-      RateLimiter.builder().limits(Limit.tokenBucket(10, Rate.perSecond(1))).timeSource(clock).build();
+      RateLimiter.builder()
+          .limits(Limit.tokenBucket(10, Rate.perSecond(1)))
+          .timeSource(clock)
+          .build();
 
   @Test
   void twelveRequestsGiveTenAllowedThenTwoBlockedAndOneMoreASecondLater() {
@@ -24,7 +27,8 @@ class SeedExampleTest {
     for (int i = 0; i < 12; i++) {
       allowed.add(limiter.tryAcquire("user123").allowed());
     }
-    assertThat(allowed).containsExactly(true, true, true, true, true, true, true, true, true, true, false, false);
+    assertThat(allowed)
+        .containsExactly(true, true, true, true, true, true, true, true, true, true, false, false);
     Decision blocked = limiter.tryAcquire("user123");
     assertThat(blocked.remaining()).isZero();
     assertThat(blocked.retryAfter()).isEqualTo(Duration.ofSeconds(1));
@@ -41,9 +45,11 @@ class SeedExampleTest {
       decisions.add(limiter.tryAcquire("user123"));
     }
     for (int i = 0; i < 10; i++) {
-      assertThat(decisions.get(i)).isEqualTo(new Decision("default", true, 10, 9 - i, 0, (i + 1) * 1_000_000L));
+      assertThat(decisions.get(i))
+          .isEqualTo(new Decision("default", true, 10, 9 - i, 0, (i + 1) * 1_000_000L));
     }
-    assertThat(decisions.get(10)).isEqualTo(new Decision("default", false, 10, 0, 1_000_000, 10_000_000));
+    assertThat(decisions.get(10))
+        .isEqualTo(new Decision("default", false, 10, 0, 1_000_000, 10_000_000));
     assertThat(decisions.get(11)).isEqualTo(decisions.get(10));
     assertThat(decisions.get(11).retryAfterMillis()).isEqualTo(1_000);
 

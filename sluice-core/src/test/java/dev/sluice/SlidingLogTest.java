@@ -17,7 +17,10 @@ class SlidingLogTest {
 
   private final ManualTimeSource clock = new ManualTimeSource();
   private final RateLimiter limiter =
-      RateLimiter.builder().limits(Limit.slidingLog(10, Duration.ofMinutes(1))).timeSource(clock).build();
+      RateLimiter.builder()
+          .limits(Limit.slidingLog(10, Duration.ofMinutes(1)))
+          .timeSource(clock)
+          .build();
 
   @Test
   void entriesLeaveExactlyOneWindowAfterTheyWereAdmitted() {
@@ -31,7 +34,9 @@ class SlidingLogTest {
     assertThat(denied.remaining()).isZero();
     assertThat(denied.retryAfter()).isEqualTo(Duration.ofSeconds(20));
     assertThat(denied.resetAfter()).isEqualTo(Duration.ofSeconds(60));
-    assertThat(limiter.tryAcquire("k", 5).retryAfter()).as("needs the 4 of 0 s and the 3 of 20 s gone").isEqualTo(Duration.ofSeconds(40));
+    assertThat(limiter.tryAcquire("k", 5).retryAfter())
+        .as("needs the 4 of 0 s and the 3 of 20 s gone")
+        .isEqualTo(Duration.ofSeconds(40));
 
     clock.set(60 * SECOND - 1);
     assertThat(limiter.tryAcquire("k").retryAfterMicros()).isEqualTo(1);
@@ -84,10 +89,11 @@ class SlidingLogTest {
 
   @Test
   void largestLimitOfOneHundredThousand() {
-    RateLimiter big = RateLimiter.builder()
-        .limits(Limit.slidingLog(100_000, Duration.ofSeconds(1)))
-        .timeSource(clock)
-        .build();
+    RateLimiter big =
+        RateLimiter.builder()
+            .limits(Limit.slidingLog(100_000, Duration.ofSeconds(1)))
+            .timeSource(clock)
+            .build();
     for (int i = 0; i < 1_000; i++) {
       clock.set(i * 1_000L);
       if (!big.tryAcquire("k", 100).allowed()) {
@@ -107,7 +113,8 @@ class SlidingLogTest {
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 10, 10, 0, 0));
     clock.set(5 * SECOND);
     limiter.tryAcquire("k", 10);
-    assertThat(limiter.peek("k")).isEqualTo(new Decision("default", false, 10, 0, 60 * SECOND, 60 * SECOND));
+    assertThat(limiter.peek("k"))
+        .isEqualTo(new Decision("default", false, 10, 0, 60 * SECOND, 60 * SECOND));
     limiter.reset("k");
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 10, 10, 0, 0));
   }

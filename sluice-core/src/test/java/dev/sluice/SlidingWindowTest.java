@@ -8,9 +8,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The sliding window counter (Cloudflare's estimate): the current window's count plus the
- * previous window's count weighted by the share of it the sliding window still covers, rounded
- * up. Exact for windows up to 2^20 us (about a second); longer windows quantise the weight.
+ * The sliding window counter (Cloudflare's estimate): the current window's count plus the previous
+ * window's count weighted by the share of it the sliding window still covers, rounded up. Exact for
+ * windows up to 2^20 us (about a second); longer windows quantise the weight.
  */
 class SlidingWindowTest {
 
@@ -18,7 +18,10 @@ class SlidingWindowTest {
 
   private final ManualTimeSource clock = new ManualTimeSource();
   private final RateLimiter limiter =
-      RateLimiter.builder().limits(Limit.slidingWindow(100, Duration.ofSeconds(1))).timeSource(clock).build();
+      RateLimiter.builder()
+          .limits(Limit.slidingWindow(100, Duration.ofSeconds(1)))
+          .timeSource(clock)
+          .build();
 
   @Test
   void thePreviousWindowWeighsByTheShareStillCovered() {
@@ -83,10 +86,11 @@ class SlidingWindowTest {
 
   @Test
   void aCountTooLargeForTheNextWindowWaitsTwoWindows() {
-    RateLimiter small = RateLimiter.builder()
-        .limits(Limit.slidingWindow(3, Duration.ofMillis(1)))
-        .timeSource(clock)
-        .build();
+    RateLimiter small =
+        RateLimiter.builder()
+            .limits(Limit.slidingWindow(3, Duration.ofMillis(1)))
+            .timeSource(clock)
+            .build();
     small.tryAcquire("k", 3);
     Decision denied = small.tryAcquire("k", 3);
     // 3 x weight + 3 <= 3 holds only once the weight is 0: two windows on.
@@ -125,7 +129,8 @@ class SlidingWindowTest {
   void peekAndReset() {
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 100, 100, 0, 0));
     limiter.tryAcquire("k", 100);
-    assertThat(limiter.peek("k")).isEqualTo(new Decision("default", false, 100, 0, 1_010_000, 2_000_000));
+    assertThat(limiter.peek("k"))
+        .isEqualTo(new Decision("default", false, 100, 0, 1_010_000, 2_000_000));
     limiter.reset("k");
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 100, 100, 0, 0));
   }
@@ -137,12 +142,12 @@ class SlidingWindowTest {
    */
   @Test
   void longWindowsQuantiseTheWeightButStayWithinOneOfTheExactEstimate() {
-    for (Duration window : List.of(Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(30))) {
+    for (Duration window :
+        List.of(
+            Duration.ofMinutes(1), Duration.ofHours(1), Duration.ofDays(1), Duration.ofDays(30))) {
       long micros = window.toNanos() / 1_000;
-      RateLimiter limiter = RateLimiter.builder()
-          .limits(Limit.slidingWindow(100, window))
-          .timeSource(clock)
-          .build();
+      RateLimiter limiter =
+          RateLimiter.builder().limits(Limit.slidingWindow(100, window)).timeSource(clock).build();
       clock.set(0);
       limiter.tryAcquire("k", 80);
       for (int quarter = 0; quarter <= 3; quarter++) {

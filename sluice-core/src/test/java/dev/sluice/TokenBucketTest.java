@@ -15,7 +15,10 @@ class TokenBucketTest {
   private final ManualTimeSource clock = new ManualTimeSource();
 
   private RateLimiter limiter(long capacity, Rate refill) {
-    return RateLimiter.builder().limits(Limit.tokenBucket(capacity, refill)).timeSource(clock).build();
+    return RateLimiter.builder()
+        .limits(Limit.tokenBucket(capacity, refill))
+        .timeSource(clock)
+        .build();
   }
 
   /** Requests of {@code cost} until one is denied; returns how many were allowed. */
@@ -273,7 +276,8 @@ class TokenBucketTest {
     assertThat(limiter.peek("k")).isEqualTo(new Decision("default", true, 10, 6, 0, 4_000_000));
 
     limiter.tryAcquire("k", 6);
-    assertThat(limiter.peek("k")).isEqualTo(new Decision("default", false, 10, 0, 1_000_000, 10_000_000));
+    assertThat(limiter.peek("k"))
+        .isEqualTo(new Decision("default", false, 10, 0, 1_000_000, 10_000_000));
   }
 
   @Test

@@ -15,45 +15,71 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Bad input gets an {@link IllegalArgumentException} whose message reads
- * {@code <param> must <rule>: <actual>}, and changes nothing. One assertion per rule, with the
- * exact message.
+ * Bad input gets an {@link IllegalArgumentException} whose message reads {@code <param> must
+ * <rule>: <actual>}, and changes nothing. One assertion per rule, with the exact message.
  */
 class ValidationTest {
 
   private static final Rate ONE_PER_SECOND = Rate.perSecond(1);
 
   private static void rejects(ThrowingCallable call, String message) {
-    assertThatThrownBy(call).isExactlyInstanceOf(IllegalArgumentException.class).hasMessage(message);
+    assertThatThrownBy(call)
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage(message);
   }
 
   @Test
   void limits() {
-    rejects(() -> Limit.tokenBucket(0, ONE_PER_SECOND), "capacity must be between 1 and 1000000000: 0");
-    rejects(() -> Limit.tokenBucket(1_000_000_001, ONE_PER_SECOND), "capacity must be between 1 and 1000000000: 1000000001");
+    rejects(
+        () -> Limit.tokenBucket(0, ONE_PER_SECOND), "capacity must be between 1 and 1000000000: 0");
+    rejects(
+        () -> Limit.tokenBucket(1_000_000_001, ONE_PER_SECOND),
+        "capacity must be between 1 and 1000000000: 1000000001");
     rejects(() -> Limit.tokenBucket(10, null), "refill must not be null");
-    rejects(() -> Limit.tokenBucket(1_000_000_000, Rate.of(1, Duration.ofDays(1))),
-        "capacity x refill period must be at most 2^52 microseconds (the bucket would take centuries to fill; "
-            + "raise the rate or lower the capacity): 1000000000 x 86400000000us");
-    rejects(() -> Limit.leakyBucket(-1, ONE_PER_SECOND), "capacity must be between 1 and 1000000000: -1");
+    rejects(
+        () -> Limit.tokenBucket(1_000_000_000, Rate.of(1, Duration.ofDays(1))),
+        "capacity x refill period must be at most 2^52 microseconds (the bucket would take"
+            + " centuries to fill; raise the rate or lower the capacity): 1000000000 x"
+            + " 86400000000us");
+    rejects(
+        () -> Limit.leakyBucket(-1, ONE_PER_SECOND),
+        "capacity must be between 1 and 1000000000: -1");
     rejects(() -> Limit.leakyBucket(10, null), "leak must not be null");
-    rejects(() -> Limit.leakyBucket(100_000_000, Rate.of(7, Duration.ofDays(1))),
-        "capacity x leak period must be at most 2^52 microseconds (the bucket would take centuries to fill; "
-            + "raise the rate or lower the capacity): 100000000 x 86400000000us");
-    rejects(() -> Limit.fixedWindow(0, Duration.ofSeconds(1)), "limit must be between 1 and 1000000000: 0");
+    rejects(
+        () -> Limit.leakyBucket(100_000_000, Rate.of(7, Duration.ofDays(1))),
+        "capacity x leak period must be at most 2^52 microseconds (the bucket would take centuries"
+            + " to fill; raise the rate or lower the capacity): 100000000 x 86400000000us");
+    rejects(
+        () -> Limit.fixedWindow(0, Duration.ofSeconds(1)),
+        "limit must be between 1 and 1000000000: 0");
     rejects(() -> Limit.fixedWindow(1, null), "window must not be null");
-    rejects(() -> Limit.fixedWindow(1, Duration.ofNanos(999_000)), "window must be between 1ms and 30d: 999us");
-    rejects(() -> Limit.fixedWindow(1, Duration.ofDays(30).plusNanos(1_000)),
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofNanos(999_000)),
+        "window must be between 1ms and 30d: 999us");
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofDays(30).plusNanos(1_000)),
         "window must be between 1ms and 30d: 2592000000001us");
-    rejects(() -> Limit.fixedWindow(1, Duration.ofSeconds(-1)), "window must be between 1ms and 30d: -1s");
-    rejects(() -> Limit.fixedWindow(1, Duration.ofDays(365 * 400)), "window must be between 1ms and 30d: 146000d");
-    rejects(() -> Limit.fixedWindow(1, Duration.ofSeconds(Long.MAX_VALUE)),
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofSeconds(-1)),
+        "window must be between 1ms and 30d: -1s");
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofDays(365 * 400)),
+        "window must be between 1ms and 30d: 146000d");
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofSeconds(Long.MAX_VALUE)),
         "window must be between 1ms and 30d: " + Duration.ofSeconds(Long.MAX_VALUE));
-    rejects(() -> Limit.fixedWindow(1, Duration.ofNanos(1_000_500)), "window must be a whole number of microseconds: PT0.0010005S");
-    rejects(() -> Limit.slidingWindow(1_000_000_001, Duration.ofSeconds(1)), "limit must be between 1 and 1000000000: 1000000001");
+    rejects(
+        () -> Limit.fixedWindow(1, Duration.ofNanos(1_000_500)),
+        "window must be a whole number of microseconds: PT0.0010005S");
+    rejects(
+        () -> Limit.slidingWindow(1_000_000_001, Duration.ofSeconds(1)),
+        "limit must be between 1 and 1000000000: 1000000001");
     rejects(() -> Limit.slidingWindow(1, Duration.ZERO), "window must be between 1ms and 30d: 0s");
-    rejects(() -> Limit.slidingLog(100_001, Duration.ofSeconds(1)), "limit must be between 1 and 100000: 100001");
-    rejects(() -> Limit.slidingLog(0, Duration.ofSeconds(1)), "limit must be between 1 and 100000: 0");
+    rejects(
+        () -> Limit.slidingLog(100_001, Duration.ofSeconds(1)),
+        "limit must be between 1 and 100000: 100001");
+    rejects(
+        () -> Limit.slidingLog(0, Duration.ofSeconds(1)), "limit must be between 1 and 100000: 0");
 
     // The edges of every range are accepted.
     Limit.tokenBucket(1, Rate.of(1, Duration.ofDays(1)));
@@ -62,23 +88,35 @@ class ValidationTest {
     Limit.fixedWindow(1_000_000_000, Duration.ofMillis(1));
     Limit.slidingWindow(1, Duration.ofDays(30));
     Limit.slidingLog(100_000, Duration.ofDays(30));
-    rejects(() -> Limit.tokenBucket(52_125, Rate.of(1, Duration.ofDays(1))),
-        "capacity x refill period must be at most 2^52 microseconds (the bucket would take centuries to fill; "
-            + "raise the rate or lower the capacity): 52125 x 86400000000us");
+    rejects(
+        () -> Limit.tokenBucket(52_125, Rate.of(1, Duration.ofDays(1))),
+        "capacity x refill period must be at most 2^52 microseconds (the bucket would take"
+            + " centuries to fill; raise the rate or lower the capacity): 52125 x 86400000000us");
   }
 
   @Test
   void rates() {
-    rejects(() -> Rate.of(0, Duration.ofSeconds(1)), "rate tokens must be between 1 and 1000000000: 0");
-    rejects(() -> Rate.of(1_000_000_001, Duration.ofDays(1)), "rate tokens must be between 1 and 1000000000: 1000000001");
+    rejects(
+        () -> Rate.of(0, Duration.ofSeconds(1)), "rate tokens must be between 1 and 1000000000: 0");
+    rejects(
+        () -> Rate.of(1_000_000_001, Duration.ofDays(1)),
+        "rate tokens must be between 1 and 1000000000: 1000000001");
     rejects(() -> Rate.of(1, null), "rate period must not be null");
     rejects(() -> Rate.of(1, Duration.ZERO), "rate period must be between 1us and 30d: 0s");
     rejects(() -> Rate.of(1, Duration.ofDays(31)), "rate period must be between 1us and 30d: 31d");
-    rejects(() -> Rate.of(1, Duration.ofNanos(1_500)), "rate period must be a whole number of microseconds: PT0.0000015S");
-    rejects(() -> Rate.of(11, Duration.ofNanos(1_000)), "rate must be at most 10000000 per second: 11 per 1us");
-    rejects(() -> Rate.perSecond(10_000_001), "rate must be at most 10000000 per second: 10000001 per 1s");
+    rejects(
+        () -> Rate.of(1, Duration.ofNanos(1_500)),
+        "rate period must be a whole number of microseconds: PT0.0000015S");
+    rejects(
+        () -> Rate.of(11, Duration.ofNanos(1_000)),
+        "rate must be at most 10000000 per second: 11 per 1us");
+    rejects(
+        () -> Rate.perSecond(10_000_001),
+        "rate must be at most 10000000 per second: 10000001 per 1s");
     rejects(() -> Rate.of(1, Duration.ofDays(2)), "rate must be at least 1 per day: 1 per 2d");
-    rejects(() -> Rate.of(2, Duration.ofDays(2).plusNanos(1_000)), "rate must be at least 1 per day: 2 per 172800000001us");
+    rejects(
+        () -> Rate.of(2, Duration.ofDays(2).plusNanos(1_000)),
+        "rate must be at least 1 per day: 2 per 172800000001us");
     rejects(() -> Rate.of(29, Duration.ofDays(30)), "rate must be at least 1 per day: 29 per 30d");
 
     assertThat(Rate.of(1, Duration.ofDays(1))).isNotNull();
@@ -91,40 +129,57 @@ class ValidationTest {
   @Test
   void rateText() {
     String shape = "rate must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: ";
-    for (String text : List.of("10", "/s", "a/s", "-1/s", "1.5/s", "99999999999/s", "", " /s", "1 0/s")) {
+    for (String text :
+        List.of("10", "/s", "a/s", "-1/s", "1.5/s", "99999999999/s", "", " /s", "1 0/s")) {
       rejects(() -> Rate.parse(text), shape + "'" + text + "'");
     }
     rejects(() -> Rate.parse(null), "rate must not be null");
-    rejects(() -> Rate.parse("1/x"),
-        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): 'x'");
-    rejects(() -> Rate.parse("1/fortnight"),
-        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): 'fortnight'");
-    rejects(() -> Rate.parse("5/"),
-        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): ''");
+    rejects(
+        () -> Rate.parse("1/x"),
+        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or"
+            + " 1m): 'x'");
+    rejects(
+        () -> Rate.parse("1/fortnight"),
+        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or"
+            + " 1m): 'fortnight'");
+    rejects(
+        () -> Rate.parse("5/"),
+        "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or"
+            + " 1m): ''");
     rejects(() -> Rate.parse("1/0s"), "rate period must be between 1us and 30d: 0s");
-    rejects(() -> Rate.parse("2000000000/s"), "rate tokens must be between 1 and 1000000000: 2000000000");
+    rejects(
+        () -> Rate.parse("2000000000/s"),
+        "rate tokens must be between 1 and 1000000000: 2000000000");
 
     assertThat(Rate.parse("1/s")).isEqualTo(Rate.perSecond(1));
     assertThat(Rate.parse("100/m")).isEqualTo(Rate.perMinute(100));
     assertThat(Rate.parse("10000/d")).isEqualTo(Rate.of(10_000, Duration.ofDays(1)));
     assertThat(Rate.parse("5/10s")).isEqualTo(Rate.of(5, Duration.ofSeconds(10)));
     assertThat(Rate.parse(" 20 / 500ms ")).isEqualTo(Rate.of(20, Duration.ofMillis(500)));
-    for (String text : List.of("1/s", "100/m", "10000/d", "5/10s", "20/500ms", "3/h", "7/1500ms", "1/us")) {
+    for (String text :
+        List.of("1/s", "100/m", "10000/d", "5/10s", "20/500ms", "3/h", "7/1500ms", "1/us")) {
       assertThat(Rate.parse(text)).hasToString(text);
     }
   }
 
   @Test
   void durationText() {
-    String shape = "window must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): ";
-    for (String text : List.of("", "ms", "10", "1.5s", "10 years", "-5s", "5 sec", "1234567890123s", "s5")) {
+    String shape =
+        "window must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): ";
+    for (String text :
+        List.of("", "ms", "10", "1.5s", "10 years", "-5s", "5 sec", "1234567890123s", "s5")) {
       rejects(() -> Durations.parse("window", text), shape + "'" + text + "'");
     }
     rejects(() -> Durations.parse("window", null), "window must not be null");
-    rejects(() -> Durations.parse("window", "999999999999d"), "window must be at most 106751991d: '999999999999d'");
-    rejects(() -> Durations.parse("window", "9999999999h"), "window must be at most 106751991d: '9999999999h'");
+    rejects(
+        () -> Durations.parse("window", "999999999999d"),
+        "window must be at most 106751991d: '999999999999d'");
+    rejects(
+        () -> Durations.parse("window", "9999999999h"),
+        "window must be at most 106751991d: '9999999999h'");
 
-    assertThat(Durations.parse("window", "999999999999s")).isEqualTo(Duration.ofSeconds(999_999_999_999L));
+    assertThat(Durations.parse("window", "999999999999s"))
+        .isEqualTo(Duration.ofSeconds(999_999_999_999L));
     assertThat(Durations.parse("window", "106751991d")).isEqualTo(Duration.ofDays(106_751_991));
     assertThat(Durations.parse("w", "500us")).isEqualTo(Duration.ofNanos(500_000));
     assertThat(Durations.parse("w", "50ms")).isEqualTo(Duration.ofMillis(50));
@@ -147,8 +202,10 @@ class ValidationTest {
 
   @Test
   void algorithmNames() {
-    rejects(() -> Algorithm.fromId("bogus"),
-        "algorithm must be one of token-bucket, fixed-window, sliding-window, sliding-log, leaky-bucket: 'bogus'");
+    rejects(
+        () -> Algorithm.fromId("bogus"),
+        "algorithm must be one of token-bucket, fixed-window, sliding-window, sliding-log,"
+            + " leaky-bucket: 'bogus'");
     rejects(() -> Algorithm.fromId(null), "algorithm must not be null");
     assertThat(Algorithm.fromId(" Sliding-Log ")).isEqualTo(Algorithm.SLIDING_LOG);
     for (Algorithm algorithm : Algorithm.values()) {
@@ -160,8 +217,11 @@ class ValidationTest {
   @Test
   void policies() {
     Limit limit = Limit.tokenBucket(10, ONE_PER_SECOND);
-    String rule = "policy name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or digit: ";
-    for (String name : List.of("bad name", "", "-x", ".x", "a".repeat(65), "ünïcode", "a:b", "a/b", "{a}")) {
+    String rule =
+        "policy name must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or"
+            + " digit: ";
+    for (String name :
+        List.of("bad name", "", "-x", ".x", "a".repeat(65), "ünïcode", "a:b", "a/b", "{a}")) {
       rejects(() -> Policy.of(name, limit), rule + "'" + name + "'");
     }
     rejects(() -> Policy.of(null, limit), "policy name must not be null");
@@ -169,7 +229,8 @@ class ValidationTest {
     assertThat(Policy.of("A1_b.c-d", limit).name()).isEqualTo("A1_b.c-d");
 
     rejects(() -> Policy.of("p"), "limits must hold 1 to 8 limits: 0");
-    rejects(() -> Policy.of("p", Collections.nCopies(9, limit)), "limits must hold 1 to 8 limits: 9");
+    rejects(
+        () -> Policy.of("p", Collections.nCopies(9, limit)), "limits must hold 1 to 8 limits: 9");
     rejects(() -> Policy.of("p", limit, null), "limit must not be null");
     rejects(() -> Policy.of("p", (Limit[]) null), "limits must not be null");
     rejects(() -> Policy.of("p", (List<Limit>) null), "limits must not be null");
@@ -181,11 +242,21 @@ class ValidationTest {
     RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, ONE_PER_SECOND));
     rejects(() -> limiter.tryAcquire(null), "key must not be null");
     rejects(() -> limiter.tryAcquire(""), "key must not be empty");
-    rejects(() -> limiter.tryAcquire("k".repeat(513)), "key must be at most 512 UTF-8 bytes: 513 bytes");
-    rejects(() -> limiter.tryAcquire("é".repeat(256) + "a"), "key must be at most 512 UTF-8 bytes: 513 bytes");
-    rejects(() -> limiter.tryAcquire("€".repeat(171)), "key must be at most 512 UTF-8 bytes: 513 bytes");
-    rejects(() -> limiter.tryAcquire("🔑".repeat(128) + "a"), "key must be at most 512 UTF-8 bytes: 513 bytes");
-    rejects(() -> limiter.tryAcquire("€".repeat(1_000)), "key must be at most 512 UTF-8 bytes: 3000 bytes");
+    rejects(
+        () -> limiter.tryAcquire("k".repeat(513)),
+        "key must be at most 512 UTF-8 bytes: 513 bytes");
+    rejects(
+        () -> limiter.tryAcquire("é".repeat(256) + "a"),
+        "key must be at most 512 UTF-8 bytes: 513 bytes");
+    rejects(
+        () -> limiter.tryAcquire("€".repeat(171)),
+        "key must be at most 512 UTF-8 bytes: 513 bytes");
+    rejects(
+        () -> limiter.tryAcquire("🔑".repeat(128) + "a"),
+        "key must be at most 512 UTF-8 bytes: 513 bytes");
+    rejects(
+        () -> limiter.tryAcquire("€".repeat(1_000)),
+        "key must be at most 512 UTF-8 bytes: 3000 bytes");
     rejects(() -> limiter.peek(""), "key must not be empty");
     rejects(() -> limiter.reset(null), "key must not be null");
     assertThatThrownBy(() -> limiter.tryAcquireAsync("", 1).toCompletableFuture().join())
@@ -193,7 +264,14 @@ class ValidationTest {
         .hasCauseExactlyInstanceOf(IllegalArgumentException.class)
         .hasRootCauseMessage("key must not be empty");
 
-    for (String key : List.of("k".repeat(512), "é".repeat(256), "€".repeat(170) + "ab", "🔑".repeat(128), " ", "\n")) {
+    for (String key :
+        List.of(
+            "k".repeat(512),
+            "é".repeat(256),
+            "€".repeat(170) + "ab",
+            "🔑".repeat(128),
+            " ",
+            "\n")) {
       assertThat(limiter.tryAcquire(key).allowed()).isTrue();
     }
   }
@@ -203,22 +281,34 @@ class ValidationTest {
     RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, ONE_PER_SECOND));
     rejects(() -> limiter.tryAcquire("k", 0), "cost must be at least 1: 0");
     rejects(() -> limiter.tryAcquire("k", -1), "cost must be at least 1: -1");
-    rejects(() -> limiter.tryAcquire("k", Long.MIN_VALUE), "cost must be at least 1: " + Long.MIN_VALUE);
-    rejects(() -> limiter.tryAcquire("k", 11), "cost must be at most the capacity 10 of policy 'default': 11");
-    rejects(() -> limiter.tryAcquire("k", Long.MAX_VALUE),
+    rejects(
+        () -> limiter.tryAcquire("k", Long.MIN_VALUE),
+        "cost must be at least 1: " + Long.MIN_VALUE);
+    rejects(
+        () -> limiter.tryAcquire("k", 11),
+        "cost must be at most the capacity 10 of policy 'default': 11");
+    rejects(
+        () -> limiter.tryAcquire("k", Long.MAX_VALUE),
         "cost must be at most the capacity 10 of policy 'default': " + Long.MAX_VALUE);
     assertThatThrownBy(() -> limiter.tryAcquireAsync("k", 11).toCompletableFuture().join())
         .hasCauseExactlyInstanceOf(IllegalArgumentException.class)
         .hasRootCauseMessage("cost must be at most the capacity 10 of policy 'default': 11");
 
-    RateLimiter multi = RateLimiter.create(Limit.tokenBucket(10, ONE_PER_SECOND), Limit.fixedWindow(5, Duration.ofSeconds(1)));
-    rejects(() -> multi.tryAcquire("k", 6), "cost must be at most the capacity 5 of policy 'default': 6");
+    RateLimiter multi =
+        RateLimiter.create(
+            Limit.tokenBucket(10, ONE_PER_SECOND), Limit.fixedWindow(5, Duration.ofSeconds(1)));
+    rejects(
+        () -> multi.tryAcquire("k", 6),
+        "cost must be at most the capacity 5 of policy 'default': 6");
   }
 
   @Test
   void builders() {
-    rejects(() -> InMemoryBackend.builder().maxKeys(0), "maxKeys must be between 1 and 2147483648: 0");
-    rejects(() -> InMemoryBackend.builder().maxKeys((1L << 31) + 1), "maxKeys must be between 1 and 2147483648: 2147483649");
+    rejects(
+        () -> InMemoryBackend.builder().maxKeys(0), "maxKeys must be between 1 and 2147483648: 0");
+    rejects(
+        () -> InMemoryBackend.builder().maxKeys((1L << 31) + 1),
+        "maxKeys must be between 1 and 2147483648: 2147483649");
     InMemoryBackend.builder().maxKeys(1).maxKeys(1L << 31).build();
     rejects(() -> InMemoryBackend.builder().timeSource(null), "timeSource must not be null");
 
@@ -227,14 +317,23 @@ class ValidationTest {
     rejects(() -> RateLimiter.builder().listener(null), "listener must not be null");
     rejects(() -> RateLimiter.builder().policies(null), "policies must not be null");
     rejects(() -> RateLimiter.create(), "limits must hold 1 to 8 limits: 0");
-    rejects(() -> RateLimiter.builder().backend(InMemoryBackend.create()).timeSource(new ManualTimeSource()).build(),
+    rejects(
+        () ->
+            RateLimiter.builder()
+                .backend(InMemoryBackend.create())
+                .timeSource(new ManualTimeSource())
+                .build(),
         "timeSource must be set on the backend when a backend is given");
-    rejects(() -> RateLimiter.builder()
-            .policies(PolicyRegistry.of(Policy.of("a", Limit.tokenBucket(1, ONE_PER_SECOND))))
-            .limits(Limit.tokenBucket(1, ONE_PER_SECOND))
-            .build(),
+    rejects(
+        () ->
+            RateLimiter.builder()
+                .policies(PolicyRegistry.of(Policy.of("a", Limit.tokenBucket(1, ONE_PER_SECOND))))
+                .limits(Limit.tokenBucket(1, ONE_PER_SECOND))
+                .build(),
         "policies must be given either as a registry or one by one, not both");
-    rejects(() -> RateLimiter.create(Limit.tokenBucket(1, ONE_PER_SECOND)).setPolicies(null), "policies must not be null");
+    rejects(
+        () -> RateLimiter.create(Limit.tokenBucket(1, ONE_PER_SECOND)).setPolicies(null),
+        "policies must not be null");
   }
 
   /** A rejected request changes nothing and reaches neither the backend nor the listener. */
@@ -243,28 +342,31 @@ class ValidationTest {
   void aRejectedRequestChangesNothing(Algorithm algorithm) {
     ManualTimeSource clock = new ManualTimeSource();
     AtomicInteger heard = new AtomicInteger();
-    Limit limit = switch (algorithm) {
-      case TOKEN_BUCKET -> Limit.tokenBucket(10, ONE_PER_SECOND);
-      case LEAKY_BUCKET -> Limit.leakyBucket(10, ONE_PER_SECOND);
-      case FIXED_WINDOW -> Limit.fixedWindow(10, Duration.ofSeconds(10));
-      case SLIDING_WINDOW -> Limit.slidingWindow(10, Duration.ofSeconds(10));
-      case SLIDING_LOG -> Limit.slidingLog(10, Duration.ofSeconds(10));
-    };
-    RateLimiter limiter = RateLimiter.builder()
-        .limits(limit)
-        .timeSource(clock)
-        .listener(new DecisionListener() {
-          @Override
-          public void onDecision(Policy policy, String key, long cost, Decision decision) {
-            heard.incrementAndGet();
-          }
+    Limit limit =
+        switch (algorithm) {
+          case TOKEN_BUCKET -> Limit.tokenBucket(10, ONE_PER_SECOND);
+          case LEAKY_BUCKET -> Limit.leakyBucket(10, ONE_PER_SECOND);
+          case FIXED_WINDOW -> Limit.fixedWindow(10, Duration.ofSeconds(10));
+          case SLIDING_WINDOW -> Limit.slidingWindow(10, Duration.ofSeconds(10));
+          case SLIDING_LOG -> Limit.slidingLog(10, Duration.ofSeconds(10));
+        };
+    RateLimiter limiter =
+        RateLimiter.builder()
+            .limits(limit)
+            .timeSource(clock)
+            .listener(
+                new DecisionListener() {
+                  @Override
+                  public void onDecision(Policy policy, String key, long cost, Decision decision) {
+                    heard.incrementAndGet();
+                  }
 
-          @Override
-          public void onError(Policy policy, String key, long cost, Throwable error) {
-            heard.incrementAndGet();
-          }
-        })
-        .build();
+                  @Override
+                  public void onError(Policy policy, String key, long cost, Throwable error) {
+                    heard.incrementAndGet();
+                  }
+                })
+            .build();
     limiter.tryAcquire("k", 3);
     Decision before = limiter.peek("k");
     InMemoryBackend backend = (InMemoryBackend) limiter.backend();

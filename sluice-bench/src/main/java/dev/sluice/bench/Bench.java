@@ -30,9 +30,9 @@ import java.util.stream.Stream;
  * java -jar sluice-bench.jar jmh [JMH options]            JMH itself, e.g. one benchmark by name
  * </pre>
  *
- * <p>Full mode writes {@code sluice-bench/results/*.csv}, {@code BENCHMARKS.md} and
- * {@code docs/bench/*.png}; {@code --short} (a quick look with shorter and fewer points) writes the
- * same under {@code sluice-bench/target/short/} and leaves the committed report alone. The working
+ * <p>Full mode writes {@code sluice-bench/results/*.csv}, {@code BENCHMARKS.md} and {@code
+ * docs/bench/*.png}; {@code --short} (a quick look with shorter and fewer points) writes the same
+ * under {@code sluice-bench/target/short/} and leaves the committed report alone. The working
  * directory must be the repository root.
  */
 public final class Bench {
@@ -45,7 +45,10 @@ public final class Bench {
   private Bench(Path root, boolean quick) {
     this.root = root;
     this.quick = quick;
-    this.results = quick ? root.resolve("sluice-bench/target/short/results") : root.resolve("sluice-bench/results");
+    this.results =
+        quick
+            ? root.resolve("sluice-bench/target/short/results")
+            : root.resolve("sluice-bench/results");
   }
 
   /**
@@ -63,7 +66,8 @@ public final class Bench {
     boolean quick = list.contains("--short");
     Path root = Path.of("").toAbsolutePath();
     if (!Files.exists(root.resolve("sluice-bench/pom.xml"))) {
-      throw new IllegalStateException("run from the repository root (where sluice-bench/ is): " + root);
+      throw new IllegalStateException(
+          "run from the repository root (where sluice-bench/ is): " + root);
     }
     Bench bench = new Bench(root, quick);
     if (list.contains("report")) {
@@ -85,7 +89,13 @@ public final class Bench {
         Files.deleteIfExists(results.resolve(file));
       }
     }
-    Progress.line("bench", (quick ? "short" : "full") + " run, parts " + parts + "; results in " + root.relativize(results));
+    Progress.line(
+        "bench",
+        (quick ? "short" : "full")
+            + " run, parts "
+            + parts
+            + "; results in "
+            + root.relativize(results));
     describeMachine();
     if (parts.contains("1")) {
       timed("part1", this::inProcess);
@@ -99,7 +109,9 @@ public final class Bench {
           timed("part2", () -> redisLoad(redis.uri()));
         }
         if (parts.contains("3")) {
-          timed("part3", () -> HttpBench.run(root, redis.uri(), results, quick ? 2 : 5, quick ? 5 : 15, 64));
+          timed(
+              "part3",
+              () -> HttpBench.run(root, redis.uri(), results, quick ? 2 : 5, quick ? 5 : 15, 64));
         }
       }
     }
@@ -119,8 +131,10 @@ public final class Bench {
 
   private void inProcess() {
     InProcess.run(results, quick);
-    child("dev.sluice.bench.local.HeapPerKey",
-        List.of("-Xms6g", "-Xmx6g", "-Djdk.attach.allowAttachSelf=true", "-Djol.magicFieldOffset=true"),
+    child(
+        "dev.sluice.bench.local.HeapPerKey",
+        List.of(
+            "-Xms6g", "-Xmx6g", "-Djdk.attach.allowAttachSelf=true", "-Djol.magicFieldOffset=true"),
         List.of(results.resolve("heap.csv").toString(), quick ? "200000" : "1000000"));
   }
 
@@ -130,8 +144,9 @@ public final class Bench {
     List<String> keysets = List.of("hot", "100k");
     long warmup = quick ? 1_000 : 3_000;
     long measure = quick ? 2_000 : 10_000;
-    int total = (Contenders.NAMES.size() + 1) * keysets.size() * callers.size()
-        + Contenders.LIMITERS.size() * accCallers.size();
+    int total =
+        (Contenders.NAMES.size() + 1) * keysets.size() * callers.size()
+            + Contenders.LIMITERS.size() * accCallers.size();
     int point = 1;
     List<String> template = EvalshaCeiling.captureTemplate(uri);
     // Side by side: at each point every contender runs back to back, so a burst of noise from
@@ -139,16 +154,35 @@ public final class Bench {
     for (String keyset : keysets) {
       for (String c : callers) {
         for (String name : Contenders.NAMES) {
-          List<String> args = new ArrayList<>(List.of("contender=" + name, "uri=" + uri, "out=" + results,
-              "keysets=" + keyset, "callers=" + c, "accCallers=", "warmup=" + warmup, "measure=" + measure,
-              "calibrate=" + (quick ? 300 : 500), "point=" + point++, "total=" + total));
+          List<String> args =
+              new ArrayList<>(
+                  List.of(
+                      "contender=" + name,
+                      "uri=" + uri,
+                      "out=" + results,
+                      "keysets=" + keyset,
+                      "callers=" + c,
+                      "accCallers=",
+                      "warmup=" + warmup,
+                      "measure=" + measure,
+                      "calibrate=" + (quick ? 300 : 500),
+                      "point=" + point++,
+                      "total=" + total));
           if (name.equals("sluice-lua") && keyset.equals("hot") && c.equals("64")) {
             args.add("profile=64:hot");
           }
           child("dev.sluice.bench.load.LoadRunner", List.of("-Xms1g", "-Xmx2g"), args);
         }
-        Progress.point("2/3 redis", point++, total, EvalshaCeiling.NAME + ", " + (keyset.equals("hot") ? "hot key" : "100,000 keys")
-            + ", " + c + " connections");
+        Progress.point(
+            "2/3 redis",
+            point++,
+            total,
+            EvalshaCeiling.NAME
+                + ", "
+                + (keyset.equals("hot") ? "hot key" : "100,000 keys")
+                + ", "
+                + c
+                + " connections");
         try {
           EvalshaCeiling.run(uri, template, keyset, Integer.parseInt(c), measure, results);
         } catch (RuntimeException e) {
@@ -158,9 +192,20 @@ public final class Bench {
     }
     for (String c : accCallers) {
       for (String name : Contenders.LIMITERS) {
-        child("dev.sluice.bench.load.LoadRunner", List.of("-Xms1g", "-Xmx2g"), List.of("contender=" + name, "uri=" + uri,
-            "out=" + results, "keysets=", "callers=", "accCallers=" + c, "accWarmup=" + (quick ? 1_000 : 2_000),
-            "accMeasure=" + (quick ? 3_000 : 10_000), "point=" + point++, "total=" + total));
+        child(
+            "dev.sluice.bench.load.LoadRunner",
+            List.of("-Xms1g", "-Xmx2g"),
+            List.of(
+                "contender=" + name,
+                "uri=" + uri,
+                "out=" + results,
+                "keysets=",
+                "callers=",
+                "accCallers=" + c,
+                "accWarmup=" + (quick ? 1_000 : 2_000),
+                "accMeasure=" + (quick ? 3_000 : 10_000),
+                "point=" + point++,
+                "total=" + total));
       }
     }
     Path jfr = results.resolve("profile-sluice-lua.jfr");
@@ -185,7 +230,9 @@ public final class Bench {
     try {
       int exit = new ProcessBuilder(command).inheritIO().start().waitFor();
       if (exit != 0) {
-        Progress.line("bench", "    " + main + " exited " + exit + " (its points are missing from the results)");
+        Progress.line(
+            "bench",
+            "    " + main + " exited " + exit + " (its points are missing from the results)");
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -202,20 +249,37 @@ public final class Bench {
   }
 
   private void describeMachine() {
-    machine.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 19));
+    machine.put(
+        "date",
+        ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 19));
     machine.put("mode", quick ? "short" : "full");
     machine.put("command", quick ? "sluice-bench/run.sh --short" : "sluice-bench/run.sh");
     machine.put("cpu", cpuModel());
     machine.put("cores", Integer.toString(Runtime.getRuntime().availableProcessors()));
     machine.put("memory", memory());
     machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-    machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+    machine.put(
+        "java",
+        System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
     machine.put("redis", RedisBinary.get().version() + " (" + RedisBinary.get().source() + ")");
-    machine.put("wrk", Processes.quietly("not installed", "wrk", "--version").lines().findFirst().orElse("")
-        .replace("Copyright (C) 2012 Will Glozer", "").trim());
-    machine.put("nginx", Processes.quietly("not installed", "nginx", "-v").replace("nginx version: ", ""));
-    machine.put("commit", Processes.quietly("unknown", "git", "-C", root.toString(), "rev-parse", "--short", "HEAD").trim()
-        + (Processes.quietly("", "git", "-C", root.toString(), "status", "--porcelain").isEmpty() ? "" : " (with uncommitted changes)"));
+    machine.put(
+        "wrk",
+        Processes.quietly("not installed", "wrk", "--version")
+            .lines()
+            .findFirst()
+            .orElse("")
+            .replace("Copyright (C) 2012 Will Glozer", "")
+            .trim());
+    machine.put(
+        "nginx", Processes.quietly("not installed", "nginx", "-v").replace("nginx version: ", ""));
+    machine.put(
+        "commit",
+        Processes.quietly("unknown", "git", "-C", root.toString(), "rev-parse", "--short", "HEAD")
+                .trim()
+            + (Processes.quietly("", "git", "-C", root.toString(), "status", "--porcelain")
+                    .isEmpty()
+                ? ""
+                : " (with uncommitted changes)"));
     machine.put("load_at_start", Processes.quietly("", "cat", "/proc/loadavg"));
   }
 
@@ -238,16 +302,25 @@ public final class Bench {
   }
 
   private void report() {
-    Path markdown = quick ? root.resolve("sluice-bench/target/short/BENCHMARKS.md") : root.resolve("BENCHMARKS.md");
-    Path charts = quick ? root.resolve("sluice-bench/target/short/docs/bench") : root.resolve("docs/bench");
+    Path markdown =
+        quick
+            ? root.resolve("sluice-bench/target/short/BENCHMARKS.md")
+            : root.resolve("BENCHMARKS.md");
+    Path charts =
+        quick ? root.resolve("sluice-bench/target/short/docs/bench") : root.resolve("docs/bench");
     Report.write(results, markdown, charts);
-    Progress.line("bench", "wrote " + root.relativize(markdown) + " and the charts in " + root.relativize(charts));
+    Progress.line(
+        "bench",
+        "wrote " + root.relativize(markdown) + " and the charts in " + root.relativize(charts));
   }
 
   private static String cpuModel() {
     try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-      return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).trim())
-          .findFirst().orElse(System.getProperty("os.arch"));
+      return lines
+          .filter(l -> l.startsWith("model name"))
+          .map(l -> l.substring(l.indexOf(':') + 1).trim())
+          .findFirst()
+          .orElse(System.getProperty("os.arch"));
     } catch (IOException | UncheckedIOException e) {
       return System.getProperty("os.arch");
     }
@@ -255,10 +328,15 @@ public final class Bench {
 
   private static String memory() {
     try (Stream<String> lines = Files.lines(Path.of("/proc/meminfo"))) {
-      return lines.filter(l -> l.startsWith("MemTotal")).map(l -> {
-        long kb = Long.parseLong(l.replaceAll("\\D", ""));
-        return String.format("%.0f GiB", kb / 1024.0 / 1024.0);
-      }).findFirst().orElse("unknown");
+      return lines
+          .filter(l -> l.startsWith("MemTotal"))
+          .map(
+              l -> {
+                long kb = Long.parseLong(l.replaceAll("\\D", ""));
+                return String.format("%.0f GiB", kb / 1024.0 / 1024.0);
+              })
+          .findFirst()
+          .orElse("unknown");
     } catch (IOException | UncheckedIOException e) {
       return "unknown";
     }

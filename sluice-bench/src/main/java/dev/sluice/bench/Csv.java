@@ -13,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The results format: plain CSV with a header line, one file per part, appended row by row so a
- * run that stops half way keeps what it measured. Values never contain commas or quotes (names,
+ * The results format: plain CSV with a header line, one file per part, appended row by row so a run
+ * that stops half way keeps what it measured. Values never contain commas or quotes (names,
  * numbers), so no quoting is needed; {@link #read} also accepts JMH's quoted CSV.
  */
 public final class Csv {
@@ -38,12 +38,14 @@ public final class Csv {
       for (Object value : row.values()) {
         String text = value instanceof Double d ? format(d) : String.valueOf(value);
         if (text.contains(",") || text.contains("\n")) {
-          throw new IllegalArgumentException("csv value must not contain a comma or newline: " + text);
+          throw new IllegalArgumentException(
+              "csv value must not contain a comma or newline: " + text);
         }
         values.add(text);
       }
       out.append(String.join(",", values)).append('\n');
-      Files.writeString(file, out, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      Files.writeString(
+          file, out, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -112,7 +114,10 @@ public final class Csv {
     if (Double.isNaN(d) || Double.isInfinite(d)) {
       return "";
     }
-    return new java.math.BigDecimal(d).setScale(4, java.math.RoundingMode.HALF_UP).stripTrailingZeros().toPlainString();
+    return new java.math.BigDecimal(d)
+        .setScale(4, java.math.RoundingMode.HALF_UP)
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   /**
@@ -123,7 +128,8 @@ public final class Csv {
    */
   public static Map<String, Object> row(Object... keyValues) {
     if (keyValues.length % 2 != 0) {
-      throw new IllegalArgumentException("keyValues must come in pairs: " + Arrays.toString(keyValues));
+      throw new IllegalArgumentException(
+          "keyValues must come in pairs: " + Arrays.toString(keyValues));
     }
     Map<String, Object> row = new LinkedHashMap<>();
     for (int i = 0; i < keyValues.length; i += 2) {

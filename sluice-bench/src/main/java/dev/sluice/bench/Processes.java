@@ -12,7 +12,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Small helpers for the external programs of the benchmark (redis-benchmark, wrk, nginx, sluice). */
+/**
+ * Small helpers for the external programs of the benchmark (redis-benchmark, wrk, nginx, sluice).
+ */
 public final class Processes {
 
   private Processes() {}
@@ -48,22 +50,26 @@ public final class Processes {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       byte[][] output = new byte[1][];
-      Thread reader = new Thread(() -> {
-        try {
-          output[0] = process.getInputStream().readAllBytes();
-        } catch (IOException e) {
-          output[0] = new byte[0];
-        }
-      });
+      Thread reader =
+          new Thread(
+              () -> {
+                try {
+                  output[0] = process.getInputStream().readAllBytes();
+                } catch (IOException e) {
+                  output[0] = new byte[0];
+                }
+              });
       reader.start();
       if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         process.destroyForcibly();
-        throw new IllegalStateException(String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
+        throw new IllegalStateException(
+            String.join(" ", command) + " did not finish within " + timeoutSeconds + " s");
       }
       reader.join();
       String text = new String(output[0], StandardCharsets.UTF_8);
       if (process.exitValue() != 0) {
-        throw new IllegalStateException(String.join(" ", command) + " exited " + process.exitValue() + ": " + text);
+        throw new IllegalStateException(
+            String.join(" ", command) + " exited " + process.exitValue() + ": " + text);
       }
       return text;
     } catch (IOException e) {
@@ -75,8 +81,8 @@ public final class Processes {
   }
 
   /**
-   * Runs a command and returns its output whatever its exit status, or {@code fallback} when it cannot
-   * run or prints nothing.
+   * Runs a command and returns its output whatever its exit status, or {@code fallback} when it
+   * cannot run or prints nothing.
    *
    * @param fallback the answer on failure
    * @param command the command
@@ -85,7 +91,8 @@ public final class Processes {
   public static String quietly(String fallback, String... command) {
     try {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      String text = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      String text =
+          new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
       process.waitFor(30, TimeUnit.SECONDS);
       return text.isEmpty() ? fallback : text;
     } catch (IOException e) {
@@ -117,7 +124,8 @@ public final class Processes {
         sleep(100);
       }
     }
-    throw new IllegalStateException("nothing listened on port " + port + " within " + timeoutSeconds + " s: " + tail(log));
+    throw new IllegalStateException(
+        "nothing listened on port " + port + " within " + timeoutSeconds + " s: " + tail(log));
   }
 
   /**

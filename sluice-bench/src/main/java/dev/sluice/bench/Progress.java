@@ -5,8 +5,8 @@ import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 
 /**
- * Progress lines on standard output: which part, how far, and the time since the run started.
- * Child processes print through the same format so the one command shows one stream.
+ * Progress lines on standard output: which part, how far, and the time since the run started. Child
+ * processes print through the same format so the one command shows one stream.
  */
 public final class Progress {
 

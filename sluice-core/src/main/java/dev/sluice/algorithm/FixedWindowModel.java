@@ -38,7 +38,8 @@ final class FixedWindowModel implements Model {
     long untilEnd = Maths.sub(Maths.add(start, window), now);
     if (count + cost <= max) {
       long used = count + cost;
-      return new Outcome(new State.Window(0, used, start), true, max - used, 0, used == 0 ? 0 : untilEnd);
+      return new Outcome(
+          new State.Window(0, used, start), true, max - used, 0, used == 0 ? 0 : untilEnd);
     }
     return new Outcome(new State.Window(0, count, start), false, max - count, untilEnd, untilEnd);
   }

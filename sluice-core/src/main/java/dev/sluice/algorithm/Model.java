@@ -5,19 +5,23 @@ import dev.sluice.Limit;
 /**
  * The reference model of one limit: a pure function {@code (state, now, cost) -> outcome}.
  *
- * <p>Every backend computes the same decisions: the in-memory backend runs the model directly,
- * the Redis scripts are tested against it. Times are microseconds on any clock (the backend's);
- * the model never reads a clock. A {@code now} earlier than the state's own time is treated as the
+ * <p>Every backend computes the same decisions: the in-memory backend runs the model directly, the
+ * Redis scripts are tested against it. Times are microseconds on any clock (the backend's); the
+ * model never reads a clock. A {@code now} earlier than the state's own time is treated as the
  * state's time: time never runs backwards inside a bucket.
  *
  * <p>All arithmetic is on longs, exact, with no floating point. Within the validated ranges of
- * {@link Limit} every intermediate value of a step stays below 2^53, so a Lua script doing the
- * same operations on doubles is exact too.
+ * {@link Limit} every intermediate value of a step stays below 2^53, so a Lua script doing the same
+ * operations on doubles is exact too.
  *
  * <p>Models are immutable and thread-safe.
  */
 public sealed interface Model
-    permits TokenBucketModel, LeakyBucketModel, FixedWindowModel, SlidingWindowModel, SlidingLogModel {
+    permits TokenBucketModel,
+        LeakyBucketModel,
+        FixedWindowModel,
+        SlidingWindowModel,
+        SlidingLogModel {
 
   /**
    * The model of a limit.
@@ -67,12 +71,17 @@ public sealed interface Model
   default Outcome peek(State state, long now) {
     Outcome current = step(state, now, 0);
     Outcome one = step(state, now, 1);
-    return new Outcome(current.state(), one.allowed(), current.remaining(), one.retryAfter(), current.resetAfter());
+    return new Outcome(
+        current.state(),
+        one.allowed(),
+        current.remaining(),
+        one.retryAfter(),
+        current.resetAfter());
   }
 
   /**
-   * The integers that define this model's arithmetic, in the order the Redis script takes them
-   * (see {@code acquire.lua}): for buckets the units when full, units per microsecond and units per
+   * The integers that define this model's arithmetic, in the order the Redis script takes them (see
+   * {@code acquire.lua}): for buckets the units when full, units per microsecond and units per
    * token; for windows the limit, the window, and for the sliding window the weight step and steps.
    *
    * @return a new array

@@ -41,7 +41,8 @@ final class SlidingLogModel implements Model {
       }
     }
     int first = 0;
-    // now >= every stored time, so now - time is exact or saturates high: no false expiry near MAX_VALUE.
+    // now >= every stored time, so now - time is exact or saturates high: no false expiry near
+    // MAX_VALUE.
     while (first < times.length && Maths.sub(now, times[first]) >= window) {
       first++;
     }
@@ -58,7 +59,9 @@ final class SlidingLogModel implements Model {
       return new Outcome(new State.Log(nextTimes, nextCosts), true, max - used - cost, 0, window);
     }
     State.Log live =
-        new State.Log(Arrays.copyOfRange(times, first, times.length), Arrays.copyOfRange(costs, first, costs.length));
+        new State.Log(
+            Arrays.copyOfRange(times, first, times.length),
+            Arrays.copyOfRange(costs, first, costs.length));
     long resetAfter = Math.max(0, Maths.sub(freshAt(live), now));
     if (used + cost <= max) {
       return new Outcome(live, true, max - used, 0, resetAfter);

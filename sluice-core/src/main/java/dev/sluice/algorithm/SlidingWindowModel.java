@@ -6,10 +6,10 @@ import dev.sluice.Limit;
  * Sliding window counter (Cloudflare's estimate): the count of the current aligned window plus the
  * previous window's count weighted by the share of it that the sliding window still covers.
  *
- * <p>The weight {@code (window - elapsed) / window} is quantised to steps of
- * {@code ceil(window / 2^20)} microseconds (exact for windows up to about a second) and rounded
- * up, so that {@code previous * weight} stays below 2^53 for every limit up to 10^9 and every
- * window up to 30 days. The estimate is an approximation by design; see docs/design-decisions.md.
+ * <p>The weight {@code (window - elapsed) / window} is quantised to steps of {@code ceil(window /
+ * 2^20)} microseconds (exact for windows up to about a second) and rounded up, so that {@code
+ * previous * weight} stays below 2^53 for every limit up to 10^9 and every window up to 30 days.
+ * The estimate is an approximation by design; see docs/design-decisions.md.
  */
 final class SlidingWindowModel implements Model {
 
@@ -18,8 +18,10 @@ final class SlidingWindowModel implements Model {
   private final Limit.SlidingWindow limit;
   private final long max;
   private final long window;
+
   /** Microseconds per weight step. */
   private final long step;
+
   /** Weight steps in a window: the weight's denominator. */
   private final long steps;
 
@@ -59,7 +61,12 @@ final class SlidingWindowModel implements Model {
       return new Outcome(next, true, max - estimate - cost, 0, resetAfter(next, now));
     }
     State.Window same = new State.Window(previous, current, start);
-    return new Outcome(same, false, Math.max(0, max - estimate), retryAfter(same, elapsed, cost), resetAfter(same, now));
+    return new Outcome(
+        same,
+        false,
+        Math.max(0, max - estimate),
+        retryAfter(same, elapsed, cost),
+        resetAfter(same, now));
   }
 
   /** {@code ceil(count * weight)} with the weight of the previous window at {@code elapsed}. */
@@ -72,10 +79,10 @@ final class SlidingWindowModel implements Model {
   }
 
   /**
-   * The exact wait until {@code cost} fits: the largest weight step {@code x} with
-   * {@code ceil(previous * x / steps) <= room} is {@code floor(room * steps / previous)}, reached
-   * when {@code window - elapsed <= x * step}. If no weight fits in this window, the next window
-   * (where the current count becomes the previous one) or the one after is tried.
+   * The exact wait until {@code cost} fits: the largest weight step {@code x} with {@code
+   * ceil(previous * x / steps) <= room} is {@code floor(room * steps / previous)}, reached when
+   * {@code window - elapsed <= x * step}. If no weight fits in this window, the next window (where
+   * the current count becomes the previous one) or the one after is tried.
    */
   private long retryAfter(State.Window state, long elapsed, long cost) {
     long room = max - cost - state.current();

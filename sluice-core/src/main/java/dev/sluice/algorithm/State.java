@@ -25,12 +25,11 @@ public sealed interface State permits State.Bucket, State.Window, State.Log {
   record Window(long previous, long current, long start) implements State {}
 
   /**
-   * Sliding log state: the admitted requests still inside the window, oldest first. The arrays
-   * are never modified once the state is built.
+   * Sliding log state: the admitted requests still inside the window, oldest first. The arrays are
+   * never modified once the state is built.
    *
    * @param times the admission times in microseconds, ascending; one entry per distinct time
    * @param costs the total cost admitted at each time
    */
-  record Log(long[] times, long[] costs) implements State {
-  }
+  record Log(long[] times, long[] costs) implements State {}
 }

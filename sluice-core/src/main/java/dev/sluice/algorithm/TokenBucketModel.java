@@ -14,10 +14,13 @@ import dev.sluice.Rate;
 final class TokenBucketModel implements Model {
 
   private final Limit limit;
+
   /** Units added per microsecond. */
   private final long rate;
+
   /** Units per token. */
   private final long unit;
+
   /** Units in a full bucket: {@code capacity * unit}, at most 2^52. */
   private final long full;
 
@@ -55,7 +58,11 @@ final class TokenBucketModel implements Model {
       return new Outcome(new State.Bucket(left, last), true, left / unit, 0, untilFull(left));
     }
     return new Outcome(
-        new State.Bucket(level, last), false, level / unit, Maths.ceilDiv(need - level, rate), untilFull(level));
+        new State.Bucket(level, last),
+        false,
+        level / unit,
+        Maths.ceilDiv(need - level, rate),
+        untilFull(level));
   }
 
   @Override

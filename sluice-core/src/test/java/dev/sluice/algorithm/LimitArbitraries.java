@@ -27,18 +27,31 @@ public final class LimitArbitraries {
    * @return rates
    */
   public static Arbitrary<Rate> rates() {
-    Arbitrary<Long> period = Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(1L, 333L, 1_000L, 1_000_000L, 3_000_000L, 60_000_000L, 3_600_000_000L, DAY, 30 * DAY)),
-        Tuple.of(2, Arbitraries.longs().between(1, 2_000_000)),
-        Tuple.of(1, Arbitraries.longs().between(1, 30 * DAY)));
-    return period.flatMap(p -> {
-      long min = (p + DAY - 1) / DAY;
-      long max = Math.min(1_000_000_000L, 10 * p);
-      return Arbitraries.frequencyOf(
-              Tuple.of(3, Arbitraries.longs().between(min, Math.min(max, min + 10))),
-              Tuple.of(1, Arbitraries.longs().between(min, max)))
-          .map(tokens -> Rate.of(tokens, Duration.of(p, ChronoUnit.MICROS)));
-    });
+    Arbitrary<Long> period =
+        Arbitraries.frequencyOf(
+            Tuple.of(
+                3,
+                Arbitraries.of(
+                    1L,
+                    333L,
+                    1_000L,
+                    1_000_000L,
+                    3_000_000L,
+                    60_000_000L,
+                    3_600_000_000L,
+                    DAY,
+                    30 * DAY)),
+            Tuple.of(2, Arbitraries.longs().between(1, 2_000_000)),
+            Tuple.of(1, Arbitraries.longs().between(1, 30 * DAY)));
+    return period.flatMap(
+        p -> {
+          long min = (p + DAY - 1) / DAY;
+          long max = Math.min(1_000_000_000L, 10 * p);
+          return Arbitraries.frequencyOf(
+                  Tuple.of(3, Arbitraries.longs().between(min, Math.min(max, min + 10))),
+                  Tuple.of(1, Arbitraries.longs().between(min, max)))
+              .map(tokens -> Rate.of(tokens, Duration.of(p, ChronoUnit.MICROS)));
+        });
   }
 
   /**
@@ -65,7 +78,8 @@ public final class LimitArbitraries {
    * @return token buckets
    */
   public static Arbitrary<Limit> tokenBuckets() {
-    return rates().flatMap(rate -> capacities(maxCapacity(rate)).map(c -> Limit.tokenBucket(c, rate)));
+    return rates()
+        .flatMap(rate -> capacities(maxCapacity(rate)).map(c -> Limit.tokenBucket(c, rate)));
   }
 
   /**
@@ -74,7 +88,8 @@ public final class LimitArbitraries {
    * @return leaky buckets
    */
   public static Arbitrary<Limit> leakyBuckets() {
-    return rates().flatMap(rate -> capacities(maxCapacity(rate)).map(c -> Limit.leakyBucket(c, rate)));
+    return rates()
+        .flatMap(rate -> capacities(maxCapacity(rate)).map(c -> Limit.leakyBucket(c, rate)));
   }
 
   /**
@@ -84,7 +99,17 @@ public final class LimitArbitraries {
    */
   public static Arbitrary<Long> windows() {
     return Arbitraries.frequencyOf(
-        Tuple.of(3, Arbitraries.of(1_000L, 10_000L, 1_000_000L, 3_000_000L, 60_000_000L, 3_600_000_000L, DAY, 30 * DAY)),
+        Tuple.of(
+            3,
+            Arbitraries.of(
+                1_000L,
+                10_000L,
+                1_000_000L,
+                3_000_000L,
+                60_000_000L,
+                3_600_000_000L,
+                DAY,
+                30 * DAY)),
         Tuple.of(2, Arbitraries.longs().between(1_000, 1L << 20)),
         Tuple.of(1, Arbitraries.longs().between(1_000, 30 * DAY)));
   }
@@ -99,7 +124,8 @@ public final class LimitArbitraries {
    * @return fixed windows
    */
   public static Arbitrary<Limit> fixedWindows() {
-    return windows().flatMap(w -> capacities(Limit.MAX_CAPACITY).map(n -> Limit.fixedWindow(n, micros(w))));
+    return windows()
+        .flatMap(w -> capacities(Limit.MAX_CAPACITY).map(n -> Limit.fixedWindow(n, micros(w))));
   }
 
   /**
@@ -108,7 +134,8 @@ public final class LimitArbitraries {
    * @return sliding windows
    */
   public static Arbitrary<Limit> slidingWindows() {
-    return windows().flatMap(w -> capacities(Limit.MAX_CAPACITY).map(n -> Limit.slidingWindow(n, micros(w))));
+    return windows()
+        .flatMap(w -> capacities(Limit.MAX_CAPACITY).map(n -> Limit.slidingWindow(n, micros(w))));
   }
 
   /**
@@ -117,7 +144,8 @@ public final class LimitArbitraries {
    * @return sliding logs
    */
   public static Arbitrary<Limit> slidingLogs() {
-    return windows().flatMap(w -> capacities(Limit.MAX_LOG_LIMIT).map(n -> Limit.slidingLog(n, micros(w))));
+    return windows()
+        .flatMap(w -> capacities(Limit.MAX_LOG_LIMIT).map(n -> Limit.slidingLog(n, micros(w))));
   }
 
   /**
@@ -126,7 +154,8 @@ public final class LimitArbitraries {
    * @return limits of every algorithm
    */
   public static Arbitrary<Limit> limits() {
-    return Arbitraries.oneOf(tokenBuckets(), leakyBuckets(), fixedWindows(), slidingWindows(), slidingLogs());
+    return Arbitraries.oneOf(
+        tokenBuckets(), leakyBuckets(), fixedWindows(), slidingWindows(), slidingLogs());
   }
 
   /**

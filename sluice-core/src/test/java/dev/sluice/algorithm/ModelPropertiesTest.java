@@ -34,8 +34,8 @@ import net.jqwik.api.Tuple;
  *       sweeper: {@link Model#freshAt}), one microsecond earlier it does not.
  * </ul>
  *
- * <p>A last property moves time arbitrarily (backwards, to either end of the clock) and checks
- * that nothing overflows or throws and that going back never refills.
+ * <p>A last property moves time arbitrarily (backwards, to either end of the clock) and checks that
+ * nothing overflows or throws and that going back never refills.
  */
 class ModelPropertiesTest {
 
@@ -54,17 +54,26 @@ class ModelPropertiesTest {
   }
 
   private static Arbitrary<Scenario> scenarios(Arbitrary<Limit> limits) {
-    Arbitrary<Long> starts = Arbitraries.frequencyOf(
-        Tuple.of(1, Arbitraries.just(0L)),
-        Tuple.of(3, Arbitraries.longs().between(-1_000_000_000_000_000L, 1_000_000_000_000_000L)));
-    return limits.flatMap(limit -> {
-      Arbitrary<long[]> request = Combinators.combine(LimitArbitraries.steps(limit), LimitArbitraries.costs(limit.capacity()))
-          .as((step, cost) -> new long[] {step, cost});
-      Arbitrary<List<long[]>> timeline =
-          request.list().ofMinSize(5).ofMaxSize(60).withSizeDistribution(RandomDistribution.uniform());
-      return Combinators.combine(starts, timeline)
-          .as((start, requests) -> new Scenario(limit, start, requests));
-    });
+    Arbitrary<Long> starts =
+        Arbitraries.frequencyOf(
+            Tuple.of(1, Arbitraries.just(0L)),
+            Tuple.of(
+                3, Arbitraries.longs().between(-1_000_000_000_000_000L, 1_000_000_000_000_000L)));
+    return limits.flatMap(
+        limit -> {
+          Arbitrary<long[]> request =
+              Combinators.combine(
+                      LimitArbitraries.steps(limit), LimitArbitraries.costs(limit.capacity()))
+                  .as((step, cost) -> new long[] {step, cost});
+          Arbitrary<List<long[]>> timeline =
+              request
+                  .list()
+                  .ofMinSize(5)
+                  .ofMaxSize(60)
+                  .withSizeDistribution(RandomDistribution.uniform());
+          return Combinators.combine(starts, timeline)
+              .as((start, requests) -> new Scenario(limit, start, requests));
+        });
   }
 
   @Provide
@@ -97,33 +106,43 @@ class ModelPropertiesTest {
   @Property(tries = TRIES)
   void tokenBucket(@ForAll("tokenBuckets") Scenario scenario) {
     Limit.TokenBucket limit = (Limit.TokenBucket) scenario.limit();
-    List<long[]> admitted = run(scenario, new BucketOracle(limit.capacity(), limit.refill().tokens(), periodOf(limit.refill())));
-    assertBucketBound(admitted, limit.capacity(), limit.refill().tokens(), periodOf(limit.refill()));
+    List<long[]> admitted =
+        run(
+            scenario,
+            new BucketOracle(limit.capacity(), limit.refill().tokens(), periodOf(limit.refill())));
+    assertBucketBound(
+        admitted, limit.capacity(), limit.refill().tokens(), periodOf(limit.refill()));
   }
 
   /** The leaky bucket is a token bucket seen from the other side: the same oracle and bound. */
   @Property(tries = TRIES)
   void leakyBucket(@ForAll("leakyBuckets") Scenario scenario) {
     Limit.LeakyBucket limit = (Limit.LeakyBucket) scenario.limit();
-    List<long[]> admitted = run(scenario, new BucketOracle(limit.capacity(), limit.leak().tokens(), periodOf(limit.leak())));
+    List<long[]> admitted =
+        run(
+            scenario,
+            new BucketOracle(limit.capacity(), limit.leak().tokens(), periodOf(limit.leak())));
     assertBucketBound(admitted, limit.capacity(), limit.leak().tokens(), periodOf(limit.leak()));
   }
 
   @Property(tries = TRIES)
   void fixedWindow(@ForAll("fixedWindows") Scenario scenario) {
     long window = micros(scenario.limit());
-    List<long[]> admitted = run(scenario, new FixedWindowOracle(scenario.limit().capacity(), window));
+    List<long[]> admitted =
+        run(scenario, new FixedWindowOracle(scenario.limit().capacity(), window));
     Map<Long, Long> perWindow = new HashMap<>();
     for (long[] a : admitted) {
       perWindow.merge(Math.floorDiv(a[0], window), a[1], Long::sum);
     }
-    assertThat(perWindow.values()).allSatisfy(sum -> assertThat(sum).isLessThanOrEqualTo(scenario.limit().capacity()));
+    assertThat(perWindow.values())
+        .allSatisfy(sum -> assertThat(sum).isLessThanOrEqualTo(scenario.limit().capacity()));
   }
 
   @Property(tries = TRIES)
   void slidingLog(@ForAll("slidingLogs") Scenario scenario) {
     long window = micros(scenario.limit());
-    List<long[]> admitted = run(scenario, new SlidingLogOracle(scenario.limit().capacity(), window));
+    List<long[]> admitted =
+        run(scenario, new SlidingLogOracle(scenario.limit().capacity(), window));
     assertThat(maxInAnyInterval(admitted, window)).isLessThanOrEqualTo(scenario.limit().capacity());
   }
 
@@ -131,7 +150,8 @@ class ModelPropertiesTest {
   void slidingWindow(@ForAll("slidingWindows") Scenario scenario) {
     long window = micros(scenario.limit());
     long limit = scenario.limit().capacity();
-    List<long[]> admitted = run(scenario, window <= (1L << 20) ? new SlidingWindowOracle(limit, window) : null);
+    List<long[]> admitted =
+        run(scenario, window <= (1L << 20) ? new SlidingWindowOracle(limit, window) : null);
     Map<Long, Long> perWindow = new HashMap<>();
     for (long[] a : admitted) {
       perWindow.merge(Math.floorDiv(a[0], window), a[1], Long::sum);
@@ -176,8 +196,12 @@ class ModelPropertiesTest {
       } else {
         long retry = o.retryAfter();
         assertThat(retry).as(at + ": retryAfter").isPositive();
-        assertThat(model.step(state, now + retry, cost).allowed()).as(at + ": allowed at now + retryAfter " + retry).isTrue();
-        assertThat(model.step(state, now + retry - 1, cost).allowed()).as(at + ": denied 1 us before").isFalse();
+        assertThat(model.step(state, now + retry, cost).allowed())
+            .as(at + ": allowed at now + retryAfter " + retry)
+            .isTrue();
+        assertThat(model.step(state, now + retry - 1, cost).allowed())
+            .as(at + ": denied 1 us before")
+            .isFalse();
       }
 
       State stored = o.allowed() ? o.state() : state;
@@ -186,10 +210,13 @@ class ModelPropertiesTest {
       Outcome then = model.peek(stored, now + reset);
       assertThat(List.of(then.allowed(), then.remaining(), then.retryAfter(), then.resetAfter()))
           .as(at + ": fresh at now + resetAfter " + reset)
-          .isEqualTo(List.of(fresh.allowed(), fresh.remaining(), fresh.retryAfter(), fresh.resetAfter()));
+          .isEqualTo(
+              List.of(fresh.allowed(), fresh.remaining(), fresh.retryAfter(), fresh.resetAfter()));
       assertThat(then.remaining()).isEqualTo(capacity);
       if (reset > 0) {
-        assertThat(model.peek(stored, now + reset - 1).remaining()).as(at + ": not fresh 1 us before resetAfter").isLessThan(capacity);
+        assertThat(model.peek(stored, now + reset - 1).remaining())
+            .as(at + ": not fresh 1 us before resetAfter")
+            .isLessThan(capacity);
         assertThat(model.freshAt(stored)).as(at + ": freshAt").isEqualTo(now + reset);
       } else if (stored != null) {
         assertThat(model.freshAt(stored)).as(at + ": freshAt").isLessThanOrEqualTo(now);
@@ -207,7 +234,8 @@ class ModelPropertiesTest {
    * A token (or leaky) bucket admits at most {@code capacity + rate x (t2 - t1)} in any closed
    * interval {@code [t1, t2]}: checked over every pair of admission times, exactly.
    */
-  private static void assertBucketBound(List<long[]> admitted, long capacity, long tokens, long period) {
+  private static void assertBucketBound(
+      List<long[]> admitted, long capacity, long tokens, long period) {
     for (int i = 0; i < admitted.size(); i++) {
       long sum = 0;
       for (int j = i; j < admitted.size(); j++) {
@@ -227,7 +255,9 @@ class ModelPropertiesTest {
     long max = 0;
     for (int i = 0; i < admitted.size(); i++) {
       long sum = 0;
-      for (int j = i; j < admitted.size() && admitted.get(j)[0] - admitted.get(i)[0] < window; j++) {
+      for (int j = i;
+          j < admitted.size() && admitted.get(j)[0] - admitted.get(i)[0] < window;
+          j++) {
         sum += admitted.get(j)[1];
       }
       max = Math.max(max, sum);
@@ -255,7 +285,10 @@ class ModelPropertiesTest {
     long[] decide(long now, long cost);
   }
 
-  /** A token bucket in exact rationals: tokens counted in 1/period units, no reduction, no caps but the capacity. */
+  /**
+   * A token bucket in exact rationals: tokens counted in 1/period units, no reduction, no caps but
+   * the capacity.
+   */
   static final class BucketOracle implements Oracle {
     private final BigInteger full;
     private final BigInteger perMicro;
@@ -279,9 +312,16 @@ class ModelPropertiesTest {
       BigInteger need = BigInteger.valueOf(cost).multiply(unit);
       if (level.compareTo(need) >= 0) {
         level = level.subtract(need);
-        return new long[] {1, level.divide(unit).longValueExact(), 0, ceil(full.subtract(level), perMicro)};
+        return new long[] {
+          1, level.divide(unit).longValueExact(), 0, ceil(full.subtract(level), perMicro)
+        };
       }
-      return new long[] {0, level.divide(unit).longValueExact(), ceil(need.subtract(level), perMicro), ceil(full.subtract(level), perMicro)};
+      return new long[] {
+        0,
+        level.divide(unit).longValueExact(),
+        ceil(need.subtract(level), perMicro),
+        ceil(full.subtract(level), perMicro)
+      };
     }
 
     private static long ceil(BigInteger a, BigInteger b) {
@@ -341,7 +381,10 @@ class ModelPropertiesTest {
     }
   }
 
-  /** Cloudflare's estimate with the exact weight: current + ceil(previous x (window - elapsed) / window). */
+  /**
+   * Cloudflare's estimate with the exact weight: current + ceil(previous x (window - elapsed) /
+   * window).
+   */
   static final class SlidingWindowOracle implements Oracle {
     private final long limit;
     private final long window;
@@ -357,10 +400,11 @@ class ModelPropertiesTest {
       long index = Math.floorDiv(now, window);
       long elapsed = now - index * window;
       long current = counts.getOrDefault(index, 0L);
-      BigInteger weighted = BigInteger.valueOf(counts.getOrDefault(index - 1, 0L))
-          .multiply(BigInteger.valueOf(window - elapsed))
-          .add(BigInteger.valueOf(window - 1))
-          .divide(BigInteger.valueOf(window));
+      BigInteger weighted =
+          BigInteger.valueOf(counts.getOrDefault(index - 1, 0L))
+              .multiply(BigInteger.valueOf(window - elapsed))
+              .add(BigInteger.valueOf(window - 1))
+              .divide(BigInteger.valueOf(window));
       long estimate = current + weighted.longValueExact();
       if (estimate + cost <= limit) {
         counts.put(index, current + cost);
@@ -374,14 +418,28 @@ class ModelPropertiesTest {
 
   @Provide
   Arbitrary<List<long[]>> wildTimeline() {
-    Arbitrary<long[]> move = Arbitraries.frequencyOf(
-        Tuple.of(6, Arbitraries.longs().between(-100_000_000, 100_000_000).map(d -> new long[] {0, d})),
-        Tuple.of(2, Arbitraries.longs().between(-10_000, 10_000).map(d -> new long[] {0, d})),
-        Tuple.of(1, Arbitraries.longs().map(t -> new long[] {1, t})),
-        Tuple.of(1, Arbitraries.of(Long.MIN_VALUE, Long.MIN_VALUE + 1, Long.MAX_VALUE, Long.MAX_VALUE - 1, -1L, 0L)
-            .map(t -> new long[] {1, t})));
-    return Combinators.combine(move, Arbitraries.longs().between(1, 5)).as((m, cost) -> new long[] {m[0], m[1], cost})
-        .list().ofMinSize(1).ofMaxSize(40);
+    Arbitrary<long[]> move =
+        Arbitraries.frequencyOf(
+            Tuple.of(
+                6,
+                Arbitraries.longs().between(-100_000_000, 100_000_000).map(d -> new long[] {0, d})),
+            Tuple.of(2, Arbitraries.longs().between(-10_000, 10_000).map(d -> new long[] {0, d})),
+            Tuple.of(1, Arbitraries.longs().map(t -> new long[] {1, t})),
+            Tuple.of(
+                1,
+                Arbitraries.of(
+                        Long.MIN_VALUE,
+                        Long.MIN_VALUE + 1,
+                        Long.MAX_VALUE,
+                        Long.MAX_VALUE - 1,
+                        -1L,
+                        0L)
+                    .map(t -> new long[] {1, t})));
+    return Combinators.combine(move, Arbitraries.longs().between(1, 5))
+        .as((m, cost) -> new long[] {m[0], m[1], cost})
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(40);
   }
 
   /**
@@ -391,7 +449,8 @@ class ModelPropertiesTest {
    */
   @Property(tries = TRIES)
   void anyTimelineIsSafeAndGoingBackNeverRefills(
-      @ForAll("limitsForWildTimelines") Limit limit, @ForAll("wildTimeline") List<long[]> timeline) {
+      @ForAll("limitsForWildTimelines") Limit limit,
+      @ForAll("wildTimeline") List<long[]> timeline) {
     Model model = Model.of(limit);
     long capacity = limit.capacity();
     State state = null;
@@ -404,13 +463,15 @@ class ModelPropertiesTest {
       assertThat(o.remaining()).isBetween(0L, capacity);
       assertThat(o.retryAfter()).isNotNegative();
       assertThat(o.resetAfter()).isNotNegative();
-      assertThat(o.retryAfter()).isLessThan(Long.MAX_VALUE / 1_000); // Decision.retryAfter() as a Duration
+      assertThat(o.retryAfter())
+          .isLessThan(Long.MAX_VALUE / 1_000); // Decision.retryAfter() as a Duration
       assertThat(o.resetAfter()).isLessThan(Long.MAX_VALUE / 1_000);
       if (o.allowed()) {
         assertThat(o.retryAfter()).isZero();
       }
       if (state != null && now < latest) {
-        assertThat(model.peek(state, now).remaining()).as("back at %d after %d", now, latest)
+        assertThat(model.peek(state, now).remaining())
+            .as("back at %d after %d", now, latest)
             .isLessThanOrEqualTo(model.peek(state, latest).remaining());
       }
       if (o.allowed()) {

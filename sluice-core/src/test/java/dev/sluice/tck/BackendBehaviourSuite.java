@@ -50,22 +50,23 @@ import org.junit.jupiter.params.provider.EnumSource;
  * }
  * }</pre>
  *
- * <p>The module needs, in test scope: {@code dev.sluice:sluice-core} with
- * {@code <type>test-jar</type>} (this class and {@link ReferenceLimiter}, both in
- * {@code dev.sluice.tck}), {@code org.junit.jupiter:junit-jupiter} (API and params) and
- * {@code org.assertj:assertj-core}; the parent pom puts the last two in every module. Nothing else
- * from the test-jar is needed, and the suite has no other dependency (no jqwik).
+ * <p>The module needs, in test scope: {@code dev.sluice:sluice-core} with {@code
+ * <type>test-jar</type>} (this class and {@link ReferenceLimiter}, both in {@code dev.sluice.tck}),
+ * {@code org.junit.jupiter:junit-jupiter} (API and params) and {@code org.assertj:assertj-core};
+ * the parent pom puts the last two in every module. Nothing else from the test-jar is needed, and
+ * the suite has no other dependency (no jqwik).
  *
  * <h2>What the backend must do</h2>
  *
  * <ul>
  *   <li>Read the time only from the {@link ManualTimeSource} given to {@link #createBackend}
- *       (microseconds); the suite moves it forwards and backwards. The clock starts at
- *       {@link #START_MICROS}, a multiple of one hour, so that aligned windows start there.
- *   <li>Give the same decisions, field by field, as the reference models ({@link ReferenceLimiter}).
+ *       (microseconds); the suite moves it forwards and backwards. The clock starts at {@link
+ *       #START_MICROS}, a multiple of one hour, so that aligned windows start there.
+ *   <li>Give the same decisions, field by field, as the reference models ({@link
+ *       ReferenceLimiter}).
  *   <li>Be safe when called from several threads at once on one key.
- *   <li>Not lose state on its own clock: a store that expires keys in real time (a Redis TTL)
- *       while the manual clock stands still would forget buckets the models still hold. Give such a
+ *   <li>Not lose state on its own clock: a store that expires keys in real time (a Redis TTL) while
+ *       the manual clock stands still would forget buckets the models still hold. Give such a
  *       backend a minimum expiry of a minute or more for this suite.
  * </ul>
  *
@@ -76,7 +77,8 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Unless a test says otherwise, its limit is {@link #limitOf limitOf(algorithm, 10, 10 s)}: a
  * bucket of 10 that refills completely in 10 s (1 token/s: the seed's) or 10 requests per 10 s
  * window. Drained at {@code START_MICROS}, the algorithms differ only in when they admit again; the
- * table is in {@link #retryAfterWhenDrained}, {@link #admittedAtRetry} and {@link #resetWhenDrained}.
+ * table is in {@link #retryAfterWhenDrained}, {@link #admittedAtRetry} and {@link
+ * #resetWhenDrained}.
  */
 public abstract class BackendBehaviourSuite {
 
@@ -124,7 +126,8 @@ public abstract class BackendBehaviourSuite {
 
   /**
    * A limit of {@code capacity} that comes back completely in {@code window}: a token or leaky
-   * bucket refilled (drained) at {@code capacity} per {@code window}, or {@code capacity} per window.
+   * bucket refilled (drained) at {@code capacity} per {@code window}, or {@code capacity} per
+   * window.
    *
    * @param algorithm the algorithm
    * @param capacity the capacity or limit
@@ -207,7 +210,8 @@ public abstract class BackendBehaviourSuite {
 
   @ParameterizedTest
   @EnumSource(Algorithm.class)
-  void seedExampleTenAllowedThenTwoDeniedThenAdmitsAgainWhenRetryAfterHasPassed(Algorithm algorithm) {
+  void seedExampleTenAllowedThenTwoDeniedThenAdmitsAgainWhenRetryAfterHasPassed(
+      Algorithm algorithm) {
     Subject limiter = subject(algorithm, "seed", limitOf(algorithm, 10, TEN_SECONDS));
 
     List<Decision> decisions = new ArrayList<>();
@@ -215,9 +219,12 @@ public abstract class BackendBehaviourSuite {
       decisions.add(limiter.tryAcquire("user123"));
     }
 
-    assertThat(decisions).extracting(Decision::allowed)
+    assertThat(decisions)
+        .extracting(Decision::allowed)
         .containsExactly(true, true, true, true, true, true, true, true, true, true, false, false);
-    assertThat(decisions).extracting(Decision::remaining).containsExactly(9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L, 0L, 0L);
+    assertThat(decisions)
+        .extracting(Decision::remaining)
+        .containsExactly(9L, 8L, 7L, 6L, 5L, 4L, 3L, 2L, 1L, 0L, 0L, 0L);
     assertThat(decisions).extracting(Decision::limit).containsOnly(10L);
     assertThat(decisions.subList(0, 10)).extracting(Decision::retryAfterMicros).containsOnly(0L);
     assertThat(decisions.get(10).retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
@@ -358,20 +365,28 @@ public abstract class BackendBehaviourSuite {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void multiLimitReportsTheBindingLimit(Algorithm algorithm) {
-    Subject limiter = subject(Policy.of(
-        name(algorithm, "binding"), limitOf(algorithm, 15, Duration.ofMinutes(1)), limitOf(algorithm, 10, TEN_SECONDS)));
+    Subject limiter =
+        subject(
+            Policy.of(
+                name(algorithm, "binding"),
+                limitOf(algorithm, 15, Duration.ofMinutes(1)),
+                limitOf(algorithm, 10, TEN_SECONDS)));
 
     Decision ten = limiter.tryAcquire("user123", 10);
     assertThat(ten.limit()).isEqualTo(10);
     assertThat(ten.remaining()).isZero();
-    assertThat(ten.resetAfter()).as("the longest reset of the two: the 15-limit's").isGreaterThan(resetWhenDrained(algorithm));
+    assertThat(ten.resetAfter())
+        .as("the longest reset of the two: the 15-limit's")
+        .isGreaterThan(resetWhenDrained(algorithm));
 
     Decision denied = limiter.tryAcquire("user123");
     assertThat(denied.allowed()).isFalse();
     assertThat(denied.limit()).isEqualTo(10);
     assertThat(denied.remaining()).isZero();
     assertThat(denied.retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
-    assertThat(denied.resetAfter()).as("nothing was consumed, so nothing moved").isEqualTo(ten.resetAfter());
+    assertThat(denied.resetAfter())
+        .as("nothing was consumed, so nothing moved")
+        .isEqualTo(ten.resetAfter());
   }
 
   @ParameterizedTest
@@ -436,11 +451,51 @@ public abstract class BackendBehaviourSuite {
    */
   protected static List<String> trickyKeys() {
     return List.of(
-        "user123", "user123 ", " user123", "user 123", "USER123", "user:123", "user:123:", ":user:123",
-        "user", "123", "user::123", "{user123}", "{user}123", "user{123}", "{}", "{", "}", "}{",
-        "a\nb", "a\r\nb", "a\rb", "a\tb", "a\u0000b", "a\\nb", "a\\b", "a%3Ab", "a:b", "a%20b", "a+b",
-        "a/b", "a.b", "a*b", "a?b", "a\"b", "a'b", "ключ", "鍵", "🔑", "\u00e9", "e\u0301",
-        "k".repeat(512), "k".repeat(511) + "l", "l" + "k".repeat(511), "é".repeat(256), "€".repeat(170) + "ab",
+        "user123",
+        "user123 ",
+        " user123",
+        "user 123",
+        "USER123",
+        "user:123",
+        "user:123:",
+        ":user:123",
+        "user",
+        "123",
+        "user::123",
+        "{user123}",
+        "{user}123",
+        "user{123}",
+        "{}",
+        "{",
+        "}",
+        "}{",
+        "a\nb",
+        "a\r\nb",
+        "a\rb",
+        "a\tb",
+        "a\u0000b",
+        "a\\nb",
+        "a\\b",
+        "a%3Ab",
+        "a:b",
+        "a%20b",
+        "a+b",
+        "a/b",
+        "a.b",
+        "a*b",
+        "a?b",
+        "a\"b",
+        "a'b",
+        "ключ",
+        "鍵",
+        "🔑",
+        "\u00e9",
+        "e\u0301",
+        "k".repeat(512),
+        "k".repeat(511) + "l",
+        "l" + "k".repeat(511),
+        "é".repeat(256),
+        "€".repeat(170) + "ab",
         "🔑".repeat(128));
   }
 
@@ -451,9 +506,12 @@ public abstract class BackendBehaviourSuite {
     List<String> keys = trickyKeys();
     assertThat(keys).doesNotHaveDuplicates();
 
-    // Each key takes the whole capacity: a key sharing a bucket with an earlier one would be denied.
+    // Each key takes the whole capacity: a key sharing a bucket with an earlier one would be
+    // denied.
     for (String key : keys) {
-      assertThat(limiter.tryAcquire(key, 10).allowed()).as("first request of %s", printable(key)).isTrue();
+      assertThat(limiter.tryAcquire(key, 10).allowed())
+          .as("first request of %s", printable(key))
+          .isTrue();
     }
     for (String key : keys) {
       assertThat(limiter.peek(key).remaining()).as("after draining %s", printable(key)).isZero();
@@ -466,8 +524,21 @@ public abstract class BackendBehaviourSuite {
     String base = name(algorithm, "b");
     Limit limit = limitOf(algorithm, 10, TEN_SECONDS);
     String[][] pairs = {
-      {"p", "q.r"}, {"p.q", "r"}, {"p", "q-r"}, {"p-q", "r"}, {"p", "q_r"}, {"p_q", "r"}, {"p", ":q"}, {"p", "q"},
-      {"p", "qk"}, {"pq", "k"}, {"p", "{q}"}, {"p.", "q"}, {"p", ".q"}, {"p", "q:k"}, {"p", "q/k"},
+      {"p", "q.r"},
+      {"p.q", "r"},
+      {"p", "q-r"},
+      {"p-q", "r"},
+      {"p", "q_r"},
+      {"p_q", "r"},
+      {"p", ":q"},
+      {"p", "q"},
+      {"p", "qk"},
+      {"pq", "k"},
+      {"p", "{q}"},
+      {"p.", "q"},
+      {"p", ".q"},
+      {"p", "q:k"},
+      {"p", "q/k"},
     };
     List<Policy> policies = new ArrayList<>();
     for (String[] pair : pairs) {
@@ -478,7 +549,9 @@ public abstract class BackendBehaviourSuite {
     RateLimiter limiter = limiter(policies.toArray(new Policy[0]));
 
     for (String[] pair : pairs) {
-      assertThat(limiter.tryAcquire(pair[1], base + pair[0], 10).allowed()).as("%s / %s", pair[0], pair[1]).isTrue();
+      assertThat(limiter.tryAcquire(pair[1], base + pair[0], 10).allowed())
+          .as("%s / %s", pair[0], pair[1])
+          .isTrue();
     }
   }
 
@@ -555,14 +628,16 @@ public abstract class BackendBehaviourSuite {
       CountDownLatch start = new CountDownLatch(1);
       List<Future<Integer>> admitted = new ArrayList<>();
       for (int t = 0; t < threads; t++) {
-        admitted.add(pool.submit(() -> {
-          start.await();
-          int n = 0;
-          for (int i = 0; i < perThread; i++) {
-            n += limiter.tryAcquire("hot").allowed() ? 1 : 0;
-          }
-          return n;
-        }));
+        admitted.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  int n = 0;
+                  for (int i = 0; i < perThread; i++) {
+                    n += limiter.tryAcquire("hot").allowed() ? 1 : 0;
+                  }
+                  return n;
+                }));
       }
       start.countDown();
       int total = 0;
@@ -584,9 +659,13 @@ public abstract class BackendBehaviourSuite {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void agreesWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
-    Policy single = Policy.of(name(algorithm, "ref1"), limitOf(algorithm, 7, Duration.ofSeconds(3)));
-    Policy multi = Policy.of(
-        name(algorithm, "ref2"), limitOf(algorithm, 5, Duration.ofSeconds(2)), limitOf(algorithm, 12, Duration.ofSeconds(20)));
+    Policy single =
+        Policy.of(name(algorithm, "ref1"), limitOf(algorithm, 7, Duration.ofSeconds(3)));
+    Policy multi =
+        Policy.of(
+            name(algorithm, "ref2"),
+            limitOf(algorithm, 5, Duration.ofSeconds(2)),
+            limitOf(algorithm, 12, Duration.ofSeconds(20)));
     RateLimiter limiter = limiter(single, multi);
     ReferenceLimiter reference = new ReferenceLimiter();
     Random random = new Random(20_231_114L + algorithm.ordinal());
@@ -599,19 +678,23 @@ public abstract class BackendBehaviourSuite {
       int op = random.nextInt(100);
       if (op < 55) {
         long cost = random.nextInt(4) == 0 ? 1 + random.nextInt((int) policy.maxCost()) : 1;
-        history.add(i + ": acquire " + policy.name() + " " + key + " " + cost + " at " + clock.nowMicros());
+        history.add(
+            i + ": acquire " + policy.name() + " " + key + " " + cost + " at " + clock.nowMicros());
         assertThat(limiter.tryAcquire(key, policy.name(), cost))
             .as("%s", history)
             .isEqualTo(reference.tryAcquire(policy, key, cost, clock.nowMicros()));
       } else if (op < 70) {
         history.add(i + ": peek " + policy.name() + " " + key + " at " + clock.nowMicros());
-        assertThat(limiter.peek(key, policy.name())).as("%s", history).isEqualTo(reference.peek(policy, key, clock.nowMicros()));
+        assertThat(limiter.peek(key, policy.name()))
+            .as("%s", history)
+            .isEqualTo(reference.peek(policy, key, clock.nowMicros()));
       } else if (op < 73) {
         history.add(i + ": reset " + policy.name() + " " + key);
         limiter.reset(key, policy.name());
         reference.reset(policy, key);
       } else if (op < 97) {
-        long step = random.nextInt(3) == 0 ? random.nextInt(4) * 1_000_000L : random.nextInt(700_000);
+        long step =
+            random.nextInt(3) == 0 ? random.nextInt(4) * 1_000_000L : random.nextInt(700_000);
         clock.advanceMicros(step);
         history.add(i + ": advance " + step);
       } else {
@@ -671,7 +754,8 @@ public abstract class BackendBehaviourSuite {
   private RateLimiter limiter(Policy... policies) {
     for (Policy policy : policies) {
       for (Limit limit : policy.limits()) {
-        assumeTrue(supports(limit.algorithm()), () -> "the backend does not support " + limit.algorithm());
+        assumeTrue(
+            supports(limit.algorithm()), () -> "the backend does not support " + limit.algorithm());
       }
     }
     return RateLimiter.builder().backend(backend()).policies(PolicyRegistry.of(policies)).build();
@@ -721,9 +805,15 @@ public abstract class BackendBehaviourSuite {
   }
 
   private static String printable(String key) {
-    String shown = key.length() > 24 ? key.substring(0, 12) + "...(" + key.length() + " chars)" : key;
+    String shown =
+        key.length() > 24 ? key.substring(0, 12) + "...(" + key.length() + " chars)" : key;
     StringBuilder out = new StringBuilder("'");
-    shown.codePoints().forEach(c -> out.append(c < 0x20 ? String.format("\\u%04x", c) : new String(Character.toChars(c))));
+    shown
+        .codePoints()
+        .forEach(
+            c ->
+                out.append(
+                    c < 0x20 ? String.format("\\u%04x", c) : new String(Character.toChars(c))));
     return out.append('\'').toString();
   }
 }

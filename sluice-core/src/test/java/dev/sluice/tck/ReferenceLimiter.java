@@ -10,13 +10,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The decisions every backend must give, computed by stepping the pure reference models
- * ({@link Model}) directly, with the multi-limit rules of {@link Decision} written out again here
- * rather than taken from {@link Policy#decide}: a request is allowed only if every limit allows
- * it, and then consumes from all; a denial consumes from none and stores nothing; the binding
- * limit is the denying one with the longest wait (the first on ties) or, when allowed, the one
- * with the least left (the first on ties); {@code resetAfter} is the longest of the limits' resets
- * from the state actually stored after the request.
+ * The decisions every backend must give, computed by stepping the pure reference models ({@link
+ * Model}) directly, with the multi-limit rules of {@link Decision} written out again here rather
+ * than taken from {@link Policy#decide}: a request is allowed only if every limit allows it, and
+ * then consumes from all; a denial consumes from none and stores nothing; the binding limit is the
+ * denying one with the longest wait (the first on ties) or, when allowed, the one with the least
+ * left (the first on ties); {@code resetAfter} is the longest of the limits' resets from the state
+ * actually stored after the request.
  *
  * <p>Times are given with each call, so the caller passes the same clock reading as the backend
  * under test sees. Not thread-safe.
@@ -56,20 +56,31 @@ public final class ReferenceLimiter {
       }
       states.put(id(policy, key), next);
       return new Decision(
-          policy.name(), true, capacity(policy, binding), outcomes[binding].remaining(), 0, resetAfter);
+          policy.name(),
+          true,
+          capacity(policy, binding),
+          outcomes[binding].remaining(),
+          0,
+          resetAfter);
     }
     int binding = -1;
     long resetAfter = 0;
     for (int i = 0; i < outcomes.length; i++) {
       // Nothing is stored on a denial, so every limit resets from its current state.
-      resetAfter = Math.max(resetAfter, models.get(i).step(stateOf(current, i), now, 0).resetAfter());
-      if (!outcomes[i].allowed() && (binding < 0 || outcomes[i].retryAfter() > outcomes[binding].retryAfter())) {
+      resetAfter =
+          Math.max(resetAfter, models.get(i).step(stateOf(current, i), now, 0).resetAfter());
+      if (!outcomes[i].allowed()
+          && (binding < 0 || outcomes[i].retryAfter() > outcomes[binding].retryAfter())) {
         binding = i;
       }
     }
     return new Decision(
-        policy.name(), false, capacity(policy, binding), outcomes[binding].remaining(),
-        outcomes[binding].retryAfter(), resetAfter);
+        policy.name(),
+        false,
+        capacity(policy, binding),
+        outcomes[binding].remaining(),
+        outcomes[binding].retryAfter(),
+        resetAfter);
   }
 
   /**
@@ -96,14 +107,19 @@ public final class ReferenceLimiter {
     }
     int binding = allowed ? 0 : -1;
     for (int i = 0; i < look.length; i++) {
-      if (allowed ? look[i].remaining() < look[binding].remaining()
+      if (allowed
+          ? look[i].remaining() < look[binding].remaining()
           : !one[i].allowed() && (binding < 0 || one[i].retryAfter() > one[binding].retryAfter())) {
         binding = i;
       }
     }
     return new Decision(
-        policy.name(), allowed, capacity(policy, binding), look[binding].remaining(),
-        allowed ? 0 : one[binding].retryAfter(), resetAfter);
+        policy.name(),
+        allowed,
+        capacity(policy, binding),
+        look[binding].remaining(),
+        allowed ? 0 : one[binding].retryAfter(),
+        resetAfter);
   }
 
   /**

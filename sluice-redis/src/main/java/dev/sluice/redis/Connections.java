@@ -52,65 +52,78 @@ final class Connections<C extends StatefulConnection<String, String>> {
     this.max = max;
   }
 
-  static Connections<StatefulRedisConnection<String, String>> standalone(RedisClient client, RedisURI uri, int max) {
-    return new Connections<>(new Opener<>() {
-      @Override
-      public CompletionStage<StatefulRedisConnection<String, String>> open() {
-        return client.connectAsync(StringCodec.UTF8, uri);
-      }
+  static Connections<StatefulRedisConnection<String, String>> standalone(
+      RedisClient client, RedisURI uri, int max) {
+    return new Connections<>(
+        new Opener<>() {
+          @Override
+          public CompletionStage<StatefulRedisConnection<String, String>> open() {
+            return client.connectAsync(StringCodec.UTF8, uri);
+          }
 
-      @Override
-      public CompletionStage<StatefulRedisConnection<String, String>> link(
-          StatefulRedisConnection<String, String> connection, String key) {
-        return CompletableFuture.completedFuture(connection);
-      }
-    }, max);
+          @Override
+          public CompletionStage<StatefulRedisConnection<String, String>> link(
+              StatefulRedisConnection<String, String> connection, String key) {
+            return CompletableFuture.completedFuture(connection);
+          }
+        },
+        max);
   }
 
-  static Connections<StatefulRedisClusterConnection<String, String>> cluster(RedisClusterClient client, int max) {
-    return new Connections<>(new Opener<>() {
-      @Override
-      public CompletionStage<StatefulRedisClusterConnection<String, String>> open() {
-        return client.connectAsync(StringCodec.UTF8);
-      }
+  static Connections<StatefulRedisClusterConnection<String, String>> cluster(
+      RedisClusterClient client, int max) {
+    return new Connections<>(
+        new Opener<>() {
+          @Override
+          public CompletionStage<StatefulRedisClusterConnection<String, String>> open() {
+            return client.connectAsync(StringCodec.UTF8);
+          }
 
-      @Override
-      public CompletionStage<StatefulRedisConnection<String, String>> link(
-          StatefulRedisClusterConnection<String, String> connection, String key) {
-        int slot = SlotHash.getSlot(key);
-        RedisClusterNode primary = connection.getPartitions().getMasterBySlot(slot);
-        if (primary == null) {
-          return CompletableFuture.failedFuture(new IllegalStateException("no primary serves slot " + slot + " yet"));
-        }
-        return connection.getConnectionAsync(primary.getNodeId());
-      }
-    }, max);
+          @Override
+          public CompletionStage<StatefulRedisConnection<String, String>> link(
+              StatefulRedisClusterConnection<String, String> connection, String key) {
+            int slot = SlotHash.getSlot(key);
+            RedisClusterNode primary = connection.getPartitions().getMasterBySlot(slot);
+            if (primary == null) {
+              return CompletableFuture.failedFuture(
+                  new IllegalStateException("no primary serves slot " + slot + " yet"));
+            }
+            return connection.getConnectionAsync(primary.getNodeId());
+          }
+        },
+        max);
   }
 
   CompletionStage<Lease> lease(String key) {
-    return acquire().thenCompose(connection -> opener.link(connection, key)
-        .handle((link, error) -> {
-          if (error != null) {
-            discard(connection);
-            throw new java.util.concurrent.CompletionException(error);
-          }
-          return (Lease) new Lease() {
-            @Override
-            public RedisAsyncCommands<String, String> commands() {
-              return link.async();
-            }
+    return acquire()
+        .thenCompose(
+            connection ->
+                opener
+                    .link(connection, key)
+                    .handle(
+                        (link, error) -> {
+                          if (error != null) {
+                            discard(connection);
+                            throw new java.util.concurrent.CompletionException(error);
+                          }
+                          return (Lease)
+                              new Lease() {
+                                @Override
+                                public RedisAsyncCommands<String, String> commands() {
+                                  return link.async();
+                                }
 
-            @Override
-            public void release() {
-              Connections.this.release(connection);
-            }
+                                @Override
+                                public void release() {
+                                  Connections.this.release(connection);
+                                }
 
-            @Override
-            public void discard() {
-              Connections.this.discard(connection);
-            }
-          };
-        }));
+                                @Override
+                                public void discard() {
+                                  Connections.this.discard(connection);
+                                }
+                              };
+                        }));
   }
 
   private CompletableFuture<C> acquire() {
@@ -119,11 +132,15 @@ final class Connections<C extends StatefulConnection<String, String>> {
       return CompletableFuture.completedFuture(connection);
     }
     if (open.incrementAndGet() <= max) {
-      return opener.open().toCompletableFuture().whenComplete((opened, error) -> {
-        if (error != null) {
-          open.decrementAndGet();
-        }
-      });
+      return opener
+          .open()
+          .toCompletableFuture()
+          .whenComplete(
+              (opened, error) -> {
+                if (error != null) {
+                  open.decrementAndGet();
+                }
+              });
     }
     open.decrementAndGet();
     CompletableFuture<C> waiter = new CompletableFuture<>();
@@ -154,13 +171,15 @@ final class Connections<C extends StatefulConnection<String, String>> {
     open.decrementAndGet();
     CompletableFuture<C> waiter = waiters.poll();
     if (waiter != null) {
-      acquire().whenComplete((next, error) -> {
-        if (error != null) {
-          waiter.completeExceptionally(error);
-        } else if (!waiter.complete(next)) {
-          release(next);
-        }
-      });
+      acquire()
+          .whenComplete(
+              (next, error) -> {
+                if (error != null) {
+                  waiter.completeExceptionally(error);
+                } else if (!waiter.complete(next)) {
+                  release(next);
+                }
+              });
     }
   }
 

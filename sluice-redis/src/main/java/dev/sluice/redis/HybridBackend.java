@@ -34,49 +34,49 @@ import java.util.function.Predicate;
  * RateLimiter limiter = RateLimiter.builder().policy(api).backend(hybrid).build();
  * }</pre>
  *
- * <p><b>Which requests lease.</b> Only policies of a single token bucket that the
- * {@linkplain Builder#policies(Predicate) selection} accepts and whose largest lease (capacity x
- * {@linkplain Builder#maxLeaseFraction max lease fraction}, rounded down) is at least 2 tokens;
- * every other policy goes to the wrapped {@link RedisBackend}, unchanged. Within a leasing policy, a
- * key is <i>hot</i> on this instance when it saw at least {@linkplain Builder#hotThreshold
- * hotThreshold} requests in the last {@linkplain Builder#leaseHorizon lease horizon} (a sliding
- * two-window count on the local clock). A request of a key that is not hot and holds no lease goes
- * to the wrapped backend's {@code acquire.lua}: cold keys (one request now and then) get exactly the
- * decisions of Lua mode.
+ * <p><b>Which requests lease.</b> Only policies of a single token bucket that the {@linkplain
+ * Builder#policies(Predicate) selection} accepts and whose largest lease (capacity x {@linkplain
+ * Builder#maxLeaseFraction max lease fraction}, rounded down) is at least 2 tokens; every other
+ * policy goes to the wrapped {@link RedisBackend}, unchanged. Within a leasing policy, a key is
+ * <i>hot</i> on this instance when it saw at least {@linkplain Builder#hotThreshold hotThreshold}
+ * requests in the last {@linkplain Builder#leaseHorizon lease horizon} (a sliding two-window count
+ * on the local clock). A request of a key that is not hot and holds no lease goes to the wrapped
+ * backend's {@code acquire.lua}: cold keys (one request now and then) get exactly the decisions of
+ * Lua mode.
  *
- * <p><b>Leases.</b> A hot key's request that its lease cannot cover makes one call of
- * {@code lease.lua}, which refills the same Redis hash {@code acquire.lua} uses (server clock, exact
+ * <p><b>Leases.</b> A hot key's request that its lease cannot cover makes one call of {@code
+ * lease.lua}, which refills the same Redis hash {@code acquire.lua} uses (server clock, exact
  * integer arithmetic), then takes at least what the request still needs and at most a batch: the
- * key's recent local demand over one lease horizon, capped at the largest lease. It answers how many
- * tokens it granted, the level left and when a full batch would be there. Further requests are
+ * key's recent local demand over one lease horizon, capped at the largest lease. It answers how
+ * many tokens it granted, the level left and when a full batch would be there. Further requests are
  * decided locally from the lease, with no call. When Redis could not fill the batch, the key is
  * <i>starved</i>: requests that the lease cannot cover are denied locally until a full batch would
  * be back ({@code retryAfter} says when), so that a key demanded far above its rate costs about one
  * call per batch instead of one per request. Tokens held longer than two lease horizons (an idle or
  * slowed key) are given back by a sweep, added to the bucket capped at its capacity; so are all
- * tokens on {@link #close()}. Requests of one key that arrive while its lease call is in flight wait
- * for that call instead of making their own.
+ * tokens on {@link #close()}. Requests of one key that arrive while its lease call is in flight
+ * wait for that call instead of making their own.
  *
- * <p><b>Error.</b> Leased tokens have left the shared bucket, so the fleet never admits more than the
- * bucket hands out: from a fresh (or idle) key, at most {@code capacity + rate x elapsed}, as in Lua
- * mode. In a window that starts while leases are out, the fleet can admit at most the tokens then
- * held on top ({@code <= instances x batch}). It admits less than an exact limiter by at most the
- * tokens idle in leases plus what a starved bucket gathers before the next lease call
- * ({@code <= (instances + 1) x batch + rate x call latency}), and by the tokens of failed calls and
- * of crashed instances. {@code docs/design-decisions.md} states this in full.
+ * <p><b>Error.</b> Leased tokens have left the shared bucket, so the fleet never admits more than
+ * the bucket hands out: from a fresh (or idle) key, at most {@code capacity + rate x elapsed}, as
+ * in Lua mode. In a window that starts while leases are out, the fleet can admit at most the tokens
+ * then held on top ({@code <= instances x batch}). It admits less than an exact limiter by at most
+ * the tokens idle in leases plus what a starved bucket gathers before the next lease call ({@code
+ * <= (instances + 1) x batch + rate x call latency}), and by the tokens of failed calls and of
+ * crashed instances. {@code docs/design-decisions.md} states this in full.
  *
- * <p><b>Decisions.</b> A decision made from a lease has {@code remaining} = the tokens this instance
- * holds plus the bucket's level at its last Redis call, refilled since by the local clock, capped at
- * the capacity (other instances' spending since that call is not seen), and {@code resetAfter} = the
- * time that bucket would take to be full. A local denial's {@code retryAfter} is the time until this
- * instance will next ask Redis: never earlier than a request could be admitted here. Every decision
- * has the source {@link Decision.Source#STORE}: leased tokens are the store's.
+ * <p><b>Decisions.</b> A decision made from a lease has {@code remaining} = the tokens this
+ * instance holds plus the bucket's level at its last Redis call, refilled since by the local clock,
+ * capped at the capacity (other instances' spending since that call is not seen), and {@code
+ * resetAfter} = the time that bucket would take to be full. A local denial's {@code retryAfter} is
+ * the time until this instance will next ask Redis: never earlier than a request could be admitted
+ * here. Every decision has the source {@link Decision.Source#STORE}: leased tokens are the store's.
  *
  * <p>Failure semantics are the wrapped backend's: every call has its deadline, and a failed or late
  * call fails the requests waiting for it ({@link StoreException} from {@link #tryAcquire}); its
- * tokens are counted as lost. {@code tryAcquire} waits at most the deadline, and only when a call is
- * needed; {@code tryAcquireAsync} never blocks (a decision holds one key's monitor for a few field
- * updates, never across a call), so it may run on an event loop.
+ * tokens are counted as lost. {@code tryAcquire} waits at most the deadline, and only when a call
+ * is needed; {@code tryAcquireAsync} never blocks (a decision holds one key's monitor for a few
+ * field updates, never across a call), so it may run on an event loop.
  *
  * <p>Thread-safe, without a global lock: each key has its own small lock. The wrapped backend must
  * be in {@link RedisBackend.Mode#LUA} mode; it is closed with this backend.
@@ -129,11 +129,13 @@ public final class HybridBackend implements Backend {
     if (b.sweepInterval.isZero()) {
       this.sweeper = null;
     } else {
-      this.sweeper = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "sluice-hybrid-sweeper");
-        thread.setDaemon(true);
-        return thread;
-      });
+      this.sweeper =
+          Executors.newSingleThreadScheduledExecutor(
+              task -> {
+                Thread thread = new Thread(task, "sluice-hybrid-sweeper");
+                thread.setDaemon(true);
+                return thread;
+              });
       long every = b.sweepInterval.toNanos() / 1_000;
       sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MICROSECONDS);
     }
@@ -144,7 +146,8 @@ public final class HybridBackend implements Backend {
    *
    * @param redis the Redis backend that holds the buckets and decides what is not leased
    * @return a new builder
-   * @throws IllegalArgumentException if {@code redis} is null or not in {@link RedisBackend.Mode#LUA}
+   * @throws IllegalArgumentException if {@code redis} is null or not in {@link
+   *     RedisBackend.Mode#LUA}
    */
   public static Builder builder(RedisBackend redis) {
     return new Builder(redis);
@@ -214,9 +217,17 @@ public final class HybridBackend implements Backend {
     List<Long> reply = await(call(plan, key, 0, 0, 0));
     long total = Math.min(plan.full, reply.get(1) + held * plan.unit);
     boolean allowed = held >= 1 || (deniedFor == 0 && total >= plan.unit);
-    long retryAfter = allowed ? 0 : deniedFor > 0 ? deniedFor : Math.max(1, ceilDiv(plan.unit - total, plan.rate));
+    long retryAfter =
+        allowed
+            ? 0
+            : deniedFor > 0 ? deniedFor : Math.max(1, ceilDiv(plan.unit - total, plan.rate));
     return new Decision(
-        policy.name(), allowed, plan.capacity, total / plan.unit, retryAfter, ceilDiv(plan.full - total, plan.rate));
+        policy.name(),
+        allowed,
+        plan.capacity,
+        total / plan.unit,
+        retryAfter,
+        ceilDiv(plan.full - total, plan.rate));
   }
 
   /**
@@ -257,8 +268,15 @@ public final class HybridBackend implements Backend {
    */
   public Stats stats() {
     return new Stats(
-        decisions.sum(), localDecisions.sum(), delegatedDecisions.sum(), leaseCalls.sum(), returnCalls.sum(),
-        otherCalls.sum(), tokensLeased.sum(), tokensReturned.sum(), tokensLost.sum());
+        decisions.sum(),
+        localDecisions.sum(),
+        delegatedDecisions.sum(),
+        leaseCalls.sum(),
+        returnCalls.sum(),
+        otherCalls.sum(),
+        tokensLeased.sum(),
+        tokensReturned.sum(),
+        tokensLost.sum());
   }
 
   /**
@@ -319,9 +337,10 @@ public final class HybridBackend implements Backend {
   // ---- Deciding
 
   /**
-   * Decides locally when it can. Returns a {@link Decision}; or a {@code CompletableFuture<Decision>}
-   * when a lease call decides; or {@code null} when the wrapped backend must decide (a key that is
-   * not hot and holds no lease, or one more key than {@code maxKeys}).
+   * Decides locally when it can. Returns a {@link Decision}; or a {@code
+   * CompletableFuture<Decision>} when a lease call decides; or {@code null} when the wrapped
+   * backend must decide (a key that is not hot and holds no lease, or one more key than {@code
+   * maxKeys}).
    */
   private Object step(Plan plan, Policy policy, String key, long cost, boolean count) {
     while (true) {
@@ -358,13 +377,19 @@ public final class HybridBackend implements Backend {
           localDecisions.increment();
           return decision(plan, policy, entry, now, false, entry.nextCallAt - now);
         } else {
-          boolean hot = estimate(entry, now, entry.requests, entry.previousRequests) >= hotThreshold;
+          boolean hot =
+              estimate(entry, now, entry.requests, entry.previousRequests) >= hotThreshold;
           if (!hot && entry.held == 0) {
             return null;
           }
           // The lease takes over what the key holds, so that no other request spends it meanwhile.
           long need = cost - entry.held;
-          long batch = hot ? Math.min(plan.maxLease, (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens))) : 1;
+          long batch =
+              hot
+                  ? Math.min(
+                      plan.maxLease,
+                      (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens)))
+                  : 1;
           lease = new Lease(entry, cost, entry.held, need, Math.max(need, batch));
           entry.held = 0;
           entry.pending = new CompletableFuture<>();
@@ -382,18 +407,22 @@ public final class HybridBackend implements Backend {
   }
 
   /**
-   * The lease call that tops up a hot key's lease when a local decision has left it at less than
-   * a quarter of a batch, so that requests find tokens instead of waiting for a call; {@code null} when no
-   * call is due (one is under way, the key is starved or not hot, or it holds enough). The lease
-   * asks only for what brings the key back to one batch, so an instance never holds more than B.
-   * Called with the entry's monitor held; marks the call as under way.
+   * The lease call that tops up a hot key's lease when a local decision has left it at less than a
+   * quarter of a batch, so that requests find tokens instead of waiting for a call; {@code null}
+   * when no call is due (one is under way, the key is starved or not hot, or it holds enough). The
+   * lease asks only for what brings the key back to one batch, so an instance never holds more than
+   * B. Called with the entry's monitor held; marks the call as under way.
    */
   private Lease refill(Plan plan, Entry entry, long now) {
-    if (entry.pending != null || entry.starved
+    if (entry.pending != null
+        || entry.starved
         || estimate(entry, now, entry.requests, entry.previousRequests) < hotThreshold) {
       return null;
     }
-    long batch = Math.min(plan.maxLease, (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens)));
+    long batch =
+        Math.min(
+            plan.maxLease,
+            (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens)));
     if (entry.held * 4 >= batch) {
       return null;
     }
@@ -417,48 +446,52 @@ public final class HybridBackend implements Backend {
   private CompletableFuture<Decision> send(Plan plan, Policy policy, Lease lease) {
     leaseCalls.increment();
     CompletableFuture<Decision> result = new CompletableFuture<>();
-    call(plan, lease.entry.key, 0, lease.need, lease.want).whenComplete((reply, error) -> {
-      Entry entry = lease.entry;
-      long now = time.nowMicros();
-      Decision decision = null;
-      CompletableFuture<Void> waiting;
-      synchronized (entry) {
-        waiting = entry.pending;
-        entry.pending = null;
-        if (error != null) {
-          entry.held += lease.reserved;
-        } else {
-          long granted = reply.get(0);
-          tokensLeased.add(granted);
-          entry.level = reply.get(1);
-          entry.levelAt = now;
-          entry.known = true;
-          if (granted > 0) {
-            entry.leasedAt = now;
-          }
-          entry.starved = granted < lease.want;
-          if (entry.starved) {
-            entry.nextCallAt = now + Math.max(1, reply.get(2));
-          }
-          long have = lease.reserved + granted;
-          if (have >= lease.cost) {
-            entry.held += have - lease.cost;
-            decision = decision(plan, policy, entry, now, true, 0);
-          } else {
-            entry.held += have;
-            decision = decision(plan, policy, entry, now, false, Math.max(1, entry.nextCallAt - now));
-          }
-        }
-      }
-      if (error != null) {
-        tokensLost.add(lease.want);
-        waiting.completeExceptionally(error);
-        result.completeExceptionally(error);
-      } else {
-        waiting.complete(null);
-        result.complete(decision);
-      }
-    });
+    call(plan, lease.entry.key, 0, lease.need, lease.want)
+        .whenComplete(
+            (reply, error) -> {
+              Entry entry = lease.entry;
+              long now = time.nowMicros();
+              Decision decision = null;
+              CompletableFuture<Void> waiting;
+              synchronized (entry) {
+                waiting = entry.pending;
+                entry.pending = null;
+                if (error != null) {
+                  entry.held += lease.reserved;
+                } else {
+                  long granted = reply.get(0);
+                  tokensLeased.add(granted);
+                  entry.level = reply.get(1);
+                  entry.levelAt = now;
+                  entry.known = true;
+                  if (granted > 0) {
+                    entry.leasedAt = now;
+                  }
+                  entry.starved = granted < lease.want;
+                  if (entry.starved) {
+                    entry.nextCallAt = now + Math.max(1, reply.get(2));
+                  }
+                  long have = lease.reserved + granted;
+                  if (have >= lease.cost) {
+                    entry.held += have - lease.cost;
+                    decision = decision(plan, policy, entry, now, true, 0);
+                  } else {
+                    entry.held += have;
+                    decision =
+                        decision(
+                            plan, policy, entry, now, false, Math.max(1, entry.nextCallAt - now));
+                  }
+                }
+              }
+              if (error != null) {
+                tokensLost.add(lease.want);
+                waiting.completeExceptionally(error);
+                result.completeExceptionally(error);
+              } else {
+                waiting.complete(null);
+                result.complete(decision);
+              }
+            });
     return result;
   }
 
@@ -466,10 +499,17 @@ public final class HybridBackend implements Backend {
    * A decision from what this instance knows: its lease, plus the bucket's level at its last call
    * refilled since then, capped at full.
    */
-  private static Decision decision(Plan plan, Policy policy, Entry entry, long now, boolean allowed, long retryAfter) {
+  private static Decision decision(
+      Plan plan, Policy policy, Entry entry, long now, boolean allowed, long retryAfter) {
     long total = Math.min(plan.full, level(plan, entry, now) + entry.held * plan.unit);
-    return new Decision(policy.name(), allowed, plan.capacity, total / plan.unit, retryAfter,
-        ceilDiv(plan.full - total, plan.rate), Decision.Source.LEASE);
+    return new Decision(
+        policy.name(),
+        allowed,
+        plan.capacity,
+        total / plan.unit,
+        retryAfter,
+        ceilDiv(plan.full - total, plan.rate),
+        Decision.Source.LEASE);
   }
 
   private static long level(Plan plan, Entry entry, long now) {
@@ -521,33 +561,47 @@ public final class HybridBackend implements Backend {
 
   // ---- Redis
 
-  /** One call of the lease script: give back {@code back}, then take from {@code least} to {@code most}. */
-  private CompletableFuture<List<Long>> call(Plan plan, String key, long back, long least, long most) {
+  /**
+   * One call of the lease script: give back {@code back}, then take from {@code least} to {@code
+   * most}.
+   */
+  private CompletableFuture<List<Long>> call(
+      Plan plan, String key, long back, long least, long most) {
     String[] args = {
-      redis.nowArgument(), Long.toString(back), Long.toString(least), Long.toString(most), ttlArgument,
-      plan.fullArgument, plan.rateArgument, plan.unitArgument
+      redis.nowArgument(),
+      Long.toString(back),
+      Long.toString(least),
+      Long.toString(most),
+      ttlArgument,
+      plan.fullArgument,
+      plan.rateArgument,
+      plan.unitArgument
     };
     String[] redisKey = {Keys.of(redis.keyPrefix(), plan.policy, key)[0]};
-    return LEASE.run(redis.commands(), redisKey, args).toCompletableFuture()
+    return LEASE
+        .run(redis.commands(), redisKey, args)
+        .toCompletableFuture()
         .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private CompletableFuture<Void> giveBack(Plan plan, Entry entry, long tokens) {
     returnCalls.increment();
-    return call(plan, entry.key, tokens, 0, 0).handle((reply, error) -> {
-      if (error != null) {
-        tokensLost.add(tokens);
-      } else {
-        tokensReturned.add(tokens);
-        long now = time.nowMicros();
-        synchronized (entry) {
-          entry.level = reply.get(1);
-          entry.levelAt = now;
-          entry.known = true;
-        }
-      }
-      return null;
-    });
+    return call(plan, entry.key, tokens, 0, 0)
+        .handle(
+            (reply, error) -> {
+              if (error != null) {
+                tokensLost.add(tokens);
+              } else {
+                tokensReturned.add(tokens);
+                long now = time.nowMicros();
+                synchronized (entry) {
+                  entry.level = reply.get(1);
+                  entry.levelAt = now;
+                  entry.known = true;
+                }
+              }
+              return null;
+            });
   }
 
   private void sweep() {
@@ -565,7 +619,8 @@ public final class HybridBackend implements Backend {
                 tokens = entry.held;
                 entry.held = 0;
               }
-            } else if ((!entry.starved || now >= entry.nextCallAt) && since(now, entry.lastSeen) >= returnAfter) {
+            } else if ((!entry.starved || now >= entry.nextCallAt)
+                && since(now, entry.lastSeen) >= returnAfter) {
               entry.removed = true;
               plan.entries.remove(entry.key, entry);
               keys.decrementAndGet();
@@ -579,7 +634,8 @@ public final class HybridBackend implements Backend {
         }
       }
     } catch (RuntimeException e) {
-      // A sweep must never stop the next one; the store call failures are counted where they happen.
+      // A sweep must never stop the next one; the store call failures are counted where they
+      // happen.
     }
   }
 
@@ -599,7 +655,8 @@ public final class HybridBackend implements Backend {
   }
 
   private Plan planOf(Policy policy) {
-    if (policy.limits().size() != 1 || !(policy.limits().get(0) instanceof Limit.TokenBucket bucket)) {
+    if (policy.limits().size() != 1
+        || !(policy.limits().get(0) instanceof Limit.TokenBucket bucket)) {
       return DELEGATE;
     }
     long maxLease = (long) Math.floor(bucket.capacity() * maxLeaseFraction);
@@ -607,7 +664,8 @@ public final class HybridBackend implements Backend {
       return DELEGATE;
     }
     long[] parameters = policy.models().get(0).parameters();
-    return new Plan(policy, bucket.capacity(), parameters[0], parameters[1], parameters[2], maxLease);
+    return new Plan(
+        policy, bucket.capacity(), parameters[0], parameters[1], parameters[2], maxLease);
   }
 
   private Entry entry(Plan plan, String key) {
@@ -650,7 +708,8 @@ public final class HybridBackend implements Backend {
         throw store;
       }
       if (cause instanceof TimeoutException) {
-        throw new StoreException("Redis did not answer within " + timeout.toMillis() + " ms", cause);
+        throw new StoreException(
+            "Redis did not answer within " + timeout.toMillis() + " ms", cause);
       }
       throw new StoreException("Redis failed: " + cause.getMessage(), cause);
     }
@@ -667,8 +726,10 @@ public final class HybridBackend implements Backend {
   private static final class Plan {
     final Policy policy;
     final long capacity;
+
     /** Units when full, units per microsecond, units per token: the model's parameters. */
     final long full;
+
     final long rate;
     final long unit;
     final long maxLease;
@@ -698,21 +759,32 @@ public final class HybridBackend implements Backend {
   private static final class Entry {
     final String key;
     boolean removed;
+
     /** Tokens leased and not yet spent. */
     long held;
+
     /** Local time of the last grant. */
     long leasedAt;
+
     /** Redis could not fill the last batch: no call before {@code nextCallAt}. */
     boolean starved;
+
     long nextCallAt;
+
     /** The bucket's level (units) as the last call left it, at local time {@code levelAt}. */
     boolean known;
+
     long level;
     long levelAt;
+
     /** Completed when the lease call in flight has answered; null when none is. */
     CompletableFuture<Void> pending;
-    /** Demand: requests and tokens asked in the current and previous windows of one lease horizon. */
+
+    /**
+     * Demand: requests and tokens asked in the current and previous windows of one lease horizon.
+     */
     boolean started;
+
     long windowStart;
     long requests;
     long previousRequests;
@@ -729,8 +801,10 @@ public final class HybridBackend implements Backend {
   private static final class Lease {
     final Entry entry;
     final long cost;
+
     /** Tokens the key held when the call was made, set aside for this request. */
     final long reserved;
+
     final long need;
     final long want;
 
@@ -748,7 +822,8 @@ public final class HybridBackend implements Backend {
    *
    * @param decisions requests decided (every policy, failed ones included)
    * @param localDecisions requests decided from a lease or a local denial, with no call
-   * @param delegatedDecisions requests decided by the wrapped backend (one {@code acquire.lua} call each)
+   * @param delegatedDecisions requests decided by the wrapped backend (one {@code acquire.lua} call
+   *     each)
    * @param leaseCalls calls of the lease script that took tokens (each also decides one request)
    * @param returnCalls calls of the lease script that gave tokens back
    * @param otherCalls calls for peeks and resets
@@ -802,8 +877,8 @@ public final class HybridBackend implements Backend {
     }
 
     /**
-     * The policies that may lease, by name; by default every policy that can (one token bucket whose
-     * largest lease is at least 2 tokens). Others always go to the wrapped backend.
+     * The policies that may lease, by name; by default every policy that can (one token bucket
+     * whose largest lease is at least 2 tokens). Others always go to the wrapped backend.
      *
      * @param names the policy names
      * @return this builder
@@ -819,8 +894,8 @@ public final class HybridBackend implements Backend {
     }
 
     /**
-     * The policies that may lease, chosen by a predicate evaluated once per policy; by default every
-     * policy that can.
+     * The policies that may lease, chosen by a predicate evaluated once per policy; by default
+     * every policy that can.
      *
      * @param selected the selection
      * @return this builder
@@ -845,9 +920,12 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder leaseHorizon(Duration leaseHorizon) {
-      if (leaseHorizon == null || leaseHorizon.compareTo(Duration.ofMillis(1)) < 0
-          || leaseHorizon.compareTo(Duration.ofSeconds(10)) > 0 || leaseHorizon.getNano() % 1_000 != 0) {
-        throw new IllegalArgumentException("leaseHorizon must be between 1 ms and 10 s in whole microseconds: " + leaseHorizon);
+      if (leaseHorizon == null
+          || leaseHorizon.compareTo(Duration.ofMillis(1)) < 0
+          || leaseHorizon.compareTo(Duration.ofSeconds(10)) > 0
+          || leaseHorizon.getNano() % 1_000 != 0) {
+        throw new IllegalArgumentException(
+            "leaseHorizon must be between 1 ms and 10 s in whole microseconds: " + leaseHorizon);
       }
       this.leaseHorizon = leaseHorizon;
       return this;
@@ -864,7 +942,8 @@ public final class HybridBackend implements Backend {
      */
     public Builder maxLeaseFraction(double maxLeaseFraction) {
       if (!(maxLeaseFraction > 0 && maxLeaseFraction <= 1)) {
-        throw new IllegalArgumentException("maxLeaseFraction must be above 0 and at most 1: " + maxLeaseFraction);
+        throw new IllegalArgumentException(
+            "maxLeaseFraction must be above 0 and at most 1: " + maxLeaseFraction);
       }
       this.maxLeaseFraction = maxLeaseFraction;
       return this;
@@ -880,7 +959,8 @@ public final class HybridBackend implements Backend {
      */
     public Builder hotThreshold(int hotThreshold) {
       if (hotThreshold < 1 || hotThreshold > 1_000_000) {
-        throw new IllegalArgumentException("hotThreshold must be between 1 and 1000000: " + hotThreshold);
+        throw new IllegalArgumentException(
+            "hotThreshold must be between 1 and 1000000: " + hotThreshold);
       }
       this.hotThreshold = hotThreshold;
       return this;
@@ -888,8 +968,8 @@ public final class HybridBackend implements Backend {
 
     /**
      * Whether a hot key's lease is topped up in the background when a local decision leaves it at
-     * less than a quarter of a batch, so that requests seldom wait for a lease call; on by default. Off, a
-     * request that finds the lease empty makes (or waits for) the call itself.
+     * less than a quarter of a batch, so that requests seldom wait for a lease call; on by default.
+     * Off, a request that finds the lease empty makes (or waits for) the call itself.
      *
      * @param prefetch true to top up leases ahead of need
      * @return this builder
@@ -908,17 +988,20 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder sweepInterval(Duration sweepInterval) {
-      if (sweepInterval == null || (!sweepInterval.isZero()
-          && (sweepInterval.compareTo(Duration.ofMillis(1)) < 0 || sweepInterval.compareTo(Duration.ofSeconds(10)) > 0))) {
-        throw new IllegalArgumentException("sweepInterval must be 0 or between 1 ms and 10 s: " + sweepInterval);
+      if (sweepInterval == null
+          || (!sweepInterval.isZero()
+              && (sweepInterval.compareTo(Duration.ofMillis(1)) < 0
+                  || sweepInterval.compareTo(Duration.ofSeconds(10)) > 0))) {
+        throw new IllegalArgumentException(
+            "sweepInterval must be 0 or between 1 ms and 10 s: " + sweepInterval);
       }
       this.sweepInterval = sweepInterval;
       return this;
     }
 
     /**
-     * The local clock: for demand, the age of leases and local denials (never for the bucket,
-     * which runs on the wrapped backend's clock); {@link TimeSource#system()} by default.
+     * The local clock: for demand, the age of leases and local denials (never for the bucket, which
+     * runs on the wrapped backend's clock); {@link TimeSource#system()} by default.
      *
      * @param time the clock
      * @return this builder
@@ -942,7 +1025,8 @@ public final class HybridBackend implements Backend {
      */
     public Builder maxKeys(long maxKeys) {
       if (maxKeys < 1 || maxKeys > (1L << 31)) {
-        throw new IllegalArgumentException("maxKeys must be between 1 and " + (1L << 31) + ": " + maxKeys);
+        throw new IllegalArgumentException(
+            "maxKeys must be between 1 and " + (1L << 31) + ": " + maxKeys);
       }
       this.maxKeys = maxKeys;
       return this;
@@ -960,7 +1044,14 @@ public final class HybridBackend implements Backend {
 
   @Override
   public String toString() {
-    return "HybridBackend[horizon=" + horizon + "us, maxLeaseFraction=" + maxLeaseFraction + ", hotThreshold="
-        + hotThreshold + ", " + Objects.toString(stats()) + "]";
+    return "HybridBackend[horizon="
+        + horizon
+        + "us, maxLeaseFraction="
+        + maxLeaseFraction
+        + ", hotThreshold="
+        + hotThreshold
+        + ", "
+        + Objects.toString(stats())
+        + "]";
   }
 }

@@ -7,14 +7,14 @@ import java.nio.charset.StandardCharsets;
 /**
  * The Redis key layout: {@code <prefix>{<policy>:<client key, encoded>}:<limit id>}.
  *
- * <p>The client key is percent-encoded byte by byte (UTF-8), leaving only {@code A-Z a-z 0-9 . _ - ~ @}
- * as they are, so the encoding is injective (two client keys never share a Redis key) and the
+ * <p>The client key is percent-encoded byte by byte (UTF-8), leaving only {@code A-Z a-z 0-9 . _ -
+ * ~ @} as they are, so the encoding is injective (two client keys never share a Redis key) and the
  * hash tag between the braces never holds a brace: every key of one decision lands in one cluster
  * slot. Policy names cannot contain {@code :}, so the policy and the key never blur. The limit id
  * spells out the limit's parameters ({@code tb:10:1/1000000} is a token bucket of 10 refilled 1 per
  * 1,000,000 microseconds), so a changed limit starts on fresh keys and an unchanged one keeps its
- * state across configuration reloads. A sliding log takes two keys: {@code :t} (times) and
- * {@code :c} (costs).
+ * state across configuration reloads. A sliding log takes two keys: {@code :t} (times) and {@code
+ * :c} (costs).
  */
 final class Keys {
 
@@ -22,7 +22,9 @@ final class Keys {
 
   private Keys() {}
 
-  /** The keys of every limit of {@code policy} for {@code key}, in the order the script takes them. */
+  /**
+   * The keys of every limit of {@code policy} for {@code key}, in the order the script takes them.
+   */
   static String[] of(String prefix, Policy policy, String key) {
     String tag = prefix + "{" + policy.name() + ":" + encode(key) + "}:";
     String[] suffixes = suffixes(policy);
@@ -36,15 +38,22 @@ final class Keys {
   /** The key suffixes of a policy's limits; a sliding log contributes two. */
   static String[] suffixes(Policy policy) {
     return policy.limits().stream()
-        .flatMap(limit -> limit instanceof Limit.SlidingLog
-            ? java.util.stream.Stream.of(id(limit) + ":t", id(limit) + ":c")
-            : java.util.stream.Stream.of(id(limit)))
+        .flatMap(
+            limit ->
+                limit instanceof Limit.SlidingLog
+                    ? java.util.stream.Stream.of(id(limit) + ":t", id(limit) + ":c")
+                    : java.util.stream.Stream.of(id(limit)))
         .toArray(String[]::new);
   }
 
   static String id(Limit limit) {
     if (limit instanceof Limit.TokenBucket tb) {
-      return "tb:" + tb.capacity() + ":" + tb.refill().tokens() + "/" + micros(tb.refill().period());
+      return "tb:"
+          + tb.capacity()
+          + ":"
+          + tb.refill().tokens()
+          + "/"
+          + micros(tb.refill().period());
     } else if (limit instanceof Limit.LeakyBucket lb) {
       return "lb:" + lb.capacity() + ":" + lb.leak().tokens() + "/" + micros(lb.leak().period());
     } else if (limit instanceof Limit.FixedWindow fw) {
@@ -84,7 +93,13 @@ final class Keys {
   }
 
   private static boolean isPlain(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-        || c == '.' || c == '_' || c == '-' || c == '~' || c == '@';
+    return (c >= 'a' && c <= 'z')
+        || (c >= 'A' && c <= 'Z')
+        || (c >= '0' && c <= '9')
+        || c == '.'
+        || c == '_'
+        || c == '-'
+        || c == '~'
+        || c == '@';
   }
 }

@@ -12,15 +12,14 @@ import dev.sluice.algorithm.Outcome;
 import dev.sluice.algorithm.State;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScoredValue;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
-import io.lettuce.core.TransactionResult;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import io.lettuce.core.cluster.ClusterClientOptions;
@@ -56,8 +55,8 @@ import java.util.concurrent.TimeoutException;
  *       (TIME), refills, checks every limit of the policy, and consumes from all of them or none.
  *   <li>{@link Mode#TRANSACTION}, for deployments that forbid scripts: WATCH the keys, read them
  *       and TIME in one pipelined round trip, decide with the core's reference model, then
- *       MULTI/EXEC the new state in a second round trip. A conflicting write aborts the EXEC, and the
- *       decision is retried with jittered back-off, at most {@code maxRetries} times; then the
+ *       MULTI/EXEC the new state in a second round trip. A conflicting write aborts the EXEC, and
+ *       the decision is retried with jittered back-off, at most {@code maxRetries} times; then the
  *       configured {@link Builder#onContention outcome} (deny by default) is returned rather than a
  *       guess. A denial costs one round trip and writes nothing.
  * </ul>
@@ -69,14 +68,14 @@ import java.util.concurrent.TimeoutException;
  * <p>Failure semantics: every command has a deadline ({@link Builder#timeout}, 50 ms by default),
  * applied by Lettuce; a transaction also has it as a whole. A Lua decision is one command (two only
  * when the script must be sent again after NOSCRIPT). A missed deadline or a failed store raises
- * {@link StoreException}; for a hard deadline on every call, whatever happens, and a failure policy,
- * put the backend behind a {@link dev.sluice.ResilientBackend}. Commands are never replayed after a reconnect (Lettuce's
- * default would re-send them, consuming twice): commands in flight when a connection drops fail,
- * and commands issued while it is down are rejected at once. A call that timed out may still have
- * been carried out by Redis.
+ * {@link StoreException}; for a hard deadline on every call, whatever happens, and a failure
+ * policy, put the backend behind a {@link dev.sluice.ResilientBackend}. Commands are never replayed
+ * after a reconnect (Lettuce's default would re-send them, consuming twice): commands in flight
+ * when a connection drops fail, and commands issued while it is down are rejected at once. A call
+ * that timed out may still have been carried out by Redis.
  *
- * <p>Thread-safe. Standalone ({@code redis://}, {@code rediss://}), Sentinel
- * ({@code redis-sentinel://}) and Cluster (see {@link Builder#cluster}) deployments.
+ * <p>Thread-safe. Standalone ({@code redis://}, {@code rediss://}), Sentinel ({@code
+ * redis-sentinel://}) and Cluster (see {@link Builder#cluster}) deployments.
  */
 public final class RedisBackend implements Backend {
 
@@ -97,7 +96,11 @@ public final class RedisBackend implements Backend {
   }
 
   private static final Script ACQUIRE = Script.load("/dev/sluice/redis/acquire.lua");
-  /** The same decision as {@link #ACQUIRE} for a policy of one token bucket, with less work in Redis. */
+
+  /**
+   * The same decision as {@link #ACQUIRE} for a policy of one token bucket, with less work in
+   * Redis.
+   */
   private static final Script TOKEN_BUCKET = Script.load("/dev/sluice/redis/token_bucket.lua");
 
   private final ClientResources resources;
@@ -110,8 +113,10 @@ public final class RedisBackend implements Backend {
   private final TimeSource clock;
   private final String prefix;
   private final long minimumTtlMillis;
+
   /** {@link #minimumTtlMillis} as the script argument. */
   private final String minimumTtl;
+
   private final int maxRetries;
   private final Contention contention;
   private final Map<Policy, ScriptCall> scriptCalls = new ConcurrentHashMap<>();
@@ -125,33 +130,41 @@ public final class RedisBackend implements Backend {
     this.minimumTtl = Long.toString(minimumTtlMillis);
     this.maxRetries = b.maxRetries;
     this.contention = b.contention;
-    this.resources = DefaultClientResources.builder()
-        .reconnectDelay(Delay.exponential(Duration.ofMillis(10), b.maxReconnectDelay, 2, TimeUnit.MILLISECONDS))
-        .build();
-    ClientOptions options = ClientOptions.builder()
-        .autoReconnect(true)
-        .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
-        .replayFilter(command -> true)
-        .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
-        .timeoutOptions(TimeoutOptions.enabled(timeout))
-        .build();
+    this.resources =
+        DefaultClientResources.builder()
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), b.maxReconnectDelay, 2, TimeUnit.MILLISECONDS))
+            .build();
+    ClientOptions options =
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .replayFilter(command -> true)
+            .socketOptions(SocketOptions.builder().connectTimeout(b.connectTimeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .build();
     if (b.cluster) {
-      List<RedisURI> seeds = Arrays.stream(b.uri.split(",")).map(String::trim).map(RedisURI::create).toList();
+      List<RedisURI> seeds =
+          Arrays.stream(b.uri.split(",")).map(String::trim).map(RedisURI::create).toList();
       RedisClusterClient cluster = RedisClusterClient.create(resources, seeds);
       // The topology is read again every second, and at once on redirects and reconnect attempts:
       // after a failover, decisions on the moved slots resume within about a second.
-      cluster.setOptions(ClusterClientOptions.builder(options)
-          .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-              .enablePeriodicRefresh(Duration.ofSeconds(1))
-              .enableAllAdaptiveRefreshTriggers()
-              .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
-              .build())
-          .build());
+      cluster.setOptions(
+          ClusterClientOptions.builder(options)
+              .topologyRefreshOptions(
+                  ClusterTopologyRefreshOptions.builder()
+                      .enablePeriodicRefresh(Duration.ofSeconds(1))
+                      .enableAllAdaptiveRefreshTriggers()
+                      .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                      .build())
+              .build());
       this.client = cluster;
       var connected = connect(() -> cluster.connect(StringCodec.UTF8), b.uri);
       this.connection = connected;
       this.redis = connected.async();
-      this.transactions = mode == Mode.TRANSACTION ? Connections.cluster(cluster, b.maxConnections) : null;
+      this.transactions =
+          mode == Mode.TRANSACTION ? Connections.cluster(cluster, b.maxConnections) : null;
     } else {
       RedisURI uri = RedisURI.create(b.uri);
       RedisClient standalone = RedisClient.create(resources);
@@ -160,23 +173,28 @@ public final class RedisBackend implements Backend {
       var connected = connect(() -> standalone.connect(StringCodec.UTF8, uri), b.uri);
       this.connection = connected;
       this.redis = connected.async();
-      this.transactions = mode == Mode.TRANSACTION ? Connections.standalone(standalone, uri, b.maxConnections) : null;
+      this.transactions =
+          mode == Mode.TRANSACTION
+              ? Connections.standalone(standalone, uri, b.maxConnections)
+              : null;
     }
   }
 
-  private <C extends StatefulConnection<String, String>> C connect(java.util.function.Supplier<C> connect, String uri) {
+  private <C extends StatefulConnection<String, String>> C connect(
+      java.util.function.Supplier<C> connect, String uri) {
     try {
       return connect.get();
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
       resources.shutdown(0, 2, TimeUnit.SECONDS);
-      throw new StoreException("cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+      throw new StoreException(
+          "cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * A Redis URI (or comma-separated list) fit for logs: each password replaced, as in
-   * {@code redis://***@host:6379}.
+   * A Redis URI (or comma-separated list) fit for logs: each password replaced, as in {@code
+   * redis://***@host:6379}.
    *
    * @param uri the URI
    * @return the URI without credentials
@@ -214,23 +232,28 @@ public final class RedisBackend implements Backend {
     // per call); a transaction is several, and gets a deadline as a whole.
     return mode == Mode.LUA
         ? lua(policy, key, cost, true).thenApply(policy::decide)
-        : deadline(transaction(policy, Keys.of(prefix, policy, key), cost, 0).thenApply(policy::decide));
+        : deadline(
+            transaction(policy, Keys.of(prefix, policy, key), cost, 0).thenApply(policy::decide));
   }
 
   @Override
   public Decision peek(Policy policy, String key) {
     CompletionStage<Outcome[]> peeked;
     if (mode == Mode.LUA) {
-      peeked = lua(policy, key, 0, false).thenCombine(lua(policy, key, 1, false), RedisBackend::peekOf);
+      peeked =
+          lua(policy, key, 0, false).thenCombine(lua(policy, key, 1, false), RedisBackend::peekOf);
     } else {
-      peeked = read(policy, Keys.of(prefix, policy, key), false).thenApply(read -> {
-        Model[] models = policy.models().toArray(Model[]::new);
-        Outcome[] outcomes = new Outcome[models.length];
-        for (int i = 0; i < models.length; i++) {
-          outcomes[i] = models[i].peek(read.states[i], read.now);
-        }
-        return outcomes;
-      });
+      peeked =
+          read(policy, Keys.of(prefix, policy, key), false)
+              .thenApply(
+                  read -> {
+                    Model[] models = policy.models().toArray(Model[]::new);
+                    Outcome[] outcomes = new Outcome[models.length];
+                    for (int i = 0; i < models.length; i++) {
+                      outcomes[i] = models[i].peek(read.states[i], read.now);
+                    }
+                    return outcomes;
+                  });
     }
     return await(deadline(peeked.thenApply(policy::decide)));
   }
@@ -254,7 +277,13 @@ public final class RedisBackend implements Backend {
   private static Outcome[] peekOf(Outcome[] current, Outcome[] one) {
     Outcome[] peeked = new Outcome[current.length];
     for (int i = 0; i < current.length; i++) {
-      peeked[i] = new Outcome(null, one[i].allowed(), current[i].remaining(), one[i].retryAfter(), current[i].resetAfter());
+      peeked[i] =
+          new Outcome(
+              null,
+              one[i].allowed(),
+              current[i].remaining(),
+              one[i].retryAfter(),
+              current[i].resetAfter());
     }
     return peeked;
   }
@@ -266,8 +295,11 @@ public final class RedisBackend implements Backend {
     static ScriptCall of(Policy policy) {
       List<Model> models = policy.models();
       if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
-        return new ScriptCall(TOKEN_BUCKET,
-            Arrays.stream(models.get(0).parameters()).mapToObj(Long::toString).toArray(String[]::new));
+        return new ScriptCall(
+            TOKEN_BUCKET,
+            Arrays.stream(models.get(0).parameters())
+                .mapToObj(Long::toString)
+                .toArray(String[]::new));
       }
       List<String> args = new ArrayList<>();
       args.add(Integer.toString(models.size()));
@@ -290,14 +322,22 @@ public final class RedisBackend implements Backend {
     args[2] = commit ? "1" : "0";
     args[3] = minimumTtl;
     System.arraycopy(tail, 0, args, 4, tail.length);
-    return call.script().run(redis, Keys.of(prefix, policy, key), args).thenApply(reply -> {
-      Outcome[] outcomes = new Outcome[reply.size() / 4];
-      for (int i = 0; i < outcomes.length; i++) {
-        outcomes[i] = new Outcome(
-            null, reply.get(4 * i) == 1, reply.get(4 * i + 1), reply.get(4 * i + 2), reply.get(4 * i + 3));
-      }
-      return outcomes;
-    });
+    return call.script()
+        .run(redis, Keys.of(prefix, policy, key), args)
+        .thenApply(
+            reply -> {
+              Outcome[] outcomes = new Outcome[reply.size() / 4];
+              for (int i = 0; i < outcomes.length; i++) {
+                outcomes[i] =
+                    new Outcome(
+                        null,
+                        reply.get(4 * i) == 1,
+                        reply.get(4 * i + 1),
+                        reply.get(4 * i + 2),
+                        reply.get(4 * i + 3));
+              }
+              return outcomes;
+            });
   }
 
   private static int kind(Limit limit) {
@@ -328,61 +368,72 @@ public final class RedisBackend implements Backend {
     }
   }
 
-  private CompletionStage<Outcome[]> transaction(Policy policy, String[] keys, long cost, int attempt) {
-    return transactions.lease(keys[0]).thenCompose(lease -> {
-      RedisAsyncCommands<String, String> commands = lease.commands();
-      CompletableFuture<Outcome[]> result = new CompletableFuture<>();
-      commands.watch(keys);
-      readStates(policy, keys, commands, true).whenComplete((read, error) -> {
-        if (error != null) {
-          lease.discard();
-          result.completeExceptionally(error);
-          return;
-        }
-        Model[] models = policy.models().toArray(Model[]::new);
-        Outcome[] outcomes = new Outcome[models.length];
-        boolean allowed = true;
-        for (int i = 0; i < models.length; i++) {
-          outcomes[i] = models[i].step(read.states[i], read.now, cost);
-          allowed &= outcomes[i].allowed();
-        }
-        if (!allowed) {
-          for (int i = 0; i < models.length; i++) {
-            if (outcomes[i].allowed()) {
-              outcomes[i] = models[i].step(read.states[i], read.now, 0);
-            }
-          }
-          commands.unwatch();
-          lease.release();
-          result.complete(outcomes);
-          return;
-        }
-        commands.multi();
-        write(policy, keys, outcomes, commands);
-        commands.exec().whenComplete((exec, failed) -> {
-          if (failed != null) {
-            lease.discard();
-            result.completeExceptionally(failed);
-          } else {
-            lease.release();
-            if (!exec.wasDiscarded()) {
-              result.complete(outcomes);
-            } else if (attempt < maxRetries) {
-              retry(policy, keys, cost, attempt + 1).whenComplete((again, e) -> {
-                if (e != null) {
-                  result.completeExceptionally(e);
-                } else {
-                  result.complete(again);
-                }
-              });
-            } else {
-              result.complete(contended(policy, outcomes));
-            }
-          }
-        });
-      });
-      return result;
-    });
+  private CompletionStage<Outcome[]> transaction(
+      Policy policy, String[] keys, long cost, int attempt) {
+    return transactions
+        .lease(keys[0])
+        .thenCompose(
+            lease -> {
+              RedisAsyncCommands<String, String> commands = lease.commands();
+              CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+              commands.watch(keys);
+              readStates(policy, keys, commands, true)
+                  .whenComplete(
+                      (read, error) -> {
+                        if (error != null) {
+                          lease.discard();
+                          result.completeExceptionally(error);
+                          return;
+                        }
+                        Model[] models = policy.models().toArray(Model[]::new);
+                        Outcome[] outcomes = new Outcome[models.length];
+                        boolean allowed = true;
+                        for (int i = 0; i < models.length; i++) {
+                          outcomes[i] = models[i].step(read.states[i], read.now, cost);
+                          allowed &= outcomes[i].allowed();
+                        }
+                        if (!allowed) {
+                          for (int i = 0; i < models.length; i++) {
+                            if (outcomes[i].allowed()) {
+                              outcomes[i] = models[i].step(read.states[i], read.now, 0);
+                            }
+                          }
+                          commands.unwatch();
+                          lease.release();
+                          result.complete(outcomes);
+                          return;
+                        }
+                        commands.multi();
+                        write(policy, keys, outcomes, commands);
+                        commands
+                            .exec()
+                            .whenComplete(
+                                (exec, failed) -> {
+                                  if (failed != null) {
+                                    lease.discard();
+                                    result.completeExceptionally(failed);
+                                  } else {
+                                    lease.release();
+                                    if (!exec.wasDiscarded()) {
+                                      result.complete(outcomes);
+                                    } else if (attempt < maxRetries) {
+                                      retry(policy, keys, cost, attempt + 1)
+                                          .whenComplete(
+                                              (again, e) -> {
+                                                if (e != null) {
+                                                  result.completeExceptionally(e);
+                                                } else {
+                                                  result.complete(again);
+                                                }
+                                              });
+                                    } else {
+                                      result.complete(contended(policy, outcomes));
+                                    }
+                                  }
+                                });
+                      });
+              return result;
+            });
   }
 
   private CompletionStage<Outcome[]> retry(Policy policy, String[] keys, long cost, int attempt) {
@@ -396,22 +447,28 @@ public final class RedisBackend implements Backend {
     Outcome[] outcomes = new Outcome[wouldBe.length];
     for (int i = 0; i < outcomes.length; i++) {
       Outcome o = wouldBe[i];
-      outcomes[i] = contention == Contention.ALLOW
-          ? new Outcome(null, true, o.remaining(), 0, o.resetAfter())
-          : new Outcome(null, false, 0, 1_000, o.resetAfter());
+      outcomes[i] =
+          contention == Contention.ALLOW
+              ? new Outcome(null, true, o.remaining(), 0, o.resetAfter())
+              : new Outcome(null, false, 0, 1_000, o.resetAfter());
     }
     return outcomes;
   }
 
   private CompletionStage<Read> read(Policy policy, String[] keys, boolean watch) {
-    return transactions.lease(keys[0]).thenCompose(lease -> readStates(policy, keys, lease.commands(), watch)
-        .whenComplete((read, error) -> {
-          if (error != null) {
-            lease.discard();
-          } else {
-            lease.release();
-          }
-        }));
+    return transactions
+        .lease(keys[0])
+        .thenCompose(
+            lease ->
+                readStates(policy, keys, lease.commands(), watch)
+                    .whenComplete(
+                        (read, error) -> {
+                          if (error != null) {
+                            lease.discard();
+                          } else {
+                            lease.release();
+                          }
+                        }));
   }
 
   /** Reads every limit's state and the time in one pipelined round trip. */
@@ -425,16 +482,19 @@ public final class RedisBackend implements Backend {
       switch (limit.algorithm()) {
         case TOKEN_BUCKET:
         case LEAKY_BUCKET:
-          states.add(fields(commands.hmget(key, "l", "t"))
-              .thenApply(v -> v == null ? null : new State.Bucket(v[0], v[1])));
+          states.add(
+              fields(commands.hmget(key, "l", "t"))
+                  .thenApply(v -> v == null ? null : new State.Bucket(v[0], v[1])));
           break;
         case FIXED_WINDOW:
-          states.add(fields(commands.hmget(key, "c", "s"))
-              .thenApply(v -> v == null ? null : new State.Window(0, v[0], v[1])));
+          states.add(
+              fields(commands.hmget(key, "c", "s"))
+                  .thenApply(v -> v == null ? null : new State.Window(0, v[0], v[1])));
           break;
         case SLIDING_WINDOW:
-          states.add(fields(commands.hmget(key, "p", "c", "s"))
-              .thenApply(v -> v == null ? null : new State.Window(v[0], v[1], v[2])));
+          states.add(
+              fields(commands.hmget(key, "p", "c", "s"))
+                  .thenApply(v -> v == null ? null : new State.Window(v[0], v[1], v[2])));
           break;
         default:
           RedisFuture<List<ScoredValue<String>>> times = commands.zrangeWithScores(key, 0, -1);
@@ -442,24 +502,35 @@ public final class RedisBackend implements Backend {
           states.add(times.toCompletableFuture().thenCombine(costs, RedisBackend::log));
       }
     }
-    CompletableFuture<Long> now = clock == null
-        ? commands.time().toCompletableFuture().thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
-        : CompletableFuture.completedFuture(clock.nowMicros());
-    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new)).thenCombine(now, (ignored, time) ->
-        new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
+    CompletableFuture<Long> now =
+        clock == null
+            ? commands
+                .time()
+                .toCompletableFuture()
+                .thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
+            : CompletableFuture.completedFuture(clock.nowMicros());
+    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
+        .thenCombine(
+            now,
+            (ignored, time) ->
+                new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
   }
 
-  private static CompletableFuture<long[]> fields(RedisFuture<List<KeyValue<String, String>>> reply) {
-    return reply.toCompletableFuture().thenApply(values -> {
-      long[] numbers = new long[values.size()];
-      for (int i = 0; i < numbers.length; i++) {
-        if (!values.get(i).hasValue()) {
-          return null;
-        }
-        numbers[i] = Long.parseLong(values.get(i).getValue());
-      }
-      return numbers;
-    });
+  private static CompletableFuture<long[]> fields(
+      RedisFuture<List<KeyValue<String, String>>> reply) {
+    return reply
+        .toCompletableFuture()
+        .thenApply(
+            values -> {
+              long[] numbers = new long[values.size()];
+              for (int i = 0; i < numbers.length; i++) {
+                if (!values.get(i).hasValue()) {
+                  return null;
+                }
+                numbers[i] = Long.parseLong(values.get(i).getValue());
+              }
+              return numbers;
+            });
   }
 
   private static State log(List<ScoredValue<String>> times, Map<String, String> costs) {
@@ -477,21 +548,35 @@ public final class RedisBackend implements Backend {
   }
 
   /** Queues the new states inside MULTI: the same hashes the script writes. */
-  private void write(Policy policy, String[] keys, Outcome[] outcomes, RedisAsyncCommands<String, String> commands) {
+  private void write(
+      Policy policy,
+      String[] keys,
+      Outcome[] outcomes,
+      RedisAsyncCommands<String, String> commands) {
     int k = 0;
     for (int i = 0; i < outcomes.length; i++) {
       State state = outcomes[i].state();
       String key = keys[k++];
       long ttl = Math.max(minimumTtlMillis, (outcomes[i].resetAfter() + 999) / 1_000);
       if (state instanceof State.Bucket bucket) {
-        commands.hset(key, Map.of("l", Long.toString(bucket.level()), "t", Long.toString(bucket.last())));
+        commands.hset(
+            key, Map.of("l", Long.toString(bucket.level()), "t", Long.toString(bucket.last())));
         commands.pexpire(key, ttl);
       } else if (state instanceof State.Window window) {
         if (policy.limits().get(i).algorithm() == Algorithm.FIXED_WINDOW) {
-          commands.hset(key, Map.of("c", Long.toString(window.current()), "s", Long.toString(window.start())));
+          commands.hset(
+              key,
+              Map.of("c", Long.toString(window.current()), "s", Long.toString(window.start())));
         } else {
-          commands.hset(key, Map.of(
-              "p", Long.toString(window.previous()), "c", Long.toString(window.current()), "s", Long.toString(window.start())));
+          commands.hset(
+              key,
+              Map.of(
+                  "p",
+                  Long.toString(window.previous()),
+                  "c",
+                  Long.toString(window.current()),
+                  "s",
+                  Long.toString(window.start())));
         }
         commands.pexpire(key, ttl);
       } else {
@@ -516,7 +601,8 @@ public final class RedisBackend implements Backend {
     }
   }
 
-  // ---- For HybridBackend, which runs its lease script on this backend's connection, keys and clock
+  // ---- For HybridBackend, which runs its lease script on this backend's connection, keys and
+  // clock
 
   /** The shared (multiplexed) connection the scripts run on. */
   RedisClusterAsyncCommands<String, String> commands() {
@@ -558,7 +644,8 @@ public final class RedisBackend implements Backend {
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof TimeoutException || cause instanceof RedisCommandTimeoutException) {
-        throw new StoreException("Redis did not answer within " + timeout.toMillis() + " ms", cause);
+        throw new StoreException(
+            "Redis did not answer within " + timeout.toMillis() + " ms", cause);
       }
       throw new StoreException("Redis failed: " + cause.getMessage(), cause);
     }
@@ -591,15 +678,16 @@ public final class RedisBackend implements Backend {
      */
     public Builder maxConnections(int maxConnections) {
       if (maxConnections < 1 || maxConnections > 1024) {
-        throw new IllegalArgumentException("maxConnections must be between 1 and 1024: " + maxConnections);
+        throw new IllegalArgumentException(
+            "maxConnections must be between 1 and 1024: " + maxConnections);
       }
       this.maxConnections = maxConnections;
       return this;
     }
 
     /**
-     * Where Redis is: {@code redis://host:port}, {@code rediss://...}, {@code redis-sentinel://...},
-     * or for a cluster a comma-separated list of seed URIs.
+     * Where Redis is: {@code redis://host:port}, {@code rediss://...}, {@code
+     * redis-sentinel://...}, or for a cluster a comma-separated list of seed URIs.
      *
      * @param uri the URI
      * @return this builder
@@ -656,7 +744,8 @@ public final class RedisBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = range("connectTimeout", connectTimeout, Duration.ofMillis(1), Duration.ofSeconds(60));
+      this.connectTimeout =
+          range("connectTimeout", connectTimeout, Duration.ofMillis(1), Duration.ofSeconds(60));
       return this;
     }
 
@@ -669,14 +758,19 @@ public final class RedisBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxReconnectDelay(Duration maxReconnectDelay) {
-      this.maxReconnectDelay = range("maxReconnectDelay", maxReconnectDelay, Duration.ofMillis(10), Duration.ofSeconds(60));
+      this.maxReconnectDelay =
+          range(
+              "maxReconnectDelay",
+              maxReconnectDelay,
+              Duration.ofMillis(10),
+              Duration.ofSeconds(60));
       return this;
     }
 
     /**
      * Uses the caller's clock instead of the Redis server's TIME. Every instance must then have
-     * well-synchronised clocks; meant for tests and for users who need it. Key expiry still runs
-     * on Redis's clock.
+     * well-synchronised clocks; meant for tests and for users who need it. Key expiry still runs on
+     * Redis's clock.
      *
      * @param clock the clock
      * @return this builder
@@ -694,8 +788,12 @@ public final class RedisBackend implements Backend {
      * @throws IllegalArgumentException if it holds a brace or is too long
      */
     public Builder keyPrefix(String prefix) {
-      if (prefix == null || prefix.length() > 64 || prefix.indexOf('{') >= 0 || prefix.indexOf('}') >= 0) {
-        throw new IllegalArgumentException("keyPrefix must be at most 64 characters without braces: " + prefix);
+      if (prefix == null
+          || prefix.length() > 64
+          || prefix.indexOf('{') >= 0
+          || prefix.indexOf('}') >= 0) {
+        throw new IllegalArgumentException(
+            "keyPrefix must be at most 64 characters without braces: " + prefix);
       }
       this.prefix = prefix;
       return this;
@@ -757,7 +855,14 @@ public final class RedisBackend implements Backend {
 
     private static Duration range(String param, Duration value, Duration min, Duration max) {
       if (value == null || value.compareTo(min) < 0 || value.compareTo(max) > 0) {
-        throw new IllegalArgumentException(param + " must be between " + min.toMillis() + " ms and " + max.toMillis() + " ms: " + value);
+        throw new IllegalArgumentException(
+            param
+                + " must be between "
+                + min.toMillis()
+                + " ms and "
+                + max.toMillis()
+                + " ms: "
+                + value);
       }
       return value;
     }

@@ -15,9 +15,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * A Lua script from the class path, called by its SHA-1 with EVALSHA; on NOSCRIPT (after a
- * SCRIPT FLUSH, a restart or a failover to a node that never saw it) it is sent once with EVAL,
- * which also caches it on that node.
+ * A Lua script from the class path, called by its SHA-1 with EVALSHA; on NOSCRIPT (after a SCRIPT
+ * FLUSH, a restart or a failover to a node that never saw it) it is sent once with EVAL, which also
+ * caches it on that node.
  */
 final class Script {
 
@@ -45,29 +45,38 @@ final class Script {
   }
 
   /** Runs the script; the reply is a flat list of integers. */
-  CompletionStage<List<Long>> run(RedisClusterAsyncCommands<String, String> redis, String[] keys, String[] args) {
+  CompletionStage<List<Long>> run(
+      RedisClusterAsyncCommands<String, String> redis, String[] keys, String[] args) {
     CompletableFuture<List<Long>> result = new CompletableFuture<>();
-    redis.<List<Long>>evalsha(sha, ScriptOutputType.MULTI, keys, args).whenComplete((reply, error) -> {
-      if (error == null) {
-        result.complete(reply);
-      } else if (error instanceof RedisNoScriptException) {
-        redis.<List<Long>>eval(body, ScriptOutputType.MULTI, keys, args).whenComplete((again, failed) -> {
-          if (failed == null) {
-            result.complete(again);
-          } else {
-            result.completeExceptionally(failed);
-          }
-        });
-      } else {
-        result.completeExceptionally(error);
-      }
-    });
+    redis
+        .<List<Long>>evalsha(sha, ScriptOutputType.MULTI, keys, args)
+        .whenComplete(
+            (reply, error) -> {
+              if (error == null) {
+                result.complete(reply);
+              } else if (error instanceof RedisNoScriptException) {
+                redis
+                    .<List<Long>>eval(body, ScriptOutputType.MULTI, keys, args)
+                    .whenComplete(
+                        (again, failed) -> {
+                          if (failed == null) {
+                            result.complete(again);
+                          } else {
+                            result.completeExceptionally(failed);
+                          }
+                        });
+              } else {
+                result.completeExceptionally(error);
+              }
+            });
     return result;
   }
 
   private static String sha1(String body) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-1").digest(body.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-1 is required of every JVM", e);
     }

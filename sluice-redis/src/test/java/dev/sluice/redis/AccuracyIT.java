@@ -21,15 +21,14 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Accuracy under concurrency on a real Redis: two independent clients (two API servers), 64
- * threads, one hot key, capacity 100, refill 100/s, 5 s. An exact limiter admits at most
- * capacity + rate x elapsed, and (the load being far above the rate) at least 98% of it. The
- * seed's read-then-write algorithm, run by the same harness, over-admits: the test can fail. Each
- * run first warms up its connections (half a second on another key), as a real server would be.
+ * threads, one hot key, capacity 100, refill 100/s, 5 s. An exact limiter admits at most capacity +
+ * rate x elapsed, and (the load being far above the rate) at least 98% of it. The seed's
+ * read-then-write algorithm, run by the same harness, over-admits: the test can fail. Each run
+ * first warms up its connections (half a second on another key), as a real server would be.
  */
 class AccuracyIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
   static final int THREADS = 64;
   static final long MILLIS = 5_000;
@@ -40,7 +39,8 @@ class AccuracyIT {
 
   @ParameterizedTest
   @EnumSource(RedisBackend.Mode.class)
-  void twoClientsOnOneHotKeyAdmitExactlyTheBound(RedisBackend.Mode mode) throws InterruptedException {
+  void twoClientsOnOneHotKeyAdmitExactlyTheBound(RedisBackend.Mode mode)
+      throws InterruptedException {
     HotKeyHarness.Result result = run(REDIS.get().uri(), false, mode, "accuracy-" + mode);
     assertExact(result);
   }
@@ -49,26 +49,36 @@ class AccuracyIT {
       throws InterruptedException {
     try (RedisBackend first = backend(uri, cluster, mode);
         RedisBackend second = backend(uri, cluster, mode)) {
-      List<RateLimiter> servers = List.of(
-          RateLimiter.builder().policy(POLICY).backend(first).build(),
-          RateLimiter.builder().policy(POLICY).backend(second).build());
-      HotKeyHarness.run(THREADS, 500, t -> servers.get(t % 2).tryAcquire("warm-up-" + key, "hot", 1).allowed());
+      List<RateLimiter> servers =
+          List.of(
+              RateLimiter.builder().policy(POLICY).backend(first).build(),
+              RateLimiter.builder().policy(POLICY).backend(second).build());
+      HotKeyHarness.run(
+          THREADS, 500, t -> servers.get(t % 2).tryAcquire("warm-up-" + key, "hot", 1).allowed());
       servers.get(0).reset(key, "hot");
-      return HotKeyHarness.run(THREADS, MILLIS, t -> servers.get(t % 2).tryAcquire(key, "hot", 1).allowed());
+      return HotKeyHarness.run(
+          THREADS, MILLIS, t -> servers.get(t % 2).tryAcquire(key, "hot", 1).allowed());
     }
   }
 
   private static RedisBackend backend(String uri, boolean cluster, RedisBackend.Mode mode) {
-    return RedisBackend.builder().uri(uri).cluster(cluster).mode(mode).timeout(Duration.ofSeconds(2)).build();
+    return RedisBackend.builder()
+        .uri(uri)
+        .cluster(cluster)
+        .mode(mode)
+        .timeout(Duration.ofSeconds(2))
+        .build();
   }
 
   static void assertExact(HotKeyHarness.Result result) {
     double bound = result.bound(CAPACITY, RATE);
     double floor = result.floor(CAPACITY, RATE);
-    System.out.printf("admitted %d of %d calls, bound %.1f, %.2f%% of the load window's %.1f%n",
+    System.out.printf(
+        "admitted %d of %d calls, bound %.1f, %.2f%% of the load window's %.1f%n",
         result.admitted(), result.calls(), bound, 100 * result.admitted() / floor, floor);
     assertThat(result.errors()).as("failed calls").isZero();
-    assertThat((double) result.admitted()).as("admitted of %s calls, bound %.1f", result.calls(), bound)
+    assertThat((double) result.admitted())
+        .as("admitted of %s calls, bound %.1f", result.calls(), bound)
         .isLessThanOrEqualTo(bound)
         .isGreaterThanOrEqualTo(0.98 * floor);
   }
@@ -80,8 +90,10 @@ class AccuracyIT {
         StatefulRedisConnection<String, String> second = client.connect()) {
       List<RedisCommands<String, String>> servers = List.of(first.sync(), second.sync());
       servers.get(0).del("rate_limit:naive");
-      HotKeyHarness.Result result = HotKeyHarness.run(THREADS, MILLIS, t -> naiveIsAllowed(servers.get(t % 2)));
-      assertThat((double) result.admitted()).as("admitted of %s calls", result.calls())
+      HotKeyHarness.Result result =
+          HotKeyHarness.run(THREADS, MILLIS, t -> naiveIsAllowed(servers.get(t % 2)));
+      assertThat((double) result.admitted())
+          .as("admitted of %s calls", result.calls())
           .isGreaterThan(result.bound(CAPACITY, RATE));
     } finally {
       client.shutdown();
@@ -94,7 +106,8 @@ class AccuracyIT {
     long now = System.currentTimeMillis();
     Map<String, String> data = redis.hgetall(key);
     double tokens = data.containsKey("tokens") ? Double.parseDouble(data.get("tokens")) : CAPACITY;
-    long lastRefill = data.containsKey("last_refill") ? Long.parseLong(data.get("last_refill")) : now;
+    long lastRefill =
+        data.containsKey("last_refill") ? Long.parseLong(data.get("last_refill")) : now;
     tokens = Math.min(CAPACITY, tokens + (now - lastRefill) / 1000.0 * RATE);
     boolean allowed = false;
     if (tokens >= 1) {

@@ -27,10 +27,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ClusterIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
+  @RegisterExtension static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
 
-  private static final Policy POLICY = Policy.of("spread", Limit.tokenBucket(5, Rate.of(1, Duration.ofHours(1))));
+  private static final Policy POLICY =
+      Policy.of("spread", Limit.tokenBucket(5, Rate.of(1, Duration.ofHours(1))));
 
   private static RedisBackend backend(RedisBackend.Mode mode) {
     return RedisBackend.builder()
@@ -43,9 +43,11 @@ class ClusterIT {
 
   @ParameterizedTest
   @EnumSource(RedisBackend.Mode.class)
-  void twoClientsOnOneHotKeyAdmitExactlyTheBound(RedisBackend.Mode mode) throws InterruptedException {
+  void twoClientsOnOneHotKeyAdmitExactlyTheBound(RedisBackend.Mode mode)
+      throws InterruptedException {
     HotKeyHarness.Result result =
-        AccuracyIT.run(String.join(",", CLUSTER.get().uris()), true, mode, "cluster-accuracy-" + mode);
+        AccuracyIT.run(
+            String.join(",", CLUSTER.get().uris()), true, mode, "cluster-accuracy-" + mode);
     AccuracyIT.assertExact(result);
   }
 
@@ -54,16 +56,22 @@ class ClusterIT {
   void tenThousandKeysSpreadOverEveryPrimary(RedisBackend.Mode mode) {
     try (RedisBackend backend = backend(mode)) {
       RateLimiter limiter = RateLimiter.builder().policy(POLICY).backend(backend).build();
-      // In waves of 500 in flight, so that no call waits behind thousands of others past its deadline.
+      // In waves of 500 in flight, so that no call waits behind thousands of others past its
+      // deadline.
       for (int wave = 0; wave < 10_000; wave += 500) {
         List<CompletableFuture<Decision>> decisions = new ArrayList<>();
         for (int i = wave; i < wave + 500; i++) {
-          decisions.add(limiter.tryAcquireAsync("spread-" + mode + "-" + i, "spread", 2).toCompletableFuture());
+          decisions.add(
+              limiter
+                  .tryAcquireAsync("spread-" + mode + "-" + i, "spread", 2)
+                  .toCompletableFuture());
         }
         assertThat(decisions).allSatisfy(d -> assertThat(d.join().remaining()).isEqualTo(3));
       }
       for (RedisNode primary : CLUSTER.get().primaries()) {
-        assertThat(Long.parseLong(primary.info("keyspace").getOrDefault("db0", "keys=0").split("[=,]")[1]))
+        assertThat(
+                Long.parseLong(
+                    primary.info("keyspace").getOrDefault("db0", "keys=0").split("[=,]")[1]))
             .as("keys on %s", primary)
             .isGreaterThan(2_000);
       }
@@ -75,26 +83,29 @@ class ClusterIT {
   @Test
   void decisionsContinueAfterAPrimaryFailsOver() throws Exception {
     try (RedisBackend backend = backend(RedisBackend.Mode.LUA)) {
-      RateLimiter limiter = RateLimiter.builder()
-          .policy(Policy.of("failover", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000))))
-          .backend(backend)
-          .build();
+      RateLimiter limiter =
+          RateLimiter.builder()
+              .policy(Policy.of("failover", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000))))
+              .backend(backend)
+              .build();
       RedisNode victim = CLUSTER.get().primaries().get(0);
       String key = keyServedBy(victim);
       AtomicBoolean running = new AtomicBoolean(true);
       AtomicLong ok = new AtomicLong();
       AtomicLong failed = new AtomicLong();
-      Thread load = new Thread(() -> {
-        int i = 0;
-        while (running.get()) {
-          try {
-            limiter.tryAcquire(i++ % 2 == 0 ? key : "other-" + i, "failover", 1);
-            ok.incrementAndGet();
-          } catch (RuntimeException e) {
-            failed.incrementAndGet();
-          }
-        }
-      });
+      Thread load =
+          new Thread(
+              () -> {
+                int i = 0;
+                while (running.get()) {
+                  try {
+                    limiter.tryAcquire(i++ % 2 == 0 ? key : "other-" + i, "failover", 1);
+                    ok.incrementAndGet();
+                  } catch (RuntimeException e) {
+                    failed.incrementAndGet();
+                  }
+                }
+              });
       load.start();
       Thread.sleep(300);
       RedisNode promoted = CLUSTER.get().failover(victim);
@@ -114,14 +125,19 @@ class ClusterIT {
       assertThat(recovered).as("decisions on the failed-over slot resume").isTrue();
       assertThat(ok.get()).as("decisions after the failover").isGreaterThan(okAtFailover);
       assertThat(promoted.info("replication").get("role")).isEqualTo("master");
-      System.out.printf("failover: %d decisions, %d failed during the switch%n", ok.get(), failed.get());
+      System.out.printf(
+          "failover: %d decisions, %d failed during the switch%n", ok.get(), failed.get());
     }
   }
 
   private static String keyServedBy(RedisNode primary) {
     for (int i = 0; ; i++) {
       String candidate = "victim-" + i;
-      String redisKey = Keys.of("sluice:", Policy.of("failover", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000))), candidate)[0];
+      String redisKey =
+          Keys.of(
+              "sluice:",
+              Policy.of("failover", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000))),
+              candidate)[0];
       if (CLUSTER.get().primaryForKey(redisKey).equals(primary)) {
         return candidate;
       }

@@ -24,15 +24,14 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Random sequences of (time step, key, cost, acquire, peek or reset) through the Java reference model
- * (the in-memory backend) and through Redis with a client clock give identical decisions, for every
- * algorithm, in both modes, with rates, capacities, windows and times at the edges of the supported
- * range. Lua numbers are doubles: this is the proof that the script stays exact.
+ * Random sequences of (time step, key, cost, acquire, peek or reset) through the Java reference
+ * model (the in-memory backend) and through Redis with a client clock give identical decisions, for
+ * every algorithm, in both modes, with rates, capacities, windows and times at the edges of the
+ * supported range. Lua numbers are doubles: this is the proof that the script stays exact.
  */
 class DifferentialIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
   private static final long TWO_52 = 1L << 52;
 
@@ -66,29 +65,36 @@ class DifferentialIT {
 
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
-    List<Policy> policies = List.of(
-        Policy.of("seed", Limit.tokenBucket(10, Rate.perSecond(1))),
-        Policy.of("thirds", Limit.tokenBucket(7, Rate.of(3, Duration.ofSeconds(1)))),
-        Policy.of("fastest", Limit.tokenBucket(1_000_000_000, Rate.perSecond(10_000_000))),
-        Policy.of("slowest", Limit.tokenBucket(52_000, Rate.of(1, Duration.ofDays(1)))),
-        Policy.of("odd", Limit.tokenBucket(999_983, Rate.of(7, Duration.ofMillis(13)))),
-        Policy.of("leaky", Limit.leakyBucket(5, Rate.of(2, Duration.ofSeconds(3)))),
-        Policy.of("leaky-huge", Limit.leakyBucket(4_000_000, Rate.of(1, Duration.ofNanos(1_000_000_001_000L)))),
-        Policy.of("fixed", Limit.fixedWindow(5, Duration.ofSeconds(1))),
-        Policy.of("fixed-edge", Limit.fixedWindow(1_000_000_000, Duration.ofDays(30))),
-        Policy.of("fixed-ms", Limit.fixedWindow(3, Duration.ofMillis(1))),
-        Policy.of("sliding", Limit.slidingWindow(10, Duration.ofSeconds(1))),
-        Policy.of("sliding-edge", Limit.slidingWindow(1_000_000_000, Duration.ofDays(30))),
-        Policy.of("sliding-odd", Limit.slidingWindow(97, Duration.ofMillis(1_234_567))),
-        Policy.of("log", Limit.slidingLog(5, Duration.ofSeconds(2))),
-        Policy.of("log-ms", Limit.slidingLog(50, Duration.ofMillis(1))),
-        Policy.of("logs", Limit.slidingLog(5, Duration.ofSeconds(2)), Limit.slidingLog(12, Duration.ofSeconds(20))),
-        Policy.of("multi",
-            Limit.tokenBucket(10, Rate.perSecond(5)),
-            Limit.fixedWindow(20, Duration.ofSeconds(10)),
-            Limit.slidingWindow(15, Duration.ofSeconds(5)),
-            Limit.slidingLog(12, Duration.ofSeconds(4)),
-            Limit.leakyBucket(8, Rate.perSecond(3))));
+    List<Policy> policies =
+        List.of(
+            Policy.of("seed", Limit.tokenBucket(10, Rate.perSecond(1))),
+            Policy.of("thirds", Limit.tokenBucket(7, Rate.of(3, Duration.ofSeconds(1)))),
+            Policy.of("fastest", Limit.tokenBucket(1_000_000_000, Rate.perSecond(10_000_000))),
+            Policy.of("slowest", Limit.tokenBucket(52_000, Rate.of(1, Duration.ofDays(1)))),
+            Policy.of("odd", Limit.tokenBucket(999_983, Rate.of(7, Duration.ofMillis(13)))),
+            Policy.of("leaky", Limit.leakyBucket(5, Rate.of(2, Duration.ofSeconds(3)))),
+            Policy.of(
+                "leaky-huge",
+                Limit.leakyBucket(4_000_000, Rate.of(1, Duration.ofNanos(1_000_000_001_000L)))),
+            Policy.of("fixed", Limit.fixedWindow(5, Duration.ofSeconds(1))),
+            Policy.of("fixed-edge", Limit.fixedWindow(1_000_000_000, Duration.ofDays(30))),
+            Policy.of("fixed-ms", Limit.fixedWindow(3, Duration.ofMillis(1))),
+            Policy.of("sliding", Limit.slidingWindow(10, Duration.ofSeconds(1))),
+            Policy.of("sliding-edge", Limit.slidingWindow(1_000_000_000, Duration.ofDays(30))),
+            Policy.of("sliding-odd", Limit.slidingWindow(97, Duration.ofMillis(1_234_567))),
+            Policy.of("log", Limit.slidingLog(5, Duration.ofSeconds(2))),
+            Policy.of("log-ms", Limit.slidingLog(50, Duration.ofMillis(1))),
+            Policy.of(
+                "logs",
+                Limit.slidingLog(5, Duration.ofSeconds(2)),
+                Limit.slidingLog(12, Duration.ofSeconds(20))),
+            Policy.of(
+                "multi",
+                Limit.tokenBucket(10, Rate.perSecond(5)),
+                Limit.fixedWindow(20, Duration.ofSeconds(10)),
+                Limit.slidingWindow(15, Duration.ofSeconds(5)),
+                Limit.slidingLog(12, Duration.ofSeconds(4)),
+                Limit.leakyBucket(8, Rate.perSecond(3))));
     long seed = 20261127L;
     for (Policy policy : policies) {
       for (RedisBackend.Mode mode : RedisBackend.Mode.values()) {
@@ -112,7 +118,8 @@ class DifferentialIT {
     for (String key : keys) {
       actual.reset(key, policy.name());
     }
-    clock.set(random.nextBoolean() ? random.nextLong(TWO_52) - TWO_52 / 2 : TWO_52 - 4 * scale * 200);
+    clock.set(
+        random.nextBoolean() ? random.nextLong(TWO_52) - TWO_52 / 2 : TWO_52 - 4 * scale * 200);
     for (int step = 0; step < 200; step++) {
       int jump = random.nextInt(10);
       if (jump < 4) {
@@ -125,13 +132,18 @@ class DifferentialIT {
         clock.advanceMicros(-random.nextLong(scale / 8 + 1));
       }
       String key = keys[random.nextInt(keys.length)];
-      long cost = random.nextInt(4) == 0 ? 1 + random.nextLong(maxCost) : 1 + random.nextLong(Math.min(maxCost, 3));
+      long cost =
+          random.nextInt(4) == 0
+              ? 1 + random.nextLong(maxCost)
+              : 1 + random.nextLong(Math.min(maxCost, 3));
       if (random.nextInt(40) == 0) {
         expected.reset(key, policy.name());
         actual.reset(key, policy.name());
       } else if (random.nextInt(6) == 0) {
         Decision want = expected.peek(key, policy.name());
-        assertThat(actual.peek(key, policy.name())).as("peek at step %d, t=%d", step, clock.nowMicros()).isEqualTo(want);
+        assertThat(actual.peek(key, policy.name()))
+            .as("peek at step %d, t=%d", step, clock.nowMicros())
+            .isEqualTo(want);
       } else {
         Decision want = expected.tryAcquire(key, policy.name(), cost);
         assertThat(actual.tryAcquire(key, policy.name(), cost))
@@ -143,10 +155,13 @@ class DifferentialIT {
 
   /** A time step that makes the sequence cross refills and window edges often (at most 11 days). */
   private static long timeScale(Policy policy) {
-    long scale = policy.limits().stream()
-        .mapToLong(limit -> limit.window().toNanos() / 1_000 / Math.max(1, Math.min(limit.capacity(), 20)))
-        .min()
-        .orElseThrow();
+    long scale =
+        policy.limits().stream()
+            .mapToLong(
+                limit ->
+                    limit.window().toNanos() / 1_000 / Math.max(1, Math.min(limit.capacity(), 20)))
+            .min()
+            .orElseThrow();
     return Math.max(1, Math.min(scale, 1_000_000_000_000L));
   }
 }

@@ -22,18 +22,18 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What callers see while Redis is killed, paused (SIGSTOP), refusing connections, or failing over
- * (Sentinel promoting a replica, a cluster primary failing over):
- * every call returns within the deadline plus a generous margin, the configured failure policy
- * answers every call made during the fault, and decisions come from Redis again within a couple of
- * seconds of its return, without a restart. Latency distributions belong to the benchmarks; here
- * only the bounds are asserted.
+ * (Sentinel promoting a replica, a cluster primary failing over): every call returns within the
+ * deadline plus a generous margin, the configured failure policy answers every call made during the
+ * fault, and decisions come from Redis again within a couple of seconds of its return, without a
+ * restart. Latency distributions belong to the benchmarks; here only the bounds are asserted.
  */
 class FaultIT {
 
   static final Duration DEADLINE = Duration.ofMillis(50);
   static final Duration MARGIN = Duration.ofMillis(950);
   static final Duration RECOVERY = Duration.ofMillis(3_500);
-  static final Policy POLICY = Policy.of("faults", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000)));
+  static final Policy POLICY =
+      Policy.of("faults", Limit.tokenBucket(1_000_000, Rate.perSecond(1_000)));
 
   /** One call as seen by the caller. */
   record Call(long startNanos, long endNanos, Decision decision) {}
@@ -45,31 +45,38 @@ class FaultIT {
     final Thread thread;
 
     Load(ResilientBackend backend, String key) {
-      thread = new Thread(() -> {
-        while (running.get()) {
-          long start = System.nanoTime();
-          Decision decision = backend.tryAcquire(POLICY, key, 1);
-          long end = System.nanoTime();
-          synchronized (calls) {
-            calls.add(new Call(start, end, decision));
-          }
-          try {
-            Thread.sleep(2);
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-      }, "fault-load");
+      thread =
+          new Thread(
+              () -> {
+                while (running.get()) {
+                  long start = System.nanoTime();
+                  Decision decision = backend.tryAcquire(POLICY, key, 1);
+                  long end = System.nanoTime();
+                  synchronized (calls) {
+                    calls.add(new Call(start, end, decision));
+                  }
+                  try {
+                    Thread.sleep(2);
+                  } catch (InterruptedException e) {
+                    return;
+                  }
+                }
+              },
+              "fault-load");
       thread.start();
     }
 
     List<Call> between(long fromNanos, long toNanos) {
       synchronized (calls) {
-        return calls.stream().filter(c -> c.startNanos >= fromNanos && c.endNanos <= toNanos).toList();
+        return calls.stream()
+            .filter(c -> c.startNanos >= fromNanos && c.endNanos <= toNanos)
+            .toList();
       }
     }
 
-    /** The first call started after {@code fromNanos} that Redis answered, in nanoseconds after it. */
+    /**
+     * The first call started after {@code fromNanos} that Redis answered, in nanoseconds after it.
+     */
     long recoveredAfter(long fromNanos) throws InterruptedException {
       long deadline = fromNanos + RECOVERY.toNanos() * 2;
       while (System.nanoTime() < deadline) {
@@ -93,12 +100,21 @@ class FaultIT {
   }
 
   static ResilientBackend resilient(RedisBackend redis, ResilientBackend.OnFailure onFailure) {
-    return ResilientBackend.builder(redis).timeout(DEADLINE).onFailure(onFailure).denyCache(false).build();
+    return ResilientBackend.builder(redis)
+        .timeout(DEADLINE)
+        .onFailure(onFailure)
+        .denyCache(false)
+        .build();
   }
 
   /** Runs load, injects the fault, ends it, and checks the three promises. */
-  static void check(ResilientBackend backend, String key, ResilientBackend.OnFailure onFailure,
-      Runnable inject, Runnable end) throws InterruptedException {
+  static void check(
+      ResilientBackend backend,
+      String key,
+      ResilientBackend.OnFailure onFailure,
+      Runnable inject,
+      Runnable end)
+      throws InterruptedException {
     try (Load load = new Load(backend, key)) {
       Thread.sleep(300);
       inject.run();
@@ -113,28 +129,38 @@ class FaultIT {
 
       List<Call> all = load.between(0, Long.MAX_VALUE);
       long slowest = all.stream().mapToLong(c -> c.endNanos - c.startNanos).max().orElseThrow();
-      assertThat(Duration.ofNanos(slowest)).as("the slowest of %d calls", all.size()).isLessThan(DEADLINE.plus(MARGIN));
+      assertThat(Duration.ofNanos(slowest))
+          .as("the slowest of %d calls", all.size())
+          .isLessThan(DEADLINE.plus(MARGIN));
 
       List<Call> during = load.between(faultStart + DEADLINE.toNanos() * 2, faultEnd);
       assertThat(during).as("calls during the fault").hasSizeGreaterThan(5);
-      assertThat(during).as("every call during the fault is answered by the %s policy", onFailure).allSatisfy(call -> {
-        assertThat(call.decision.isFallback()).isTrue();
-        if (onFailure != ResilientBackend.OnFailure.LOCAL) {
-          assertThat(call.decision.allowed()).isEqualTo(onFailure == ResilientBackend.OnFailure.ALLOW);
-        } else {
-          assertThat(call.decision.allowed()).as("the local limiter has tokens to spare").isTrue();
-        }
-      });
-      assertThat(Duration.ofNanos(recovered)).as("decisions from Redis again after it returned").isLessThan(RECOVERY);
-      System.out.printf("%s: %d calls, slowest %.1f ms, %d during the fault, Redis again after %.0f ms%n",
+      assertThat(during)
+          .as("every call during the fault is answered by the %s policy", onFailure)
+          .allSatisfy(
+              call -> {
+                assertThat(call.decision.isFallback()).isTrue();
+                if (onFailure != ResilientBackend.OnFailure.LOCAL) {
+                  assertThat(call.decision.allowed())
+                      .isEqualTo(onFailure == ResilientBackend.OnFailure.ALLOW);
+                } else {
+                  assertThat(call.decision.allowed())
+                      .as("the local limiter has tokens to spare")
+                      .isTrue();
+                }
+              });
+      assertThat(Duration.ofNanos(recovered))
+          .as("decisions from Redis again after it returned")
+          .isLessThan(RECOVERY);
+      System.out.printf(
+          "%s: %d calls, slowest %.1f ms, %d during the fault, Redis again after %.0f ms%n",
           onFailure, all.size(), slowest / 1e6, during.size(), recovered / 1e6);
     }
   }
 
   @Nested
   class SingleNode {
-    @RegisterExtension
-    static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+    @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
     private RedisBackend redis() {
       return RedisBackend.builder().uri(REDIS.get().uri()).timeout(DEADLINE).build();
@@ -144,28 +170,45 @@ class FaultIT {
     @EnumSource(ResilientBackend.OnFailure.class)
     void killedThenRestarted(ResilientBackend.OnFailure onFailure) throws InterruptedException {
       try (RedisBackend redis = redis()) {
-        check(resilient(redis, onFailure), "killed", onFailure, REDIS.get()::kill, REDIS.get()::restart);
+        check(
+            resilient(redis, onFailure),
+            "killed",
+            onFailure,
+            REDIS.get()::kill,
+            REDIS.get()::restart);
       }
     }
 
     @ParameterizedTest
     @EnumSource(ResilientBackend.OnFailure.class)
-    void pausedWithSigstopThenResumed(ResilientBackend.OnFailure onFailure) throws InterruptedException {
+    void pausedWithSigstopThenResumed(ResilientBackend.OnFailure onFailure)
+        throws InterruptedException {
       try (RedisBackend redis = redis()) {
-        check(resilient(redis, onFailure), "paused", onFailure, REDIS.get()::pause, REDIS.get()::resume);
+        check(
+            resilient(redis, onFailure),
+            "paused",
+            onFailure,
+            REDIS.get()::pause,
+            REDIS.get()::resume);
       }
     }
 
     @ParameterizedTest
     @EnumSource(ResilientBackend.OnFailure.class)
-    void refusingConnectionsThenBack(ResilientBackend.OnFailure onFailure) throws InterruptedException {
+    void refusingConnectionsThenBack(ResilientBackend.OnFailure onFailure)
+        throws InterruptedException {
       try (RedisBackend redis = redis()) {
         ResilientBackend backend = resilient(redis, onFailure);
         // Killed and kept down: the port refuses every reconnect attempt until it is started again.
-        check(backend, "refused", onFailure, REDIS.get()::kill, () -> {
-          assertThat(backend.circuitState()).isNotEqualTo(ResilientBackend.CircuitState.CLOSED);
-          REDIS.get().restart();
-        });
+        check(
+            backend,
+            "refused",
+            onFailure,
+            REDIS.get()::kill,
+            () -> {
+              assertThat(backend.circuitState()).isNotEqualTo(ResilientBackend.CircuitState.CLOSED);
+              REDIS.get().restart();
+            });
       }
     }
   }
@@ -177,10 +220,16 @@ class FaultIT {
 
     @ParameterizedTest
     @EnumSource(ResilientBackend.OnFailure.class)
-    void thePrimaryDiesAndSentinelPromotesTheReplica(ResilientBackend.OnFailure onFailure) throws InterruptedException {
+    void thePrimaryDiesAndSentinelPromotesTheReplica(ResilientBackend.OnFailure onFailure)
+        throws InterruptedException {
       RedisSentinel sentinel = SENTINEL.get();
-      try (RedisBackend redis = RedisBackend.builder().uri(sentinel.uri()).timeout(DEADLINE).build()) {
-        check(resilient(redis, onFailure), "sentinel", onFailure, sentinel.primary()::kill,
+      try (RedisBackend redis =
+          RedisBackend.builder().uri(sentinel.uri()).timeout(DEADLINE).build()) {
+        check(
+            resilient(redis, onFailure),
+            "sentinel",
+            onFailure,
+            sentinel.primary()::kill,
             () -> sentinel.awaitFailover(Duration.ofSeconds(15)));
       }
     }
@@ -188,17 +237,27 @@ class FaultIT {
 
   @Nested
   class Cluster {
-    @RegisterExtension
-    static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
+    @RegisterExtension static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
 
     @ParameterizedTest
     @EnumSource(ResilientBackend.OnFailure.class)
-    void aPrimaryFailsOverToItsReplica(ResilientBackend.OnFailure onFailure) throws InterruptedException {
+    void aPrimaryFailsOverToItsReplica(ResilientBackend.OnFailure onFailure)
+        throws InterruptedException {
       RedisCluster cluster = CLUSTER.get();
       RedisNode victim = cluster.primaries().get(1);
       String key = keyServedBy(cluster, victim);
-      try (RedisBackend redis = RedisBackend.builder().uri(String.join(",", cluster.uris())).cluster(true).timeout(DEADLINE).build()) {
-        check(resilient(redis, onFailure), key, onFailure, victim::kill, () -> cluster.failover(victim));
+      try (RedisBackend redis =
+          RedisBackend.builder()
+              .uri(String.join(",", cluster.uris()))
+              .cluster(true)
+              .timeout(DEADLINE)
+              .build()) {
+        check(
+            resilient(redis, onFailure),
+            key,
+            onFailure,
+            victim::kill,
+            () -> cluster.failover(victim));
       }
     }
 

@@ -41,7 +41,8 @@ final class HotKeyHarness {
 
   private HotKeyHarness() {}
 
-  static Result run(int threads, long durationMillis, IntPredicate acquire) throws InterruptedException {
+  static Result run(int threads, long durationMillis, IntPredicate acquire)
+      throws InterruptedException {
     AtomicLong admitted = new AtomicLong();
     AtomicLong calls = new AtomicLong();
     AtomicLong errors = new AtomicLong();
@@ -52,26 +53,29 @@ final class HotKeyHarness {
     long[] deadline = new long[1];
     for (int t = 0; t < threads; t++) {
       int index = t;
-      Thread worker = new Thread(() -> {
-        ready.countDown();
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return;
-        }
-        for (long now = System.nanoTime(); now < deadline[0]; now = System.nanoTime()) {
-          lastStart.accumulateAndGet(now, Math::max);
-          calls.incrementAndGet();
-          try {
-            if (acquire.test(index)) {
-              admitted.incrementAndGet();
-            }
-          } catch (RuntimeException e) {
-            errors.incrementAndGet();
-          }
-        }
-      }, "hot-key-" + t);
+      Thread worker =
+          new Thread(
+              () -> {
+                ready.countDown();
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return;
+                }
+                for (long now = System.nanoTime(); now < deadline[0]; now = System.nanoTime()) {
+                  lastStart.accumulateAndGet(now, Math::max);
+                  calls.incrementAndGet();
+                  try {
+                    if (acquire.test(index)) {
+                      admitted.incrementAndGet();
+                    }
+                  } catch (RuntimeException e) {
+                    errors.incrementAndGet();
+                  }
+                }
+              },
+              "hot-key-" + t);
       workers.add(worker);
       worker.start();
     }
@@ -82,6 +86,11 @@ final class HotKeyHarness {
     for (Thread worker : workers) {
       worker.join();
     }
-    return new Result(admitted.get(), calls.get(), errors.get(), System.nanoTime() - begin, lastStart.get() - begin);
+    return new Result(
+        admitted.get(),
+        calls.get(),
+        errors.get(),
+        System.nanoTime() - begin,
+        lastStart.get() - begin);
   }
 }

@@ -26,29 +26,35 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class HybridColdKeyIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
   @Test
   void sparseRequestsOnLeasingPoliciesGetExactlyTheDecisionsOfLuaMode() {
     ManualTimeSource clock = new ManualTimeSource(1_699_995_600_000_000L);
-    List<Policy> policies = List.of(
-        Policy.of("bench", Limit.tokenBucket(1000, Rate.perSecond(1000))),
-        Policy.of("tens", Limit.tokenBucket(100, Rate.perSecond(10))),
-        Policy.of("slow", Limit.tokenBucket(40, Rate.perMinute(1))),
-        Policy.of("thirds", Limit.tokenBucket(60, Rate.of(7, Duration.ofSeconds(3)))));
+    List<Policy> policies =
+        List.of(
+            Policy.of("bench", Limit.tokenBucket(1000, Rate.perSecond(1000))),
+            Policy.of("tens", Limit.tokenBucket(100, Rate.perSecond(10))),
+            Policy.of("slow", Limit.tokenBucket(40, Rate.perMinute(1))),
+            Policy.of("thirds", Limit.tokenBucket(60, Rate.of(7, Duration.ofSeconds(3)))));
     PolicyRegistry registry = PolicyRegistry.of(policies.toArray(Policy[]::new));
     String run = Long.toHexString(System.nanoTime());
-    HybridBackend backend = HybridBackend.builder(redis(clock, "cold-hybrid-" + run + ":"))
-        .timeSource(clock)
-        .sweepInterval(Duration.ofMillis(1))
-        .build();
+    HybridBackend backend =
+        HybridBackend.builder(redis(clock, "cold-hybrid-" + run + ":"))
+            .timeSource(clock)
+            .sweepInterval(Duration.ofMillis(1))
+            .build();
     try (RateLimiter hybrid = RateLimiter.builder().backend(backend).policies(registry).build();
-        RateLimiter lua = RateLimiter.builder().backend(redis(clock, "cold-lua-" + run + ":")).policies(registry).build()) {
-      RateLimiter reference = RateLimiter.builder()
-          .backend(InMemoryBackend.builder().timeSource(clock).build())
-          .policies(registry)
-          .build();
+        RateLimiter lua =
+            RateLimiter.builder()
+                .backend(redis(clock, "cold-lua-" + run + ":"))
+                .policies(registry)
+                .build()) {
+      RateLimiter reference =
+          RateLimiter.builder()
+              .backend(InMemoryBackend.builder().timeSource(clock).build())
+              .policies(registry)
+              .build();
       String[] keys = new String[40];
       for (int i = 0; i < keys.length; i++) {
         keys[i] = i % 5 == 0 ? "ü {user}:" + i : "user" + i;
@@ -78,8 +84,12 @@ class HybridColdKeyIT {
         } else {
           acquires++;
           Decision want = reference.tryAcquire(key, policy.name(), cost);
-          assertThat(lua.tryAcquire(key, policy.name(), cost)).as("lua, %s cost %d", at, cost).isEqualTo(want);
-          assertThat(hybrid.tryAcquire(key, policy.name(), cost)).as("hybrid, %s cost %d", at, cost).isEqualTo(want);
+          assertThat(lua.tryAcquire(key, policy.name(), cost))
+              .as("lua, %s cost %d", at, cost)
+              .isEqualTo(want);
+          assertThat(hybrid.tryAcquire(key, policy.name(), cost))
+              .as("hybrid, %s cost %d", at, cost)
+              .isEqualTo(want);
         }
       }
       HybridBackend.Stats stats = backend.stats();

@@ -30,15 +30,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The hybrid's lease path as timelines on a manual clock (shared by Redis, through the client clock,
- * and by the hybrid's local clock), on a real Redis. The bucket is the benchmark's: capacity 1000,
- * refill 1000/s, so one token is 1 ms; the largest lease is 5% of it, 50 tokens; a key is hot from 4
- * requests per lease horizon of 200 ms.
+ * The hybrid's lease path as timelines on a manual clock (shared by Redis, through the client
+ * clock, and by the hybrid's local clock), on a real Redis. The bucket is the benchmark's: capacity
+ * 1000, refill 1000/s, so one token is 1 ms; the largest lease is 5% of it, 50 tokens; a key is hot
+ * from 4 requests per lease horizon of 200 ms.
  */
 class HybridLeaseIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
   static final long START = 1_699_995_600_000_000L;
   static final Policy HOT = Policy.of("hot", Limit.tokenBucket(1000, Rate.perSecond(1000)));
@@ -71,15 +70,21 @@ class HybridLeaseIT {
     return hybrid(HybridBackend.builder(redis(Duration.ofSeconds(2))));
   }
 
-  /** A backend without prefetching, so that each timeline pins the request-driven lease sequence. */
+  /**
+   * A backend without prefetching, so that each timeline pins the request-driven lease sequence.
+   */
   private HybridBackend hybrid(HybridBackend.Builder builder) {
-    HybridBackend backend = builder.timeSource(clock).sweepInterval(Duration.ZERO).prefetch(false).build();
+    HybridBackend backend =
+        builder.timeSource(clock).sweepInterval(Duration.ZERO).prefetch(false).build();
     opened.add(backend);
     return backend;
   }
 
   private static RateLimiter limiter(HybridBackend backend, Policy... policies) {
-    return RateLimiter.builder().backend(backend).policies(PolicyRegistry.of(policies.length == 0 ? new Policy[] {HOT} : policies)).build();
+    return RateLimiter.builder()
+        .backend(backend)
+        .policies(PolicyRegistry.of(policies.length == 0 ? new Policy[] {HOT} : policies))
+        .build();
   }
 
   private RateLimiter reference(Policy... policies) {
@@ -92,27 +97,38 @@ class HybridLeaseIT {
   /**
    * Prefetching: a hot key's lease is topped up in the background when it falls below a quarter of
    * a batch, so requests paced slower than a round trip find tokens and are answered at once;
-   * without it, every request that empties the lease waits for the call it makes. Requests come every
-   * millisecond on the manual clock and in real time, far apart compared with a loopback round trip.
+   * without it, every request that empties the lease waits for the call it makes. Requests come
+   * every millisecond on the manual clock and in real time, far apart compared with a loopback
+   * round trip.
    */
   @Test
-  void prefetchingAnswersPacedRequestsAtOnceWhereWaitingForEachLeaseDoesNot() throws InterruptedException {
+  void prefetchingAnswersPacedRequestsAtOnceWhereWaitingForEachLeaseDoesNot()
+      throws InterruptedException {
     int waitedWithout = waited(hybrid());
-    HybridBackend prefetching = HybridBackend.builder(redis(Duration.ofSeconds(2))).timeSource(clock).sweepInterval(Duration.ZERO).build();
+    HybridBackend prefetching =
+        HybridBackend.builder(redis(Duration.ofSeconds(2)))
+            .timeSource(clock)
+            .sweepInterval(Duration.ZERO)
+            .build();
     opened.add(prefetching);
     int waitedWith = waited(prefetching);
-    assertThat(waitedWithout).as("one wait per lease without prefetching").isGreaterThanOrEqualTo(5);
+    assertThat(waitedWithout)
+        .as("one wait per lease without prefetching")
+        .isGreaterThanOrEqualTo(5);
     assertThat(waitedWith).as("waits with prefetching").isLessThan(waitedWithout);
   }
 
-  /** Requests 300 tokens one per millisecond from a fresh key; how many were not answered at once. */
+  /**
+   * Requests 300 tokens one per millisecond from a fresh key; how many were not answered at once.
+   */
   private int waited(HybridBackend backend) throws InterruptedException {
     RateLimiter limiter = limiter(backend);
     String key = "paced-" + Long.toHexString(System.nanoTime());
     int waited = 0;
     for (int i = 0; i < 300; i++) {
       clock.advanceMicros(1_000);
-      CompletableFuture<Decision> decision = limiter.tryAcquireAsync(key, "hot", 1).toCompletableFuture();
+      CompletableFuture<Decision> decision =
+          limiter.tryAcquireAsync(key, "hot", 1).toCompletableFuture();
       if (!decision.isDone()) {
         waited++;
       }
@@ -141,11 +157,14 @@ class HybridLeaseIT {
     assertThat(stats.leaseCalls()).isEqualTo(4 + 19);
     assertThat(stats.tokensLeased()).isEqualTo(997);
     assertThat(stats.localDecisions()).isEqualTo(1000 - 3 - 23);
-    assertThat(stats.redisCalls()).as("Lua mode would have made 1000").isLessThanOrEqualTo(1000 / 25);
+    assertThat(stats.redisCalls())
+        .as("Lua mode would have made 1000")
+        .isLessThanOrEqualTo(1000 / 25);
 
     // Empty: denied locally until the batch is back.
     Decision denied = limiter.tryAcquire("k", "hot", 1);
-    assertThat(denied).isEqualTo(new Decision("hot", false, 1000, 0, 50_000, 1_000_000, Decision.Source.LEASE));
+    assertThat(denied)
+        .isEqualTo(new Decision("hot", false, 1000, 0, 50_000, 1_000_000, Decision.Source.LEASE));
     long calls = backend.redisCalls();
     for (int i = 0; i < 100; i++) {
       assertThat(limiter.tryAcquire("k", "hot", 1).retryAfterMicros()).isEqualTo(50_000);
@@ -154,12 +173,15 @@ class HybridLeaseIT {
     Decision almost = limiter.tryAcquire("k", "hot", 1);
     assertThat(almost.allowed()).isFalse();
     assertThat(almost.retryAfterMicros()).isEqualTo(1);
-    assertThat(almost.remaining()).as("the bucket refilled 49 tokens since the last call").isEqualTo(49);
+    assertThat(almost.remaining())
+        .as("the bucket refilled 49 tokens since the last call")
+        .isEqualTo(49);
     assertThat(backend.redisCalls()).as("local denials make no call").isEqualTo(calls);
 
     clock.advanceMicros(1);
     Decision batch = limiter.tryAcquire("k", "hot", 1);
-    assertThat(batch).isEqualTo(new Decision("hot", true, 1000, 49, 0, 951_000, Decision.Source.LEASE));
+    assertThat(batch)
+        .isEqualTo(new Decision("hot", true, 1000, 49, 0, 951_000, Decision.Source.LEASE));
     assertThat(backend.redisCalls()).isEqualTo(calls + 1);
     for (int i = 0; i < 49; i++) {
       assertThat(limiter.tryAcquire("k", "hot", 1).allowed()).isTrue();
@@ -175,14 +197,17 @@ class HybridLeaseIT {
     RateLimiter reference = reference();
     for (int i = 0; i < 500; i++) {
       // Equal but for the source: a leased decision says LEASE.
-      assertThat(hybrid.tryAcquire("k", "hot", 1).withSource(Decision.Source.STORE)).isEqualTo(reference.tryAcquire("k", "hot", 1));
+      assertThat(hybrid.tryAcquire("k", "hot", 1).withSource(Decision.Source.STORE))
+          .isEqualTo(reference.tryAcquire("k", "hot", 1));
     }
     // Leases of 4, 8, 16, 32, then 50s: the one taken at request 464 still holds 13 tokens.
     assertThat(backend.stats().tokensLeased()).isEqualTo(510);
 
     clock.advance(Duration.ofMillis(399));
     backend.cleanUp();
-    assertThat(backend.stats().returnCalls()).as("a lease younger than two horizons is kept").isZero();
+    assertThat(backend.stats().returnCalls())
+        .as("a lease younger than two horizons is kept")
+        .isZero();
     clock.advance(Duration.ofMillis(1));
     backend.cleanUp();
     await(() -> backend.stats().tokensReturned() == 13, "the 13 tokens given back");
@@ -192,7 +217,9 @@ class HybridLeaseIT {
     for (int i = 0; i < 300; i++) {
       clock.advance(Duration.ofMillis(i % 7 == 0 ? 1 : 150));
       long cost = 1 + i % 5;
-      assertThat(hybrid.tryAcquire("k", "hot", cost)).as("request %d", i).isEqualTo(reference.tryAcquire("k", "hot", cost));
+      assertThat(hybrid.tryAcquire("k", "hot", cost))
+          .as("request %d", i)
+          .isEqualTo(reference.tryAcquire("k", "hot", cost));
     }
     assertThat(backend.stats().leaseCalls()).as("the key is cold again").isEqualTo(leases);
   }
@@ -208,8 +235,10 @@ class HybridLeaseIT {
     }
     assertThat(admitted).isEqualTo(1000);
 
-    // A second later (the bucket full again) the first instance makes 40 requests: 3 by acquire.lua,
-    // the rest from leases of 4, 8, 16 and 32, of which it still holds 23; then it stops. The second
+    // A second later (the bucket full again) the first instance makes 40 requests: 3 by
+    // acquire.lua,
+    // the rest from leases of 4, 8, 16 and 32, of which it still holds 23; then it stops. The
+    // second
     // drains what the bucket has left.
     clock.advance(Duration.ofSeconds(1));
     HybridBackend.Stats before = first.stats();
@@ -218,8 +247,9 @@ class HybridLeaseIT {
       firstAdmitted += instances.get(0).tryAcquire("k", "hot", 1).allowed() ? 1 : 0;
     }
     HybridBackend.Stats after = first.stats();
-    long held = (after.tokensLeased() - before.tokensLeased())
-        - (firstAdmitted - (after.delegatedDecisions() - before.delegatedDecisions()));
+    long held =
+        (after.tokensLeased() - before.tokensLeased())
+            - (firstAdmitted - (after.delegatedDecisions() - before.delegatedDecisions()));
     assertThat(held).isEqualTo(23);
     long burst = firstAdmitted;
     while (instances.get(1).tryAcquire("k", "hot", 1).allowed()) {
@@ -241,7 +271,8 @@ class HybridLeaseIT {
   }
 
   @Test
-  void concurrentSyncAndAsyncRequestsOnTwoInstancesNeverAdmitMoreThanTheCapacity() throws Exception {
+  void concurrentSyncAndAsyncRequestsOnTwoInstancesNeverAdmitMoreThanTheCapacity()
+      throws Exception {
     List<RateLimiter> instances = List.of(limiter(hybrid()), limiter(hybrid()));
     AtomicLong admitted = new AtomicLong();
     CountDownLatch start = new CountDownLatch(1);
@@ -249,21 +280,28 @@ class HybridLeaseIT {
     for (int t = 0; t < 8; t++) {
       RateLimiter limiter = instances.get(t % 2);
       boolean async = t % 4 >= 2;
-      Thread thread = new Thread(() -> {
-        try {
-          start.await();
-          for (int i = 0; i < 400; i++) {
-            boolean allowed = async
-                ? limiter.tryAcquireAsync("k", "hot", 1 + i % 3).toCompletableFuture().get(5, TimeUnit.SECONDS).allowed()
-                : limiter.tryAcquire("k", "hot", 1 + i % 3).allowed();
-            if (allowed) {
-              admitted.addAndGet(1 + i % 3);
-            }
-          }
-        } catch (Exception e) {
-          throw new AssertionError(e);
-        }
-      });
+      Thread thread =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                  for (int i = 0; i < 400; i++) {
+                    boolean allowed =
+                        async
+                            ? limiter
+                                .tryAcquireAsync("k", "hot", 1 + i % 3)
+                                .toCompletableFuture()
+                                .get(5, TimeUnit.SECONDS)
+                                .allowed()
+                            : limiter.tryAcquire("k", "hot", 1 + i % 3).allowed();
+                    if (allowed) {
+                      admitted.addAndGet(1 + i % 3);
+                    }
+                  }
+                } catch (Exception e) {
+                  throw new AssertionError(e);
+                }
+              });
       threads.add(thread);
       thread.start();
     }
@@ -277,7 +315,8 @@ class HybridLeaseIT {
     for (HybridBackend backend : opened) {
       leased += backend.stats().tokensLeased();
     }
-    RateLimiter lua = RateLimiter.builder().policy(HOT).backend(redis(Duration.ofSeconds(2))).build();
+    RateLimiter lua =
+        RateLimiter.builder().policy(HOT).backend(redis(Duration.ofSeconds(2))).build();
     // Each instance can be left holding less than the largest cost, 3.
     assertThat(admitted.get()).isLessThanOrEqualTo(1000).isGreaterThanOrEqualTo(1000 - 2 * 2);
     assertThat(lua.peek("k", "hot").remaining()).isZero();
@@ -325,16 +364,24 @@ class HybridLeaseIT {
     while (limiter.tryAcquire("k", "hot", 1).allowed()) {
       // drain
     }
-    assertThat(limiter.peek("k", "hot")).isEqualTo(new Decision("hot", false, 1000, 0, 50_000, 1_000_000));
+    assertThat(limiter.peek("k", "hot"))
+        .isEqualTo(new Decision("hot", false, 1000, 0, 50_000, 1_000_000));
   }
 
   @Test
   void policiesThatCannotOrMayNotLeaseAreDecidedByTheWrappedBackendExactly() {
     Policy small = Policy.of("small", Limit.tokenBucket(39, Rate.perSecond(1000)));
     Policy window = Policy.of("window", Limit.fixedWindow(1000, Duration.ofSeconds(1)));
-    Policy multi = Policy.of("multi", Limit.tokenBucket(1000, Rate.perSecond(1000)), Limit.tokenBucket(5000, Rate.perMinute(5000)));
+    Policy multi =
+        Policy.of(
+            "multi",
+            Limit.tokenBucket(1000, Rate.perSecond(1000)),
+            Limit.tokenBucket(5000, Rate.perMinute(5000)));
     Policy other = Policy.of("other", Limit.tokenBucket(1000, Rate.perSecond(1000)));
-    HybridBackend backend = hybrid(HybridBackend.builder(redis(Duration.ofSeconds(2))).policies(Set.of("hot", "small", "window", "multi")));
+    HybridBackend backend =
+        hybrid(
+            HybridBackend.builder(redis(Duration.ofSeconds(2)))
+                .policies(Set.of("hot", "small", "window", "multi")));
     RateLimiter hybrid = limiter(backend, small, window, multi, other);
     RateLimiter reference = reference(small, window, multi, other);
     for (Policy policy : List.of(small, window, multi, other)) {
@@ -359,15 +406,22 @@ class HybridLeaseIT {
     REDIS.get().pause();
     try {
       long begin = System.nanoTime();
-      CompletableFuture<Decision> first = limiter.tryAcquireAsync("k", "hot", 20).toCompletableFuture();
-      CompletableFuture<Decision> joined = limiter.tryAcquireAsync("k", "hot", 20).toCompletableFuture();
-      assertThat((System.nanoTime() - begin) / 1_000_000).as("ms to return the stages").isLessThan(100);
+      CompletableFuture<Decision> first =
+          limiter.tryAcquireAsync("k", "hot", 20).toCompletableFuture();
+      CompletableFuture<Decision> joined =
+          limiter.tryAcquireAsync("k", "hot", 20).toCompletableFuture();
+      assertThat((System.nanoTime() - begin) / 1_000_000)
+          .as("ms to return the stages")
+          .isLessThan(100);
       assertThat(first).isNotDone();
       assertThat(joined).isNotDone();
-      assertThatThrownBy(() -> first.get(2, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
-      assertThatThrownBy(() -> joined.get(2, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class);
+      assertThatThrownBy(() -> first.get(2, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
+      assertThatThrownBy(() -> joined.get(2, TimeUnit.SECONDS))
+          .isInstanceOf(ExecutionException.class);
       begin = System.nanoTime();
-      assertThatThrownBy(() -> limiter.tryAcquire("k", "hot", 20)).isInstanceOf(StoreException.class);
+      assertThatThrownBy(() -> limiter.tryAcquire("k", "hot", 20))
+          .isInstanceOf(StoreException.class);
       assertThat((System.nanoTime() - begin) / 1_000_000).as("ms to fail").isLessThan(1_000);
     } finally {
       REDIS.get().resume();
@@ -378,7 +432,8 @@ class HybridLeaseIT {
 
   @Test
   void invalidSettingsAreRejectedWithTheirName() {
-    try (RedisBackend transaction = RedisBackend.builder().uri(REDIS.get().uri()).mode(RedisBackend.Mode.TRANSACTION).build()) {
+    try (RedisBackend transaction =
+        RedisBackend.builder().uri(REDIS.get().uri()).mode(RedisBackend.Mode.TRANSACTION).build()) {
       assertThatThrownBy(() -> HybridBackend.builder(transaction))
           .hasMessage("redis must be in LUA mode (leases are taken by a script): TRANSACTION");
     }
@@ -391,12 +446,15 @@ class HybridLeaseIT {
           .hasMessage("maxLeaseFraction must be above 0 and at most 1: 0.0");
       assertThatThrownBy(() -> builder.maxLeaseFraction(Double.NaN))
           .hasMessage("maxLeaseFraction must be above 0 and at most 1: NaN");
-      assertThatThrownBy(() -> builder.hotThreshold(0)).hasMessage("hotThreshold must be between 1 and 1000000: 0");
+      assertThatThrownBy(() -> builder.hotThreshold(0))
+          .hasMessage("hotThreshold must be between 1 and 1000000: 0");
       assertThatThrownBy(() -> builder.sweepInterval(Duration.ofNanos(1)))
           .hasMessage("sweepInterval must be 0 or between 1 ms and 10 s: PT0.000000001S");
-      assertThatThrownBy(() -> builder.maxKeys(0)).hasMessage("maxKeys must be between 1 and 2147483648: 0");
+      assertThatThrownBy(() -> builder.maxKeys(0))
+          .hasMessage("maxKeys must be between 1 and 2147483648: 0");
       assertThatThrownBy(() -> builder.timeSource(null)).hasMessage("timeSource must not be null");
-      assertThatThrownBy(() -> builder.policies((Set<String>) null)).hasMessage("policies must not be null");
+      assertThatThrownBy(() -> builder.policies((Set<String>) null))
+          .hasMessage("policies must not be null");
     }
   }
 

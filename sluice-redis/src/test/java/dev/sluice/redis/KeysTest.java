@@ -14,13 +14,32 @@ import org.junit.jupiter.api.Test;
 /** The key layout: collision-free, one hash tag, no brace inside it, for any client key. */
 class KeysTest {
 
-  private static final Policy POLICY = Policy.of("p", Limit.tokenBucket(10, Rate.perSecond(1)), Limit.slidingLog(5, Duration.ofSeconds(1)));
+  private static final Policy POLICY =
+      Policy.of(
+          "p",
+          Limit.tokenBucket(10, Rate.perSecond(1)),
+          Limit.slidingLog(5, Duration.ofSeconds(1)));
 
   @Test
   void trickyKeysNeverCollideAndStayInOneSlot() {
-    List<String> keys = List.of(
-        "user123", "user:123", "user%3A123", "{user}", "}{", "a b", "a\nb", "a\tb", "ü", "u%C3%BC", "名前",
-        "x".repeat(512), "x".repeat(511) + "y", "@~._-", "%", "%25");
+    List<String> keys =
+        List.of(
+            "user123",
+            "user:123",
+            "user%3A123",
+            "{user}",
+            "}{",
+            "a b",
+            "a\nb",
+            "a\tb",
+            "ü",
+            "u%C3%BC",
+            "名前",
+            "x".repeat(512),
+            "x".repeat(511) + "y",
+            "@~._-",
+            "%",
+            "%25");
     Set<String> seen = new HashSet<>();
     for (String key : keys) {
       String[] redisKeys = Keys.of("sluice:", POLICY, key);
@@ -37,6 +56,8 @@ class KeysTest {
   @Test
   void theLayoutIsReadable() {
     assertThat(Keys.of("sluice:", POLICY, "user:123"))
-        .containsExactly("sluice:{p:user%3A123}:tb:10:1/1000000", "sluice:{p:user%3A123}:sl:5:1000000:t", "sluice:{p:user%3A123}:sl:5:1000000:c");
+        .containsExactly(
+            "sluice:{p:user%3A123}:tb:10:1/1000000",
+            "sluice:{p:user%3A123}:sl:5:1000000:t", "sluice:{p:user%3A123}:sl:5:1000000:c");
   }
 }

@@ -23,8 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The Redis backend's own promises: server clock, script reloading, lossless TTLs, deadlines. */
 class RedisBackendIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
   private static final Policy SEED = Policy.of("default", Limit.tokenBucket(10, Rate.perSecond(1)));
 
@@ -33,9 +32,9 @@ class RedisBackendIT {
   }
 
   /**
-   * Two API servers whose local clocks differ by 10 s share one bucket. On the server's clock
-   * (the default) they agree: the seed's 10 allowed, 2 blocked. Had each used its own clock, the
-   * one ahead would have refilled 10 tokens that do not exist.
+   * Two API servers whose local clocks differ by 10 s share one bucket. On the server's clock (the
+   * default) they agree: the seed's 10 allowed, 2 blocked. Had each used its own clock, the one
+   * ahead would have refilled 10 tokens that do not exist.
    */
   @Test
   void clientsWhoseClocksDifferBy10sGetTheSameDecisionsOnTheServerClock() {
@@ -45,8 +44,9 @@ class RedisBackendIT {
         RedisBackend second = backend(RedisBackend.Mode.LUA).build();
         RedisBackend skewedFirst = backend(RedisBackend.Mode.LUA).clientClock(behind).build();
         RedisBackend skewedSecond = backend(RedisBackend.Mode.LUA).clientClock(ahead).build()) {
-      assertThat(alternate(first, second, "skew-server")).containsExactly(
-          true, true, true, true, true, true, true, true, true, true, false, false);
+      assertThat(alternate(first, second, "skew-server"))
+          .containsExactly(
+              true, true, true, true, true, true, true, true, true, true, false, false);
       List<Boolean> skewed = alternate(skewedFirst, skewedSecond, "skew-client");
       assertThat(skewed.stream().filter(allowed -> allowed).count()).isGreaterThan(10);
     }
@@ -72,8 +72,8 @@ class RedisBackendIT {
   }
 
   /**
-   * The seed's fixed 60 s TTL would hand back 940 tokens early on a drained bucket of 1000 at
-   * 1/s; Sluice's key lives until the bucket would be full again: 1000 s.
+   * The seed's fixed 60 s TTL would hand back 940 tokens early on a drained bucket of 1000 at 1/s;
+   * Sluice's key lives until the bucket would be full again: 1000 s.
    */
   @ParameterizedTest
   @EnumSource(RedisBackend.Mode.class)
@@ -91,7 +91,8 @@ class RedisBackendIT {
 
   @Test
   void aPausedRedisFailsTheCallWithinTheDeadlineAndServesAgainAfterwards() {
-    try (RedisBackend backend = backend(RedisBackend.Mode.LUA).timeout(Duration.ofMillis(100)).build()) {
+    try (RedisBackend backend =
+        backend(RedisBackend.Mode.LUA).timeout(Duration.ofMillis(100)).build()) {
       RateLimiter limiter = RateLimiter.builder().policy(SEED).backend(backend).build();
       limiter.reset("paused");
       assertThat(limiter.tryAcquire("paused").allowed()).isTrue();
@@ -109,16 +110,27 @@ class RedisBackendIT {
   @Test
   void invalidSettingsAreRejectedWithTheirName() {
     assertThatThrownBy(() -> RedisBackend.builder().uri("http://localhost"))
-        .hasMessage("uri must start with redis://, rediss:// or redis-sentinel://: http://localhost");
+        .hasMessage(
+            "uri must start with redis://, rediss:// or redis-sentinel://: http://localhost");
     assertThatThrownBy(() -> RedisBackend.builder().timeout(Duration.ZERO))
         .hasMessageStartingWith("timeout must be between 1 ms and 60000 ms");
     assertThatThrownBy(() -> RedisBackend.builder().keyPrefix("a{b"))
         .hasMessageStartingWith("keyPrefix must be at most 64 characters without braces");
     assertThatThrownBy(() -> RedisBackend.builder().build()).hasMessage("uri must be given");
-    assertThatThrownBy(() -> RedisBackend.builder().uri("redis://127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build())
+    assertThatThrownBy(
+            () ->
+                RedisBackend.builder()
+                    .uri("redis://127.0.0.1:1")
+                    .connectTimeout(Duration.ofMillis(200))
+                    .build())
         .isInstanceOf(StoreException.class)
         .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:1");
-    assertThatThrownBy(() -> RedisBackend.builder().uri("redis://user:s3cret@127.0.0.1:1").connectTimeout(Duration.ofMillis(200)).build())
+    assertThatThrownBy(
+            () ->
+                RedisBackend.builder()
+                    .uri("redis://user:s3cret@127.0.0.1:1")
+                    .connectTimeout(Duration.ofMillis(200))
+                    .build())
         .hasMessageContaining("redis://***@127.0.0.1:1")
         .hasMessageNotContaining("s3cret");
   }

@@ -2,10 +2,10 @@ package dev.sluice.redis;
 
 import dev.sluice.Backend;
 import dev.sluice.ManualTimeSource;
+import dev.sluice.tck.BackendBehaviourSuite;
 import dev.sluice.testkit.RedisCluster;
 import dev.sluice.testkit.RedisExtension;
 import dev.sluice.testkit.RedisNode;
-import dev.sluice.tck.BackendBehaviourSuite;
 import java.time.Duration;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class RedisBehaviourIT {
 
-  private static RedisBackend redis(String uri, boolean cluster, RedisBackend.Mode mode, ManualTimeSource clock) {
+  private static RedisBackend redis(
+      String uri, boolean cluster, RedisBackend.Mode mode, ManualTimeSource clock) {
     return RedisBackend.builder()
         .uri(uri)
         .cluster(cluster)
@@ -29,8 +30,7 @@ class RedisBehaviourIT {
 
   @Nested
   class SingleNode {
-    @RegisterExtension
-    static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+    @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
     @Nested
     class Lua extends BackendBehaviourSuite {
@@ -51,8 +51,7 @@ class RedisBehaviourIT {
 
   @Nested
   class Cluster {
-    @RegisterExtension
-    static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
+    @RegisterExtension static final RedisExtension<RedisCluster> CLUSTER = RedisExtension.cluster();
 
     @Nested
     class Lua extends BackendBehaviourSuite {
@@ -66,7 +65,8 @@ class RedisBehaviourIT {
     class Transaction extends BackendBehaviourSuite {
       @Override
       protected Backend createBackend(ManualTimeSource clock) {
-        return redis(String.join(",", CLUSTER.get().uris()), true, RedisBackend.Mode.TRANSACTION, clock);
+        return redis(
+            String.join(",", CLUSTER.get().uris()), true, RedisBackend.Mode.TRANSACTION, clock);
       }
     }
   }

@@ -16,13 +16,17 @@ import picocli.CommandLine.Spec;
     subcommands = {ConfigCommand.Check.class})
 final class ConfigCommand {
 
-  /** {@code sluice config check FILE}: validates a file; exit 0 and a summary, or 2 and the first problem. */
+  /**
+   * {@code sluice config check FILE}: validates a file; exit 0 and a summary, or 2 and the first
+   * problem.
+   */
   @Command(
       name = "check",
       mixinStandardHelpOptions = true,
       description = {
         "Validates a configuration file without starting the server.",
-        "Prints a one-line summary and exits 0 when valid; prints FILE:LINE: problem and exits 2 when not."
+        "Prints a one-line summary and exits 0 when valid; prints FILE:LINE: problem and exits 2"
+            + " when not."
       })
   static final class Check implements Callable<Integer> {
 

@@ -48,13 +48,15 @@ final class ConfigLoader {
   /** Larger files are refused before parsing. */
   static final int MAX_FILE_BYTES = 1 << 20;
 
-  private static final List<String> TOP_KEYS = List.of("policies", "clients", "store", "server", "admin");
+  private static final List<String> TOP_KEYS =
+      List.of("policies", "clients", "store", "server", "admin");
 
   /** The keys a policy takes beside its limit or limits. */
   private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout", "hybrid");
 
   private final String source;
   private final Map<String, ServerConfig.PolicyStoreOptions> storeOptions = new LinkedHashMap<>();
+
   /** Where each hybrid policy says so, to point at it if the store cannot lease. */
   private final Map<String, Node> hybridNodes = new LinkedHashMap<>();
 
@@ -81,13 +83,18 @@ final class ConfigLoader {
   static String read(Path file) {
     try {
       if (Files.size(file) > MAX_FILE_BYTES) {
-        throw new IllegalArgumentException(file + ": the configuration file must be at most " + MAX_FILE_BYTES + " bytes");
+        throw new IllegalArgumentException(
+            file + ": the configuration file must be at most " + MAX_FILE_BYTES + " bytes");
       }
-      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(Files.readAllBytes(file))).toString();
+      return StandardCharsets.UTF_8
+          .newDecoder()
+          .decode(ByteBuffer.wrap(Files.readAllBytes(file)))
+          .toString();
     } catch (CharacterCodingException e) {
       throw new IllegalArgumentException(file + ": the configuration file must be UTF-8 text");
     } catch (IOException e) {
-      throw new IllegalArgumentException(file + ": cannot read the configuration file: " + describe(e));
+      throw new IllegalArgumentException(
+          file + ": cannot read the configuration file: " + describe(e));
     }
   }
 
@@ -124,9 +131,10 @@ final class ConfigLoader {
     Map<String, NodeTuple> top = fields(root, "the configuration", TOP_KEYS, "");
     // An empty section (all of it commented out) is the same as none, except for policies.
     top.values().removeIf(entry -> isNull(entry.getValueNode()) && !"policies".equals(key(entry)));
-    Map<String, Policy> policies = top.containsKey("policies")
-        ? policies(top.get("policies"))
-        : Map.of(Policy.DEFAULT, ServerConfig.DEFAULT_POLICY);
+    Map<String, Policy> policies =
+        top.containsKey("policies")
+            ? policies(top.get("policies"))
+            : Map.of(Policy.DEFAULT, ServerConfig.DEFAULT_POLICY);
     PolicyRegistry.Builder registry = PolicyRegistry.builder();
     policies.values().forEach(registry::policy);
     if (top.containsKey("clients")) {
@@ -144,10 +152,19 @@ final class ConfigLoader {
     }
     if (config.store().mode() == StoreConfig.Mode.TRANSACTION && !hybridNodes.isEmpty()) {
       Map.Entry<String, Node> first = hybridNodes.entrySet().iterator().next();
-      throw error(first.getValue(), "policies." + first.getKey() + ".hybrid needs store.mode lua: leases are taken by a script");
+      throw error(
+          first.getValue(),
+          "policies."
+              + first.getKey()
+              + ".hybrid needs store.mode lua: leases are taken by a script");
     }
     return new ServerConfig(
-        registry.build(), config.store(), config.host(), config.port(), config.adminToken(), Map.copyOf(storeOptions));
+        registry.build(),
+        config.store(),
+        config.host(),
+        config.port(),
+        config.adminToken(),
+        Map.copyOf(storeOptions));
   }
 
   private ServerConfig server(Node node, ServerConfig config) {
@@ -161,7 +178,9 @@ final class ConfigLoader {
       config = config.withPort((int) port);
     }
     if (keys.containsKey("host")) {
-      config = config.withHost(text(keys.get("host").getValueNode(), "server.host", "an address such as 127.0.0.1"));
+      config =
+          config.withHost(
+              text(keys.get("host").getValueNode(), "server.host", "an address such as 127.0.0.1"));
     }
     return config;
   }
@@ -173,13 +192,16 @@ final class ConfigLoader {
     }
     Node tokenNode = token.getValueNode();
     String value = text(tokenNode, "admin.token", "a secret string");
-    return config.withAdminToken(check(tokenNode, () -> ServerConfig.checkToken("admin.token", value)));
+    return config.withAdminToken(
+        check(tokenNode, () -> ServerConfig.checkToken("admin.token", value)));
   }
 
   private Map<String, Policy> policies(NodeTuple section) {
     Map<String, NodeTuple> entries = fields(section.getValueNode(), "policies", null, "");
     if (entries.isEmpty()) {
-      throw error(section.getValueNode(), "policies must hold at least one policy, such as default: { capacity: 10, refill: 1/s }");
+      throw error(
+          section.getValueNode(),
+          "policies must hold at least one policy, such as default: { capacity: 10, refill: 1/s }");
     }
     Map<String, Policy> policies = new LinkedHashMap<>();
     entries.forEach((name, entry) -> policies.put(name, policy(name, entry)));
@@ -190,19 +212,30 @@ final class ConfigLoader {
     String path = "policies." + name;
     Node value = entry.getValueNode();
     if (!(value instanceof MappingNode)) {
-      throw error(value, path + " must be a mapping, such as { capacity: 10, refill: 1/s } or { limits: [...] }");
+      throw error(
+          value,
+          path + " must be a mapping, such as { capacity: 10, refill: 1/s } or { limits: [...] }");
     }
     List<Limit> limits = new ArrayList<>();
     Map<String, NodeTuple> keys = fields(value, path, null, "");
     storeOptions(name, keys, path);
     if (keys.containsKey("limits")) {
-      fields(value, path, List.of("limits", "on-failure", "timeout", "hybrid"),
+      fields(
+          value,
+          path,
+          List.of("limits", "on-failure", "timeout", "hybrid"),
           " (beside limits, a policy takes only on-failure, timeout and hybrid)");
       Node list = keys.get("limits").getValueNode();
-      if (!(list instanceof SequenceNode) || ((SequenceNode) list).getValue().isEmpty()
+      if (!(list instanceof SequenceNode)
+          || ((SequenceNode) list).getValue().isEmpty()
           || ((SequenceNode) list).getValue().size() > Policy.MAX_LIMITS) {
-        throw error(list, path + ".limits must be a list of 1 to " + Policy.MAX_LIMITS
-            + " limits, such as [{ capacity: 10, refill: 1/s }, { algorithm: fixed-window, limit: 1000, window: 1d }]");
+        throw error(
+            list,
+            path
+                + ".limits must be a list of 1 to "
+                + Policy.MAX_LIMITS
+                + " limits, such as [{ capacity: 10, refill: 1/s }, { algorithm: fixed-window,"
+                + " limit: 1000, window: 1d }]");
       }
       List<Node> items = ((SequenceNode) list).getValue();
       for (int i = 0; i < items.size(); i++) {
@@ -216,13 +249,23 @@ final class ConfigLoader {
 
   /** How the store treats a policy, if the policy says anything about it. */
   private void storeOptions(String name, Map<String, NodeTuple> keys, String path) {
-    ResilientBackend.OnFailure onFailure = keys.containsKey("on-failure")
-        ? option(keys.get("on-failure").getValueNode(), path + ".on-failure", ResilientBackend.OnFailure.class)
-        : null;
-    Duration timeout = keys.containsKey("timeout")
-        ? duration(keys.get("timeout").getValueNode(), path + ".timeout", StoreConfig.MIN_TIMEOUT, StoreConfig.MAX_TIMEOUT)
-        : null;
-    boolean hybrid = keys.containsKey("hybrid") && bool(keys.get("hybrid").getValueNode(), path + ".hybrid");
+    ResilientBackend.OnFailure onFailure =
+        keys.containsKey("on-failure")
+            ? option(
+                keys.get("on-failure").getValueNode(),
+                path + ".on-failure",
+                ResilientBackend.OnFailure.class)
+            : null;
+    Duration timeout =
+        keys.containsKey("timeout")
+            ? duration(
+                keys.get("timeout").getValueNode(),
+                path + ".timeout",
+                StoreConfig.MIN_TIMEOUT,
+                StoreConfig.MAX_TIMEOUT)
+            : null;
+    boolean hybrid =
+        keys.containsKey("hybrid") && bool(keys.get("hybrid").getValueNode(), path + ".hybrid");
     if (hybrid) {
       hybridNodes.put(name, keys.get("hybrid").getValueNode());
     }
@@ -231,38 +274,56 @@ final class ConfigLoader {
     }
   }
 
-  /** One limit: an algorithm (token-bucket by default) and its parameters, and {@code extra} keys. */
+  /**
+   * One limit: an algorithm (token-bucket by default) and its parameters, and {@code extra} keys.
+   */
   private Limit limit(Node node, String path, List<String> extra) {
     if (!(node instanceof MappingNode)) {
       throw error(node, path + " must be a mapping, such as { capacity: 10, refill: 1/s }");
     }
     Map<String, NodeTuple> keys = fields(node, path, null, "");
-    Algorithm algorithm = keys.containsKey("algorithm")
-        ? algorithm(keys.get("algorithm").getValueNode(), path + ".algorithm")
-        : Algorithm.TOKEN_BUCKET;
+    Algorithm algorithm =
+        keys.containsKey("algorithm")
+            ? algorithm(keys.get("algorithm").getValueNode(), path + ".algorithm")
+            : Algorithm.TOKEN_BUCKET;
     switch (algorithm) {
       case TOKEN_BUCKET:
-      case LEAKY_BUCKET: {
-        String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
-        fields(node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
-        long capacity = integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
-        Node rateNode = required(node, keys, path, rateKey, algorithm);
-        String rateText = text(rateNode, path + "." + rateKey, "a rate such as 1/s");
-        Rate rate = rate(rateNode, path + "." + rateKey, rateText);
-        return build(node, keys, path, () -> algorithm == Algorithm.TOKEN_BUCKET
-            ? Limit.tokenBucket(capacity, rate)
-            : Limit.leakyBucket(capacity, rate));
-      }
-      default: {
-        fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
-        long limit = integer(required(node, keys, path, "limit", algorithm), path + ".limit");
-        Node windowNode = required(node, keys, path, "window", algorithm);
-        String windowText = text(windowNode, path + ".window", "a duration such as 1m");
-        Duration window = check(windowNode, () -> Durations.parse(path + ".window", windowText));
-        return build(node, keys, path, () -> algorithm == Algorithm.FIXED_WINDOW
-            ? Limit.fixedWindow(limit, window)
-            : algorithm == Algorithm.SLIDING_WINDOW ? Limit.slidingWindow(limit, window) : Limit.slidingLog(limit, window));
-      }
+      case LEAKY_BUCKET:
+        {
+          String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
+          fields(node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
+          long capacity =
+              integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
+          Node rateNode = required(node, keys, path, rateKey, algorithm);
+          String rateText = text(rateNode, path + "." + rateKey, "a rate such as 1/s");
+          Rate rate = rate(rateNode, path + "." + rateKey, rateText);
+          return build(
+              node,
+              keys,
+              path,
+              () ->
+                  algorithm == Algorithm.TOKEN_BUCKET
+                      ? Limit.tokenBucket(capacity, rate)
+                      : Limit.leakyBucket(capacity, rate));
+        }
+      default:
+        {
+          fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
+          long limit = integer(required(node, keys, path, "limit", algorithm), path + ".limit");
+          Node windowNode = required(node, keys, path, "window", algorithm);
+          String windowText = text(windowNode, path + ".window", "a duration such as 1m");
+          Duration window = check(windowNode, () -> Durations.parse(path + ".window", windowText));
+          return build(
+              node,
+              keys,
+              path,
+              () ->
+                  algorithm == Algorithm.FIXED_WINDOW
+                      ? Limit.fixedWindow(limit, window)
+                      : algorithm == Algorithm.SLIDING_WINDOW
+                          ? Limit.slidingWindow(limit, window)
+                          : Limit.slidingLog(limit, window));
+        }
     }
   }
 
@@ -272,16 +333,24 @@ final class ConfigLoader {
     return all;
   }
 
-  /** A rate; the core's message about the period alone is replaced by one that shows the whole rate. */
+  /**
+   * A rate; the core's message about the period alone is replaced by one that shows the whole rate.
+   */
   private Rate rate(Node node, String path, String text) {
     try {
       return Rate.parse(text);
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
       if (message.startsWith("rate period must be a whole number")) {
-        throw error(node, path + " must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '" + text + "'");
+        throw error(
+            node,
+            path
+                + " must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '"
+                + text
+                + "'");
       }
-      throw error(node, message.startsWith("rate ") ? path + message.substring("rate".length()) : message);
+      throw error(
+          node, message.startsWith("rate ") ? path + message.substring("rate".length()) : message);
     }
   }
 
@@ -305,26 +374,41 @@ final class ConfigLoader {
     }
   }
 
-  private Node required(Node node, Map<String, NodeTuple> keys, String path, String key, Algorithm algorithm) {
+  private Node required(
+      Node node, Map<String, NodeTuple> keys, String path, String key, Algorithm algorithm) {
     NodeTuple tuple = keys.get(key);
     if (tuple == null || isNull(tuple.getValueNode())) {
-      String needs = algorithm == Algorithm.TOKEN_BUCKET ? "capacity and refill"
-          : algorithm == Algorithm.LEAKY_BUCKET ? "capacity and leak" : "limit and window";
-      throw error(tuple == null ? node : tuple.getValueNode(), path + "." + key + " must be set: " + algorithm + " needs " + needs);
+      String needs =
+          algorithm == Algorithm.TOKEN_BUCKET
+              ? "capacity and refill"
+              : algorithm == Algorithm.LEAKY_BUCKET ? "capacity and leak" : "limit and window";
+      throw error(
+          tuple == null ? node : tuple.getValueNode(),
+          path + "." + key + " must be set: " + algorithm + " needs " + needs);
     }
     return tuple.getValueNode();
   }
 
-  private void clients(NodeTuple section, Map<String, Policy> policies, PolicyRegistry.Builder registry) {
-    fields(section.getValueNode(), "clients", null, "").forEach((key, entry) -> {
-      String path = "clients." + key;
-      Node value = entry.getValueNode();
-      String name = text(value, path, "a policy name");
-      if (!policies.containsKey(name)) {
-        throw error(value, path + " must name a policy, one of " + new TreeSet<>(policies.keySet()) + ": '" + name + "'");
-      }
-      check(entry.getKeyNode(), () -> registry.client(key, name), "key", "clients key");
-    });
+  private void clients(
+      NodeTuple section, Map<String, Policy> policies, PolicyRegistry.Builder registry) {
+    fields(section.getValueNode(), "clients", null, "")
+        .forEach(
+            (key, entry) -> {
+              String path = "clients." + key;
+              Node value = entry.getValueNode();
+              String name = text(value, path, "a policy name");
+              if (!policies.containsKey(name)) {
+                throw error(
+                    value,
+                    path
+                        + " must name a policy, one of "
+                        + new TreeSet<>(policies.keySet())
+                        + ": '"
+                        + name
+                        + "'");
+              }
+              check(entry.getKeyNode(), () -> registry.client(key, name), "key", "clients key");
+            });
   }
 
   private StoreConfig store(Node node) {
@@ -335,73 +419,127 @@ final class ConfigLoader {
     }
     Node typeNode = typeEntry.getValueNode();
     String typeText = text(typeNode, "store.type", "memory or redis");
-    StoreConfig.Type type = check(typeNode, () -> StoreConfig.parseEnum("store.type", typeText, StoreConfig.Type.class));
+    StoreConfig.Type type =
+        check(
+            typeNode, () -> StoreConfig.parseEnum("store.type", typeText, StoreConfig.Type.class));
     if (type == StoreConfig.Type.MEMORY) {
       fields(node, "store", List.of("type"), " for the memory store");
       return StoreConfig.MEMORY;
     }
-    fields(node, "store", List.of("type", "uri", "cluster", "mode", "timeout", "on-failure", "local-share", "circuit-breaker",
-        "deny-cache", "lease-fraction"),
+    fields(
+        node,
+        "store",
+        List.of(
+            "type",
+            "uri",
+            "cluster",
+            "mode",
+            "timeout",
+            "on-failure",
+            "local-share",
+            "circuit-breaker",
+            "deny-cache",
+            "lease-fraction"),
         " for the redis store");
     NodeTuple uriEntry = keys.get("uri");
     if (uriEntry == null || isNull(uriEntry.getValueNode())) {
-      throw error(uriEntry == null ? node : uriEntry.getValueNode(), "store.uri must be set for the redis store, such as redis://127.0.0.1:6379");
+      throw error(
+          uriEntry == null ? node : uriEntry.getValueNode(),
+          "store.uri must be set for the redis store, such as redis://127.0.0.1:6379");
     }
-    String uriText = text(uriEntry.getValueNode(), "store.uri", "a URI such as redis://127.0.0.1:6379");
-    StoreConfig redis = check(uriEntry.getValueNode(), () -> StoreConfig.redis("store.uri", uriText));
-    StoreConfig.Mode mode = keys.containsKey("mode")
-        ? option(keys.get("mode").getValueNode(), "store.mode", StoreConfig.Mode.class)
-        : redis.mode();
+    String uriText =
+        text(uriEntry.getValueNode(), "store.uri", "a URI such as redis://127.0.0.1:6379");
+    StoreConfig redis =
+        check(uriEntry.getValueNode(), () -> StoreConfig.redis("store.uri", uriText));
+    StoreConfig.Mode mode =
+        keys.containsKey("mode")
+            ? option(keys.get("mode").getValueNode(), "store.mode", StoreConfig.Mode.class)
+            : redis.mode();
     Duration timeout = redis.timeout();
     if (keys.containsKey("timeout")) {
       Node timeoutNode = keys.get("timeout").getValueNode();
       String timeoutText = text(timeoutNode, "store.timeout", "a duration such as 50ms");
       timeout = check(timeoutNode, () -> StoreConfig.parseTimeout("store.timeout", timeoutText));
     }
-    boolean cluster = keys.containsKey("cluster") && bool(keys.get("cluster").getValueNode(), "store.cluster");
+    boolean cluster =
+        keys.containsKey("cluster") && bool(keys.get("cluster").getValueNode(), "store.cluster");
     double leaseFraction = StoreConfig.DEFAULT_LEASE_FRACTION;
     if (keys.containsKey("lease-fraction")) {
       Node fractionNode = keys.get("lease-fraction").getValueNode();
-      leaseFraction = share(fractionNode, "store.lease-fraction", text(fractionNode, "store.lease-fraction", "a fraction such as 0.05"));
+      leaseFraction =
+          share(
+              fractionNode,
+              "store.lease-fraction",
+              text(fractionNode, "store.lease-fraction", "a fraction such as 0.05"));
     }
-    return new StoreConfig(StoreConfig.Type.REDIS, redis.uri(), cluster, mode, timeout, resilience(keys), leaseFraction);
+    return new StoreConfig(
+        StoreConfig.Type.REDIS,
+        redis.uri(),
+        cluster,
+        mode,
+        timeout,
+        resilience(keys),
+        leaseFraction);
   }
 
   /** The failure handling of a Redis store; every key optional. */
   private StoreConfig.Resilience resilience(Map<String, NodeTuple> keys) {
     StoreConfig.Resilience defaults = StoreConfig.Resilience.DEFAULTS;
-    ResilientBackend.OnFailure onFailure = keys.containsKey("on-failure")
-        ? option(keys.get("on-failure").getValueNode(), "store.on-failure", ResilientBackend.OnFailure.class)
-        : defaults.onFailure();
+    ResilientBackend.OnFailure onFailure =
+        keys.containsKey("on-failure")
+            ? option(
+                keys.get("on-failure").getValueNode(),
+                "store.on-failure",
+                ResilientBackend.OnFailure.class)
+            : defaults.onFailure();
     double share = defaults.localShare();
     if (keys.containsKey("local-share")) {
       Node shareNode = keys.get("local-share").getValueNode();
-      share = share(shareNode, "store.local-share", text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
+      share =
+          share(
+              shareNode,
+              "store.local-share",
+              text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
     }
     int failures = defaults.failures();
     Duration backoff = defaults.backoff();
     Duration maxBackoff = defaults.maxBackoff();
     if (keys.containsKey("circuit-breaker")) {
       Node breaker = keys.get("circuit-breaker").getValueNode();
-      Map<String, NodeTuple> settings = fields(breaker, "store.circuit-breaker", List.of("failures", "backoff", "max-backoff"), "");
+      Map<String, NodeTuple> settings =
+          fields(
+              breaker, "store.circuit-breaker", List.of("failures", "backoff", "max-backoff"), "");
       if (settings.containsKey("failures")) {
         Node failuresNode = settings.get("failures").getValueNode();
         long value = integer(failuresNode, "store.circuit-breaker.failures");
         if (value < 1 || value > 1000) {
-          throw error(failuresNode, "store.circuit-breaker.failures must be between 1 and 1000: " + value);
+          throw error(
+              failuresNode, "store.circuit-breaker.failures must be between 1 and 1000: " + value);
         }
         failures = (int) value;
       }
       if (settings.containsKey("backoff")) {
-        backoff = duration(settings.get("backoff").getValueNode(), "store.circuit-breaker.backoff", Duration.ofMillis(1), Duration.ofMinutes(10));
+        backoff =
+            duration(
+                settings.get("backoff").getValueNode(),
+                "store.circuit-breaker.backoff",
+                Duration.ofMillis(1),
+                Duration.ofMinutes(10));
       }
       if (settings.containsKey("max-backoff")) {
-        maxBackoff = duration(settings.get("max-backoff").getValueNode(), "store.circuit-breaker.max-backoff", backoff, Duration.ofMinutes(10));
+        maxBackoff =
+            duration(
+                settings.get("max-backoff").getValueNode(),
+                "store.circuit-breaker.max-backoff",
+                backoff,
+                Duration.ofMinutes(10));
       } else if (maxBackoff.compareTo(backoff) < 0) {
         maxBackoff = backoff;
       }
     }
-    boolean denyCache = !keys.containsKey("deny-cache") || bool(keys.get("deny-cache").getValueNode(), "store.deny-cache");
+    boolean denyCache =
+        !keys.containsKey("deny-cache")
+            || bool(keys.get("deny-cache").getValueNode(), "store.deny-cache");
     return new StoreConfig.Resilience(onFailure, share, failures, backoff, maxBackoff, denyCache);
   }
 
@@ -410,14 +548,17 @@ final class ConfigLoader {
     double share = Double.NaN;
     try {
       int slash = text.indexOf('/');
-      share = slash < 0
-          ? Double.parseDouble(text)
-          : Double.parseDouble(text.substring(0, slash).trim()) / Double.parseDouble(text.substring(slash + 1).trim());
+      share =
+          slash < 0
+              ? Double.parseDouble(text)
+              : Double.parseDouble(text.substring(0, slash).trim())
+                  / Double.parseDouble(text.substring(slash + 1).trim());
     } catch (NumberFormatException e) {
       // reported below
     }
     if (!(share > 0 && share <= 1)) {
-      throw error(node, path + " must be more than 0 and at most 1, such as 1/3 or 0.5: '" + text + "'");
+      throw error(
+          node, path + " must be more than 0 and at most 1, such as 1/3 or 0.5: '" + text + "'");
     }
     return share;
   }
@@ -426,7 +567,15 @@ final class ConfigLoader {
     String value = text(node, path, "a duration such as 500ms");
     Duration duration = check(node, () -> Durations.parse(path, value));
     if (duration.compareTo(min) < 0 || duration.compareTo(max) > 0) {
-      throw error(node, path + " must be between " + Durations.format(min) + " and " + Durations.format(max) + ": " + value);
+      throw error(
+          node,
+          path
+              + " must be between "
+              + Durations.format(min)
+              + " and "
+              + Durations.format(max)
+              + ": "
+              + value);
     }
     return duration;
   }
@@ -445,13 +594,18 @@ final class ConfigLoader {
   }
 
   /**
-   * The entries of a mapping by key, refusing duplicate keys, non-scalar keys and, if {@code allowed}
-   * is given, keys outside it.
+   * The entries of a mapping by key, refusing duplicate keys, non-scalar keys and, if {@code
+   * allowed} is given, keys outside it.
    */
   private Map<String, NodeTuple> fields(Node node, String path, List<String> allowed, String hint) {
     if (!(node instanceof MappingNode)) {
-      throw error(node, path + " must be a mapping" + (allowed == null ? "" : " of " + String.join(", ", allowed))
-          + ": found " + kind(node));
+      throw error(
+          node,
+          path
+              + " must be a mapping"
+              + (allowed == null ? "" : " of " + String.join(", ", allowed))
+              + ": found "
+              + kind(node));
     }
     Map<String, NodeTuple> fields = new LinkedHashMap<>();
     String prefix = path.equals("the configuration") ? "" : path + ".";
@@ -462,7 +616,14 @@ final class ConfigLoader {
       }
       String key = ((ScalarNode) keyNode).getValue();
       if (allowed != null && !allowed.contains(key)) {
-        throw error(keyNode, "unknown key " + prefix + key + ": allowed keys are " + String.join(", ", allowed) + hint);
+        throw error(
+            keyNode,
+            "unknown key "
+                + prefix
+                + key
+                + ": allowed keys are "
+                + String.join(", ", allowed)
+                + hint);
       }
       if (fields.putIfAbsent(key, tuple) != null) {
         throw error(keyNode, "duplicate key " + prefix + key + ": each key may appear once");
@@ -491,13 +652,18 @@ final class ConfigLoader {
     return Long.parseLong(text);
   }
 
-  /** Runs a core validation, rewriting its message to start with {@code path} instead of {@code param}. */
+  /**
+   * Runs a core validation, rewriting its message to start with {@code path} instead of {@code
+   * param}.
+   */
   private <T> T check(Node node, Check<T> check, String param, String path) {
     try {
       return check.get();
     } catch (IllegalArgumentException e) {
       String message = e.getMessage();
-      throw error(node, message.startsWith(param + " ") ? path + message.substring(param.length()) : message);
+      throw error(
+          node,
+          message.startsWith(param + " ") ? path + message.substring(param.length()) : message);
     }
   }
 
@@ -510,7 +676,8 @@ final class ConfigLoader {
   }
 
   private IllegalArgumentException error(Node node, String message) {
-    return new IllegalArgumentException(source + ":" + (node.getStartMark().getLine() + 1) + ": " + message);
+    return new IllegalArgumentException(
+        source + ":" + (node.getStartMark().getLine() + 1) + ": " + message);
   }
 
   private static String key(NodeTuple entry) {

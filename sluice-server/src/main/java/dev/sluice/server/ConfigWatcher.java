@@ -18,8 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Polling rather than a {@code WatchService}: it works the same on every file system, for files
  * replaced by an editor's rename, behind symlinks (as Kubernetes mounts config maps) and on network
- * mounts. Each poll reads the file and compares a SHA-256 of its content with the last one seen, so a
- * touch without a change does nothing and a change within the same mtime second is still seen. A
+ * mounts. Each poll reads the file and compares a SHA-256 of its content with the last one seen, so
+ * a touch without a change does nothing and a change within the same mtime second is still seen. A
  * new version is acted on only once two polls in a row read the same content, so a file caught
  * half-written (by a shell redirect, say) is never applied or rejected. An invalid version is
  * logged once and counted; the running configuration stays.
@@ -32,12 +32,15 @@ final class ConfigWatcher implements AutoCloseable {
   private final Duration interval;
   private final Consumer<ServerConfig> apply;
   private final ServerMetrics metrics;
-  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(task -> {
-    Thread thread = new Thread(task, "sluice-config-watcher");
-    thread.setDaemon(true);
-    return thread;
-  });
+  private final ScheduledExecutorService scheduler =
+      Executors.newSingleThreadScheduledExecutor(
+          task -> {
+            Thread thread = new Thread(task, "sluice-config-watcher");
+            thread.setDaemon(true);
+            return thread;
+          });
   private byte[] lastSeen;
+
   /** A changed content seen by the last poll, acted on when the next poll reads it again. */
   private byte[] pending;
 
@@ -50,7 +53,12 @@ final class ConfigWatcher implements AutoCloseable {
    * @param apply receives each new valid configuration, on the watcher's thread
    * @param metrics counts reloads
    */
-  ConfigWatcher(Path file, String loaded, Duration interval, Consumer<ServerConfig> apply, ServerMetrics metrics) {
+  ConfigWatcher(
+      Path file,
+      String loaded,
+      Duration interval,
+      Consumer<ServerConfig> apply,
+      ServerMetrics metrics) {
     this.file = file;
     this.interval = interval;
     this.apply = apply;
@@ -60,7 +68,8 @@ final class ConfigWatcher implements AutoCloseable {
 
   /** Starts polling. */
   void start() {
-    scheduler.scheduleWithFixedDelay(this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void poll() {

@@ -11,9 +11,9 @@ import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code sluice demo}: the seed's example, twelve requests against a bucket of ten. */
 @Command(
@@ -27,31 +27,65 @@ final class DemoCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--capacity", paramLabel = "N", description = "Bucket capacity, or the limit per window (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--capacity",
+      paramLabel = "N",
+      description = "Bucket capacity, or the limit per window (default: ${DEFAULT-VALUE}).")
   long capacity = 10;
 
-  @Option(names = "--refill", paramLabel = "RATE", description = "Refill (or leak) rate such as 1/s, 100/m, 10000/d (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--refill",
+      paramLabel = "RATE",
+      description =
+          "Refill (or leak) rate such as 1/s, 100/m, 10000/d (default: ${DEFAULT-VALUE}).")
   String refill = "1/s";
 
-  @Option(names = "--window", paramLabel = "DURATION", description = "Window of the window algorithms, such as 10s or 1m (default: capacity / refill).")
+  @Option(
+      names = "--window",
+      paramLabel = "DURATION",
+      description =
+          "Window of the window algorithms, such as 10s or 1m (default: capacity / refill).")
   String window;
 
-  @Option(names = "--requests", paramLabel = "N", description = "How many requests to send (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--requests",
+      paramLabel = "N",
+      description = "How many requests to send (default: ${DEFAULT-VALUE}).")
   int requests = 12;
 
-  @Option(names = "--key", paramLabel = "KEY", description = "The client key (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--key",
+      paramLabel = "KEY",
+      description = "The client key (default: ${DEFAULT-VALUE}).")
   String key = "user123";
 
-  @Option(names = "--algorithm", paramLabel = "NAME", description = "token-bucket, fixed-window, sliding-window, sliding-log or leaky-bucket (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--algorithm",
+      paramLabel = "NAME",
+      description =
+          "token-bucket, fixed-window, sliding-window, sliding-log or leaky-bucket (default:"
+              + " ${DEFAULT-VALUE}).")
   String algorithm = "token-bucket";
 
-  @Option(names = "--redis", paramLabel = "URI", description = "Run against this Redis (redis://, rediss:// or redis-sentinel://) instead of in memory; the key is reset first.")
+  @Option(
+      names = "--redis",
+      paramLabel = "URI",
+      description =
+          "Run against this Redis (redis://, rediss:// or redis-sentinel://) instead of in memory;"
+              + " the key is reset first.")
   String redis;
 
-  @Option(names = "--redis-cluster", description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
+  @Option(
+      names = "--redis-cluster",
+      description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
   boolean redisCluster;
 
-  @Option(names = "--mode", paramLabel = "MODE", description = "With --redis: lua (one script call per decision) or transaction (no Lua) (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--mode",
+      paramLabel = "MODE",
+      description =
+          "With --redis: lua (one script call per decision) or transaction (no Lua) (default:"
+              + " ${DEFAULT-VALUE}).")
   String mode = "lua";
 
   @Override
@@ -61,20 +95,35 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--requests must be between 1 and 1000000: " + requests);
     }
     Limit limit = limit();
-    RedisBackend.Mode redisMode = StoreConfig.parseEnum("--mode", mode, StoreConfig.Mode.class) == StoreConfig.Mode.LUA
-        ? RedisBackend.Mode.LUA
-        : RedisBackend.Mode.TRANSACTION;
+    RedisBackend.Mode redisMode =
+        StoreConfig.parseEnum("--mode", mode, StoreConfig.Mode.class) == StoreConfig.Mode.LUA
+            ? RedisBackend.Mode.LUA
+            : RedisBackend.Mode.TRANSACTION;
     RateLimiter.Builder builder = RateLimiter.builder().limits(limit);
     if (redis != null) {
-      builder.backend(RedisBackend.builder()
-          .uri(StoreConfig.checkUri("--redis", redis))
-          .cluster(redisCluster)
-          .mode(redisMode)
-          .timeout(Duration.ofSeconds(2))
-          .build());
+      builder.backend(
+          RedisBackend.builder()
+              .uri(StoreConfig.checkUri("--redis", redis))
+              .cluster(redisCluster)
+              .mode(redisMode)
+              .timeout(Duration.ofSeconds(2))
+              .build());
     }
-    out.println("Limit: " + limit + ", key '" + key + "', " + requests + " requests at once, "
-        + (redis == null ? "in memory" : "on Redis " + RedisBackend.redacted(redis) + " (" + mode.toLowerCase(java.util.Locale.ROOT) + ")"));
+    out.println(
+        "Limit: "
+            + limit
+            + ", key '"
+            + key
+            + "', "
+            + requests
+            + " requests at once, "
+            + (redis == null
+                ? "in memory"
+                : "on Redis "
+                    + RedisBackend.redacted(redis)
+                    + " ("
+                    + mode.toLowerCase(java.util.Locale.ROOT)
+                    + ")"));
     try (RateLimiter limiter = builder.build()) {
       if (redis != null) {
         limiter.reset(key);
@@ -88,8 +137,13 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   static String line(int request, Decision decision) {
-    String text = "Request " + request + ": " + (decision.allowed() ? "Allowed" : "Blocked")
-        + "  (remaining " + decision.remaining();
+    String text =
+        "Request "
+            + request
+            + ": "
+            + (decision.allowed() ? "Allowed" : "Blocked")
+            + "  (remaining "
+            + decision.remaining();
     if (!decision.allowed()) {
       text += ", retry in " + seconds(decision.retryAfter());
     }
@@ -109,11 +163,16 @@ final class DemoCommand implements Callable<Integer> {
       case LEAKY_BUCKET:
         return Limit.leakyBucket(capacity, rate);
       default:
-        Duration length = window != null ? Durations.parse("window", window) : Limit.tokenBucket(capacity, rate).window();
+        Duration length =
+            window != null
+                ? Durations.parse("window", window)
+                : Limit.tokenBucket(capacity, rate).window();
         if (chosen == Algorithm.FIXED_WINDOW) {
           return Limit.fixedWindow(capacity, length);
         }
-        return chosen == Algorithm.SLIDING_WINDOW ? Limit.slidingWindow(capacity, length) : Limit.slidingLog(capacity, length);
+        return chosen == Algorithm.SLIDING_WINDOW
+            ? Limit.slidingWindow(capacity, length)
+            : Limit.slidingLog(capacity, length);
     }
   }
 }

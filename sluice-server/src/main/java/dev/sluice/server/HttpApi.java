@@ -35,11 +35,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API of {@code sluice serve}: acquire, the admin endpoints (peek and reset), metrics and
- * health. The contract is in {@code DESIGN.md}; every refusal is a 4xx with
- * {@code {"error", "field"}} and changes nothing in the store.
+ * health. The contract is in {@code DESIGN.md}; every refusal is a 4xx with {@code {"error",
+ * "field"}} and changes nothing in the store.
  *
- * <p>Acquire never blocks an event loop: it uses the limiter's asynchronous call. Peek, reset and the
- * readiness probe use the synchronous backend calls and run on the blocking-task executor.
+ * <p>Acquire never blocks an event loop: it uses the limiter's asynchronous call. Peek, reset and
+ * the readiness probe use the synchronous backend calls and run on the blocking-task executor.
  */
 final class HttpApi {
 
@@ -51,10 +51,12 @@ final class HttpApi {
 
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final int MAX_KEY_BYTES = 512;
-  private static final String KEY_EXAMPLE = "such as {\"key\": \"user123\", \"policy\": \"default\", \"cost\": 1}";
+  private static final String KEY_EXAMPLE =
+      "such as {\"key\": \"user123\", \"policy\": \"default\", \"cost\": 1}";
 
   /** Peeked by the readiness probe; a peek of a policy that was never used stores nothing. */
-  private static final Policy PROBE = Policy.of("sluice-readiness", Limit.tokenBucket(1, Rate.perSecond(1)));
+  private static final Policy PROBE =
+      Policy.of("sluice-readiness", Limit.tokenBucket(1, Rate.perSecond(1)));
 
   private final RateLimiter limiter;
   private final ServerMetrics metrics;
@@ -78,14 +80,20 @@ final class HttpApi {
   HttpResponse acquire(ServiceRequestContext ctx, HttpRequest req) {
     MediaType type = req.contentType();
     if (type == null || !type.isJson()) {
-      throw new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-          "Content-Type must be application/json: " + (type == null ? "none" : type.toString()), null);
+      throw new ApiException(
+          HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+          "Content-Type must be application/json: " + (type == null ? "none" : type.toString()),
+          null);
     }
-    CompletionStage<HttpResponse> response = req.aggregate().thenCompose(body -> {
-      AcquireRequest request = AcquireRequest.parse(body.content().array());
-      return store(limiter.tryAcquireAsync(request.key(), request.policy(), request.cost()))
-          .thenApply(decision -> decision(decision, true));
-    });
+    CompletionStage<HttpResponse> response =
+        req.aggregate()
+            .thenCompose(
+                body -> {
+                  AcquireRequest request = AcquireRequest.parse(body.content().array());
+                  return store(
+                          limiter.tryAcquireAsync(request.key(), request.policy(), request.cost()))
+                      .thenApply(decision -> decision(decision, true));
+                });
     return HttpResponse.of(response.exceptionally(JsonResponses::error));
   }
 
@@ -102,15 +110,23 @@ final class HttpApi {
     authorize(req.headers());
     String key = ctx.pathParam("key");
     String policy = ctx.queryParam("policy");
-    return blocking(ctx, () -> {
-      limiter.reset(key, policy);
-      return HttpResponse.of(ResponseHeaders.builder(HttpStatus.NO_CONTENT).set("Cache-Control", "no-store").build());
-    });
+    return blocking(
+        ctx,
+        () -> {
+          limiter.reset(key, policy);
+          return HttpResponse.of(
+              ResponseHeaders.builder(HttpStatus.NO_CONTENT)
+                  .set("Cache-Control", "no-store")
+                  .build());
+        });
   }
 
   /** {@code GET /metrics}: Prometheus text format. */
   HttpResponse metrics(ServiceRequestContext ctx, HttpRequest req) {
-    return HttpResponse.of(HttpStatus.OK, MediaType.parse("text/plain; version=0.0.4; charset=utf-8"), metrics.scrape());
+    return HttpResponse.of(
+        HttpStatus.OK,
+        MediaType.parse("text/plain; version=0.0.4; charset=utf-8"),
+        metrics.scrape());
   }
 
   /** {@code GET /health/live}: 200 while the process serves HTTP. */
@@ -118,21 +134,31 @@ final class HttpApi {
     return JsonResponses.json(HttpStatus.OK, Map.of("status", "live"));
   }
 
-  /** {@code GET /health/ready}: 200 when the store answers a peek within {@link #READY_DEADLINE}, else 503. */
+  /**
+   * {@code GET /health/ready}: 200 when the store answers a peek within {@link #READY_DEADLINE},
+   * else 503.
+   */
   HttpResponse ready(ServiceRequestContext ctx, HttpRequest req) {
-    CompletableFuture<HttpResponse> probe = CompletableFuture
-        .supplyAsync(() -> limiter.backend().peek(PROBE, "probe"), ctx.blockingTaskExecutor())
-        .orTimeout(READY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-        .handle((decision, error) -> {
-          if (error == null) {
-            return JsonResponses.json(HttpStatus.OK, Map.of("status", "ready"));
-          }
-          Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-          String why = cause instanceof TimeoutException
-              ? "the store did not answer within " + READY_DEADLINE.toMillis() + "ms"
-              : "the store failed: " + cause;
-          return JsonResponses.json(HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready", "error", why));
-        });
+    CompletableFuture<HttpResponse> probe =
+        CompletableFuture.supplyAsync(
+                () -> limiter.backend().peek(PROBE, "probe"), ctx.blockingTaskExecutor())
+            .orTimeout(READY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+            .handle(
+                (decision, error) -> {
+                  if (error == null) {
+                    return JsonResponses.json(HttpStatus.OK, Map.of("status", "ready"));
+                  }
+                  Throwable cause =
+                      error instanceof CompletionException && error.getCause() != null
+                          ? error.getCause()
+                          : error;
+                  String why =
+                      cause instanceof TimeoutException
+                          ? "the store did not answer within " + READY_DEADLINE.toMillis() + "ms"
+                          : "the store failed: " + cause;
+                  return JsonResponses.json(
+                      HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready", "error", why));
+                });
     return HttpResponse.of(probe);
   }
 
@@ -146,9 +172,10 @@ final class HttpApi {
   private HttpResponse decision(Decision decision, boolean acquire) {
     boolean denied = acquire && !decision.allowed();
     Policy policy = limiter.policies().get(decision.policy());
-    ResponseHeadersBuilder headers = ResponseHeaders.builder(denied ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK)
-        .contentType(MediaType.JSON_UTF_8)
-        .set("Cache-Control", "no-store");
+    ResponseHeadersBuilder headers =
+        ResponseHeaders.builder(denied ? HttpStatus.TOO_MANY_REQUESTS : HttpStatus.OK)
+            .contentType(MediaType.JSON_UTF_8)
+            .set("Cache-Control", "no-store");
     if (policy != null) {
       headers.set("RateLimit-Policy", RateLimitHeaders.policy(policy));
     }
@@ -157,31 +184,49 @@ final class HttpApi {
       headers.set(HttpHeaderNames.RETRY_AFTER, RateLimitHeaders.retryAfter(decision));
     }
     if (decision.source() != Decision.Source.STORE) {
-      headers.set(SOURCE_HEADER, decision.source().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+      headers.set(
+          SOURCE_HEADER, decision.source().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }
-    return JsonResponses.json(headers.build(), new DecisionBody(decision.allowed(), decision.policy(),
-        decision.limit(), decision.remaining(), decision.retryAfterMillis(), decision.resetAfterMillis()));
+    return JsonResponses.json(
+        headers.build(),
+        new DecisionBody(
+            decision.allowed(),
+            decision.policy(),
+            decision.limit(),
+            decision.remaining(),
+            decision.retryAfterMillis(),
+            decision.resetAfterMillis()));
   }
 
-  /** Checks the bearer token in constant time (comparing SHA-256 digests, so lengths do not leak either). */
+  /**
+   * Checks the bearer token in constant time (comparing SHA-256 digests, so lengths do not leak
+   * either).
+   */
   private void authorize(RequestHeaders headers) {
     String token = adminToken.get();
     if (token == null) {
-      throw new ApiException(HttpStatus.FORBIDDEN, "admin endpoints are disabled: set admin.token in the"
-          + " configuration file or the SLUICE_ADMIN_TOKEN environment variable to enable them", null);
+      throw new ApiException(
+          HttpStatus.FORBIDDEN,
+          "admin endpoints are disabled: set admin.token in the"
+              + " configuration file or the SLUICE_ADMIN_TOKEN environment variable to enable them",
+          null);
     }
     String authorization = headers.get(HttpHeaderNames.AUTHORIZATION);
     boolean bearer = authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7);
-    if (!bearer || !MessageDigest.isEqual(sha256(authorization.substring(7).trim()), sha256(token))) {
-      throw new ApiException(HttpStatus.UNAUTHORIZED,
+    if (!bearer
+        || !MessageDigest.isEqual(sha256(authorization.substring(7).trim()), sha256(token))) {
+      throw new ApiException(
+          HttpStatus.UNAUTHORIZED,
           "admin endpoints need the header Authorization: Bearer <admin token>"
-              + (authorization == null ? "" : "; the token given is not the admin token"), null);
+              + (authorization == null ? "" : "; the token given is not the admin token"),
+          null);
     }
   }
 
   /** Runs a synchronous limiter call on the blocking-task executor. */
   private static HttpResponse blocking(ServiceRequestContext ctx, Supplier<HttpResponse> call) {
-    CompletableFuture<HttpResponse> response = CompletableFuture.supplyAsync(call, ctx.blockingTaskExecutor());
+    CompletableFuture<HttpResponse> response =
+        CompletableFuture.supplyAsync(call, ctx.blockingTaskExecutor());
     return HttpResponse.of(store(response).exceptionally(JsonResponses::error));
   }
 
@@ -190,17 +235,22 @@ final class HttpApi {
    * logged; invalid input stays an {@link IllegalArgumentException}.
    */
   private static <T> CompletionStage<T> store(CompletionStage<T> call) {
-    return call.handle((result, error) -> {
-      if (error == null) {
-        return result;
-      }
-      Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
-      if (cause instanceof IllegalArgumentException || cause instanceof ApiException) {
-        throw new CompletionException(cause);
-      }
-      log.warn("store call failed: {}", cause.toString());
-      throw new CompletionException(new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the store failed: " + cause, null));
-    });
+    return call.handle(
+        (result, error) -> {
+          if (error == null) {
+            return result;
+          }
+          Throwable cause =
+              error instanceof CompletionException && error.getCause() != null
+                  ? error.getCause()
+                  : error;
+          if (cause instanceof IllegalArgumentException || cause instanceof ApiException) {
+            throw new CompletionException(cause);
+          }
+          log.warn("store call failed: {}", cause.toString());
+          throw new CompletionException(
+              new ApiException(HttpStatus.SERVICE_UNAVAILABLE, "the store failed: " + cause, null));
+        });
   }
 
   private static byte[] sha256(String text) {
@@ -212,13 +262,20 @@ final class HttpApi {
   }
 
   /** The body of a decision, in the field order of the contract. */
-  record DecisionBody(boolean allowed, String policy, long limit, long remaining, long retryAfterMs, long resetAfterMs) {}
+  record DecisionBody(
+      boolean allowed,
+      String policy,
+      long limit,
+      long remaining,
+      long retryAfterMs,
+      long resetAfterMs) {}
 
   /** A validated acquire request. */
   record AcquireRequest(String key, String policy, long cost) {
 
     /**
-     * Parses and validates a body; the policy and the cost's upper bound are checked by the limiter.
+     * Parses and validates a body; the policy and the cost's upper bound are checked by the
+     * limiter.
      *
      * @throws ApiException if the body is not valid
      */
@@ -227,7 +284,8 @@ final class HttpApi {
       try {
         root = JsonResponses.JSON.readTree(body);
       } catch (JsonProcessingException e) {
-        throw ApiException.badRequest("body must be a JSON object " + KEY_EXAMPLE + ": " + e.getOriginalMessage(), null);
+        throw ApiException.badRequest(
+            "body must be a JSON object " + KEY_EXAMPLE + ": " + e.getOriginalMessage(), null);
       } catch (IOException e) {
         throw ApiException.badRequest("body must be a JSON object " + KEY_EXAMPLE, null);
       }
@@ -237,10 +295,12 @@ final class HttpApi {
       for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
         String name = names.next();
         if (!name.equals("key") && !name.equals("policy") && !name.equals("cost")) {
-          throw ApiException.badRequest("unknown field '" + name + "': the fields are key, policy and cost", name);
+          throw ApiException.badRequest(
+              "unknown field '" + name + "': the fields are key, policy and cost", name);
         }
       }
-      return new AcquireRequest(key(root.get("key")), policy(root.get("policy")), cost(root.get("cost")));
+      return new AcquireRequest(
+          key(root.get("key")), policy(root.get("policy")), cost(root.get("cost")));
     }
 
     private static String key(JsonNode node) {
@@ -256,7 +316,8 @@ final class HttpApi {
       }
       int bytes = key.getBytes(StandardCharsets.UTF_8).length;
       if (bytes > MAX_KEY_BYTES) {
-        throw ApiException.badRequest("key must be at most " + MAX_KEY_BYTES + " UTF-8 bytes: " + bytes + " bytes", "key");
+        throw ApiException.badRequest(
+            "key must be at most " + MAX_KEY_BYTES + " UTF-8 bytes: " + bytes + " bytes", "key");
       }
       return key;
     }
@@ -279,7 +340,8 @@ final class HttpApi {
         throw ApiException.badRequest("cost must be a whole number: " + node, "cost");
       }
       if (!node.canConvertToLong() || node.longValue() > Limit.MAX_CAPACITY) {
-        throw ApiException.badRequest("cost must be at most the capacity of the policy: " + node, "cost");
+        throw ApiException.badRequest(
+            "cost must be at most the capacity of the policy: " + node, "cost");
       }
       long cost = node.longValue();
       if (cost < 1) {

@@ -35,13 +35,15 @@ import org.slf4j.LoggerFactory;
 final class JsonResponses implements ServerErrorHandler {
 
   /** The JSON mapper: strict about duplicate keys and trailing content. */
-  static final ObjectMapper JSON = JsonMapper.builder()
-      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-      .build();
+  static final ObjectMapper JSON =
+      JsonMapper.builder()
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
 
-  private static final String ENDPOINTS = "POST /v1/acquire, GET or DELETE /v1/buckets/{key}, GET /metrics,"
-      + " GET /health/live, GET /health/ready";
+  private static final String ENDPOINTS =
+      "POST /v1/acquire, GET or DELETE /v1/buckets/{key}, GET /metrics,"
+          + " GET /health/live, GET /health/ready";
 
   private static final Logger log = LoggerFactory.getLogger(JsonResponses.class);
   private static final Set<String> REQUEST_FIELDS = Set.of("key", "policy", "cost");
@@ -65,12 +67,17 @@ final class JsonResponses implements ServerErrorHandler {
    * away are passed on as failures for Armeria to drop.
    */
   static HttpResponse error(Throwable failure) {
-    return isSignal(failure) ? HttpResponse.ofFailure(failure) : toResponse(failure).toHttpResponse();
+    return isSignal(failure)
+        ? HttpResponse.ofFailure(failure)
+        : toResponse(failure).toHttpResponse();
   }
 
   /** The answer to a request that arrives while the server drains before stopping. */
   static HttpResponse shuttingDown() {
-    return aggregated(HttpStatus.SERVICE_UNAVAILABLE, "the server is shutting down; retry on another instance", null)
+    return aggregated(
+            HttpStatus.SERVICE_UNAVAILABLE,
+            "the server is shutting down; retry on another instance",
+            null)
         .toHttpResponse();
   }
 
@@ -81,23 +88,35 @@ final class JsonResponses implements ServerErrorHandler {
 
   private static boolean isSignal(Throwable failure) {
     Throwable cause = unwrap(failure);
-    return cause instanceof ResponseCompleteException || cause instanceof ClosedStreamException
-        || cause instanceof ClosedSessionException || cause instanceof AbortedStreamException;
+    return cause instanceof ResponseCompleteException
+        || cause instanceof ClosedStreamException
+        || cause instanceof ClosedSessionException
+        || cause instanceof AbortedStreamException;
   }
 
   @Override
-  public AggregatedHttpResponse renderStatus(ServiceRequestContext ctx, ServiceConfig config, RequestHeaders headers,
-      HttpStatus status, String description, Throwable cause) {
+  public AggregatedHttpResponse renderStatus(
+      ServiceRequestContext ctx,
+      ServiceConfig config,
+      RequestHeaders headers,
+      HttpStatus status,
+      String description,
+      Throwable cause) {
     return render(headers, status, description);
   }
 
   @Override
-  public AggregatedHttpResponse onProtocolViolation(ServiceConfig config, RequestHeaders headers, HttpStatus status,
-      String description, Throwable cause) {
+  public AggregatedHttpResponse onProtocolViolation(
+      ServiceConfig config,
+      RequestHeaders headers,
+      HttpStatus status,
+      String description,
+      Throwable cause) {
     return render(headers, status, description);
   }
 
-  private static AggregatedHttpResponse render(RequestHeaders headers, HttpStatus status, String description) {
+  private static AggregatedHttpResponse render(
+      RequestHeaders headers, HttpStatus status, String description) {
     String where = headers == null ? "" : ": " + headers.method() + " " + headers.path();
     String message;
     if (status == HttpStatus.NOT_FOUND) {
@@ -120,7 +139,9 @@ final class JsonResponses implements ServerErrorHandler {
       AggregatedHttpResponse response = aggregated(e.status(), e.getMessage(), e.field());
       if (e.status() == HttpStatus.UNAUTHORIZED) {
         return AggregatedHttpResponse.of(
-            response.headers().toBuilder().set("WWW-Authenticate", "Bearer realm=\"sluice admin\"").build(),
+            response.headers().toBuilder()
+                .set("WWW-Authenticate", "Bearer realm=\"sluice admin\"")
+                .build(),
             response.content());
       }
       return response;
@@ -128,7 +149,8 @@ final class JsonResponses implements ServerErrorHandler {
     if (cause instanceof IllegalArgumentException) {
       String message = cause.getMessage();
       String first = message.split(" ", 2)[0];
-      return aggregated(HttpStatus.BAD_REQUEST, message, REQUEST_FIELDS.contains(first) ? first : null);
+      return aggregated(
+          HttpStatus.BAD_REQUEST, message, REQUEST_FIELDS.contains(first) ? first : null);
     }
     if (cause instanceof ContentTooLargeException) {
       return render(null, HttpStatus.REQUEST_ENTITY_TOO_LARGE, null);
@@ -140,15 +162,20 @@ final class JsonResponses implements ServerErrorHandler {
     return aggregated(HttpStatus.INTERNAL_SERVER_ERROR, "internal error; see the server log", null);
   }
 
-  private static AggregatedHttpResponse aggregated(HttpStatus status, String message, String field) {
+  private static AggregatedHttpResponse aggregated(
+      HttpStatus status, String message, String field) {
     return AggregatedHttpResponse.of(
-        ResponseHeaders.builder(status).contentType(MediaType.JSON_UTF_8).set("Cache-Control", "no-store").build(),
+        ResponseHeaders.builder(status)
+            .contentType(MediaType.JSON_UTF_8)
+            .set("Cache-Control", "no-store")
+            .build(),
         HttpData.wrap(bytes(new Error(message, field))));
   }
 
   private static Throwable unwrap(Throwable failure) {
     Throwable cause = failure;
-    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+        && cause.getCause() != null) {
       cause = cause.getCause();
     }
     return cause;
@@ -158,7 +185,8 @@ final class JsonResponses implements ServerErrorHandler {
     try {
       return JSON.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("cannot write JSON for " + body.getClass().getSimpleName(), e);
+      throw new IllegalStateException(
+          "cannot write JSON for " + body.getClass().getSimpleName(), e);
     }
   }
 }

@@ -10,7 +10,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A distributed rate limiter: token bucket and friends, in memory or on Redis.",
-    subcommands = {ServeCommand.class, ConfigCommand.class, DemoCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      ConfigCommand.class,
+      DemoCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main {
 
   /** The exit status for invalid arguments or configuration. */
@@ -38,19 +43,20 @@ public final class Main {
   public static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setCaseInsensitiveEnumValuesAllowed(true)
-        .setExecutionExceptionHandler((error, commandLine, parseResult) -> {
-          if (error instanceof IllegalArgumentException) {
-            commandLine.getErr().println("sluice: " + error.getMessage());
-            commandLine.getErr().flush();
-            return USAGE_ERROR;
-          }
-          if (error instanceof StoreException) {
-            commandLine.getErr().println("sluice: " + error.getMessage());
-            commandLine.getErr().flush();
-            return STORE_UNAVAILABLE;
-          }
-          throw error;
-        });
+        .setExecutionExceptionHandler(
+            (error, commandLine, parseResult) -> {
+              if (error instanceof IllegalArgumentException) {
+                commandLine.getErr().println("sluice: " + error.getMessage());
+                commandLine.getErr().flush();
+                return USAGE_ERROR;
+              }
+              if (error instanceof StoreException) {
+                commandLine.getErr().println("sluice: " + error.getMessage());
+                commandLine.getErr().flush();
+                return STORE_UNAVAILABLE;
+              }
+              throw error;
+            });
   }
 
   /** The version from the jar's manifest, or "development" when run from classes. */

@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * The values of the {@code RateLimit-Policy}, {@code RateLimit} and {@code Retry-After} response
- * headers for a decision, in the syntax of the IETF httpapi draft "RateLimit header fields for HTTP"
- * (draft-ietf-httpapi-ratelimit-headers-10/-11): Structured Field lists of items named by a string.
+ * headers for a decision, in the syntax of the IETF httpapi draft "RateLimit header fields for
+ * HTTP" (draft-ietf-httpapi-ratelimit-headers-10/-11): Structured Field lists of items named by a
+ * string.
  *
  * <pre>
  * RateLimit-Policy: "default";q=10;w=10
@@ -17,17 +18,17 @@ import java.util.List;
  * </pre>
  *
  * <p>{@code RateLimit-Policy} lists one item per limit of the policy: {@code q} is the limit's
- * capacity and {@code w} its window ({@link Limit#window()}: the refill time of a bucket, the length
- * of a window) in whole seconds, rounded up. A one-limit policy's item is named after the policy; the
- * items of a policy of several limits are named {@code "<policy>/<index>"} (from 0, in the order of
- * the configuration), since policy names cannot contain a slash.
+ * capacity and {@code w} its window ({@link Limit#window()}: the refill time of a bucket, the
+ * length of a window) in whole seconds, rounded up. A one-limit policy's item is named after the
+ * policy; the items of a policy of several limits are named {@code "<policy>/<index>"} (from 0, in
+ * the order of the configuration), since policy names cannot contain a slash.
  *
- * <p>{@code RateLimit} has one item, for the limit that bound the decision ({@link Decision} reports
- * its capacity; when several limits share that capacity the first is named). {@code r} is what it has
- * left; {@code t} is, when allowed, the seconds until the policy is back to full, and when denied the
- * seconds until the same request would be allowed, the same as {@code Retry-After}, so that
- * Retry-After never points before {@code t} as the draft asks. All seconds are rounded up, so a
- * client that waits that long is never early.
+ * <p>{@code RateLimit} has one item, for the limit that bound the decision ({@link Decision}
+ * reports its capacity; when several limits share that capacity the first is named). {@code r} is
+ * what it has left; {@code t} is, when allowed, the seconds until the policy is back to full, and
+ * when denied the seconds until the same request would be allowed, the same as {@code Retry-After},
+ * so that Retry-After never points before {@code t} as the draft asks. All seconds are rounded up,
+ * so a client that waits that long is never early.
  */
 final class RateLimitHeaders {
 
@@ -45,10 +46,15 @@ final class RateLimitHeaders {
     for (int i = 0; i < limits.size(); i++) {
       Limit limit = limits.get(i);
       long window = Math.max(1, (limit.window().toNanos() + 999_999_999) / 1_000_000_000);
-      value.append(i == 0 ? "" : ", ")
-          .append('"').append(item(policy, i)).append('"')
-          .append(";q=").append(limit.capacity())
-          .append(";w=").append(window);
+      value
+          .append(i == 0 ? "" : ", ")
+          .append('"')
+          .append(item(policy, i))
+          .append('"')
+          .append(";q=")
+          .append(limit.capacity())
+          .append(";w=")
+          .append(window);
     }
     return value.toString();
   }

@@ -18,8 +18,10 @@ import picocli.CommandLine.Spec;
     name = "serve",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the HTTP rate-limit service: POST /v1/acquire, GET|DELETE /v1/buckets/{key}, /metrics, /health.",
-      "Without --config: in memory, one 'default' policy (token bucket of 10, refill 1/s), port 8080.",
+      "Runs the HTTP rate-limit service: POST /v1/acquire, GET|DELETE /v1/buckets/{key}, /metrics,"
+          + " /health.",
+      "Without --config: in memory, one 'default' policy (token bucket of 10, refill 1/s), port"
+          + " 8080.",
       "The configuration file is reloaded when it changes. See docs/configuration.md."
     })
 final class ServeCommand implements Callable<Integer> {
@@ -29,19 +31,35 @@ final class ServeCommand implements Callable<Integer> {
 
   @Spec CommandSpec spec;
 
-  @Option(names = "--config", paramLabel = "FILE", description = "The YAML configuration file (policies, clients, store, server, admin).")
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "The YAML configuration file (policies, clients, store, server, admin).")
   Path config;
 
-  @Option(names = "--port", paramLabel = "N", description = "The port; 0 picks a free one (default: server.port of the file, else 8080).")
+  @Option(
+      names = "--port",
+      paramLabel = "N",
+      description = "The port; 0 picks a free one (default: server.port of the file, else 8080).")
   Integer port;
 
-  @Option(names = "--host", paramLabel = "ADDRESS", description = "The address to listen on (default: server.host of the file, else 0.0.0.0).")
+  @Option(
+      names = "--host",
+      paramLabel = "ADDRESS",
+      description = "The address to listen on (default: server.host of the file, else 0.0.0.0).")
   String host;
 
-  @Option(names = "--redis", paramLabel = "URI", description = "Keep buckets in this Redis (redis://, rediss:// or redis-sentinel://), overriding the file's store.")
+  @Option(
+      names = "--redis",
+      paramLabel = "URI",
+      description =
+          "Keep buckets in this Redis (redis://, rediss:// or redis-sentinel://), overriding the"
+              + " file's store.")
   String redis;
 
-  @Option(names = "--redis-cluster", description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
+  @Option(
+      names = "--redis-cluster",
+      description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
   boolean redisCluster;
 
   @Override
@@ -56,7 +74,8 @@ final class ServeCommand implements Callable<Integer> {
     if (envToken != null && !envToken.isEmpty()) {
       ServerConfig.checkToken(ADMIN_TOKEN_ENV, envToken);
     }
-    SluiceServer server = SluiceServer.start(config, overrides(envToken), SluiceServer.RELOAD_INTERVAL);
+    SluiceServer server =
+        SluiceServer.start(config, overrides(envToken), SluiceServer.RELOAD_INTERVAL);
     Thread hook = new Thread(server::close, "sluice-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     print(server);
@@ -102,10 +121,19 @@ final class ServeCommand implements Callable<Integer> {
     String local = host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host;
     String url = "http://" + bracketed(local) + ":" + server.port();
     PrintWriter out = spec.commandLine().getOut();
-    out.println("sluice: listening on http://" + bracketed(host) + ":" + server.port()
-        + (config == null ? " (built-in defaults)" : " (" + config + ", reloaded when it changes)"));
+    out.println(
+        "sluice: listening on http://"
+            + bracketed(host)
+            + ":"
+            + server.port()
+            + (config == null
+                ? " (built-in defaults)"
+                : " (" + config + ", reloaded when it changes)"));
     out.println("sluice: " + server.summary());
-    out.println("sluice: try  curl -i " + url + "/v1/acquire -H 'Content-Type: application/json' -d '{\"key\": \"user123\"}'");
+    out.println(
+        "sluice: try  curl -i "
+            + url
+            + "/v1/acquire -H 'Content-Type: application/json' -d '{\"key\": \"user123\"}'");
     out.flush();
   }
 

@@ -22,18 +22,23 @@ import java.util.TreeSet;
  *     store's settings
  */
 record ServerConfig(
-    PolicyRegistry policies, StoreConfig store, String host, int port, String adminToken,
+    PolicyRegistry policies,
+    StoreConfig store,
+    String host,
+    int port,
+    String adminToken,
     Map<String, PolicyStoreOptions> storeOptions) {
 
   /**
    * How the Redis store treats one policy.
    *
-   * @param onFailure what answers for this policy when the store cannot; {@code null} for the store's
+   * @param onFailure what answers for this policy when the store cannot; {@code null} for the
+   *     store's
    * @param timeout this policy's deadline; {@code null} for the store's
    * @param hybrid whether this instance leases the policy's tokens in batches (hybrid mode)
    */
-  record PolicyStoreOptions(ResilientBackend.OnFailure onFailure, Duration timeout, boolean hybrid) {}
-
+  record PolicyStoreOptions(
+      ResilientBackend.OnFailure onFailure, Duration timeout, boolean hybrid) {}
 
   /** The default port. */
   static final int DEFAULT_PORT = 8080;
@@ -42,14 +47,21 @@ record ServerConfig(
   static final String DEFAULT_HOST = "0.0.0.0";
 
   /** The seed's policy: a token bucket of 10, refilled at 1 per second. */
-  static final Policy DEFAULT_POLICY = Policy.of(Policy.DEFAULT, Limit.tokenBucket(10, Rate.perSecond(1)));
+  static final Policy DEFAULT_POLICY =
+      Policy.of(Policy.DEFAULT, Limit.tokenBucket(10, Rate.perSecond(1)));
 
   /**
    * The configuration without a file: in memory, the seed's {@code default} policy, port 8080, no
    * admin endpoints.
    */
   static ServerConfig defaults() {
-    return new ServerConfig(PolicyRegistry.of(DEFAULT_POLICY), StoreConfig.MEMORY, DEFAULT_HOST, DEFAULT_PORT, null, Map.of());
+    return new ServerConfig(
+        PolicyRegistry.of(DEFAULT_POLICY),
+        StoreConfig.MEMORY,
+        DEFAULT_HOST,
+        DEFAULT_PORT,
+        null,
+        Map.of());
   }
 
   ServerConfig withPort(int newPort) {
@@ -74,22 +86,36 @@ record ServerConfig(
    * @throws IllegalArgumentException if it is not
    */
   static String checkToken(String param, String token) {
-    if (token.isEmpty() || token.length() > 256 || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+    if (token.isEmpty()
+        || token.length() > 256
+        || !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
       throw new IllegalArgumentException(
-          param + " must be 1 to 256 visible ASCII characters without spaces: " + token.length() + " characters");
+          param
+              + " must be 1 to 256 visible ASCII characters without spaces: "
+              + token.length()
+              + " characters");
     }
     return token;
   }
 
-  /** A one-line summary, such as {@code 2 policies (default, free), 1 client override, store memory, port 8080}. */
+  /**
+   * A one-line summary, such as {@code 2 policies (default, free), 1 client override, store memory,
+   * port 8080}.
+   */
   String summary() {
     int policyCount = policies.policies().size();
     int clientCount = policies.clients().size();
-    return policyCount + (policyCount == 1 ? " policy " : " policies ") + new TreeSet<>(policies.policies().keySet())
-        .toString().replace('[', '(').replace(']', ')')
-        + ", " + clientCount + (clientCount == 1 ? " client override" : " client overrides")
-        + ", store " + store.describe()
-        + ", port " + port
-        + ", admin " + (adminToken == null ? "off" : "on");
+    return policyCount
+        + (policyCount == 1 ? " policy " : " policies ")
+        + new TreeSet<>(policies.policies().keySet()).toString().replace('[', '(').replace(']', ')')
+        + ", "
+        + clientCount
+        + (clientCount == 1 ? " client override" : " client overrides")
+        + ", store "
+        + store.describe()
+        + ", port "
+        + port
+        + ", admin "
+        + (adminToken == null ? "off" : "on");
   }
 }

@@ -37,11 +37,17 @@ final class ServerMetrics implements AutoCloseable {
 
   private static final String[] OUTCOMES = {"allowed", "denied", "error"};
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry =
+      new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
   private final Map<String, Counter[]> decisions = new ConcurrentHashMap<>();
-  /** Per policy, the counters of decisions not made by the store, by source ordinal, made on first use. */
+
+  /**
+   * Per policy, the counters of decisions not made by the store, by source ordinal, made on first
+   * use.
+   */
   private final Map<String, Counter[]> unstored = new ConcurrentHashMap<>();
+
   private final Counter reloadSuccesses;
   private final Counter reloadFailures;
 
@@ -85,13 +91,15 @@ final class ServerMetrics implements AutoCloseable {
   }
 
   /**
-   * Publishes the state of a Redis store's failure handling: the circuit breaker's position
-   * ({@code sluice_store_circuit_state}: 0 closed, 1 open, 2 half-open) and the store calls the deny
-   * cache saved ({@code sluice_deny_cache_saved_calls_total}).
+   * Publishes the state of a Redis store's failure handling: the circuit breaker's position ({@code
+   * sluice_store_circuit_state}: 0 closed, 1 open, 2 half-open) and the store calls the deny cache
+   * saved ({@code sluice_deny_cache_saved_calls_total}).
    */
   void watch(ResilientBackend backend) {
     Gauge.builder("sluice.store.circuit.state", backend, b -> b.circuitState().ordinal())
-        .description("The store's circuit breaker: 0 closed (calling the store), 1 open (failure policy answers), 2 half-open (probing)")
+        .description(
+            "The store's circuit breaker: 0 closed (calling the store), 1 open (failure policy"
+                + " answers), 2 half-open (probing)")
         .register(registry);
     FunctionCounter.builder("sluice.deny.cache.saved.calls", backend, ResilientBackend::savedCalls)
         .description("Store calls saved by repeating a recent denial locally until its retry time")
@@ -101,16 +109,19 @@ final class ServerMetrics implements AutoCloseable {
   private Counter sources(String policy, Decision.Source source) {
     Counter[] counters = unstored.get(policy);
     if (counters == null) {
-      counters = unstored.computeIfAbsent(policy, name -> new Counter[Decision.Source.values().length]);
+      counters =
+          unstored.computeIfAbsent(policy, name -> new Counter[Decision.Source.values().length]);
     }
     Counter counter = counters[source.ordinal()];
     if (counter == null) {
-      counter = Counter.builder("sluice.decisions.unstored")
-          .description("Decisions not made by the store, by policy and source: deny-cache, lease (hybrid mode), "
-              + "or a fallback after a timeout, an error or an open circuit")
-          .tag("policy", policy)
-          .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
-          .register(registry);
+      counter =
+          Counter.builder("sluice.decisions.unstored")
+              .description(
+                  "Decisions not made by the store, by policy and source: deny-cache, lease (hybrid"
+                      + " mode), or a fallback after a timeout, an error or an open circuit")
+              .tag("policy", policy)
+              .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+              .register(registry);
       counters[source.ordinal()] = counter;
     }
     return counter;
@@ -134,22 +145,31 @@ final class ServerMetrics implements AutoCloseable {
 
   private Counter[] decisions(String policy) {
     Counter[] counters = decisions.get(policy);
-    return counters != null ? counters : decisions.computeIfAbsent(policy, name -> {
-      Counter[] created = new Counter[OUTCOMES.length];
-      for (int i = 0; i < OUTCOMES.length; i++) {
-        created[i] = Counter.builder("sluice.decisions")
-            .description("Rate-limit decisions by policy and outcome (allowed, denied, or error when the store failed)")
-            .tag("policy", name)
-            .tag("outcome", OUTCOMES[i])
-            .register(registry);
-      }
-      return created;
-    });
+    return counters != null
+        ? counters
+        : decisions.computeIfAbsent(
+            policy,
+            name -> {
+              Counter[] created = new Counter[OUTCOMES.length];
+              for (int i = 0; i < OUTCOMES.length; i++) {
+                created[i] =
+                    Counter.builder("sluice.decisions")
+                        .description(
+                            "Rate-limit decisions by policy and outcome (allowed, denied, or error"
+                                + " when the store failed)")
+                        .tag("policy", name)
+                        .tag("outcome", OUTCOMES[i])
+                        .register(registry);
+              }
+              return created;
+            });
   }
 
   private Counter reloads(String outcome) {
     return Counter.builder("sluice.config.reloads")
-        .description("Configuration reloads after the file changed, by outcome; a failed one keeps the running configuration")
+        .description(
+            "Configuration reloads after the file changed, by outcome; a failed one keeps the"
+                + " running configuration")
         .tag("outcome", outcome)
         .register(registry);
   }
@@ -193,10 +213,11 @@ final class ServerMetrics implements AutoCloseable {
 
     @Override
     public void reset(Policy policy, String key) {
-      reset.time(() -> {
-        backend.reset(policy, key);
-        return null;
-      });
+      reset.time(
+          () -> {
+            backend.reset(policy, key);
+            return null;
+          });
     }
 
     @Override
@@ -211,17 +232,19 @@ final class ServerMetrics implements AutoCloseable {
     private final Counter errors;
 
     Operation(String name, MeterRegistry registry) {
-      latency = Timer.builder("sluice.store.latency")
-          .description("Latency of store calls, by operation")
-          .tag("operation", name)
-          .publishPercentileHistogram()
-          .minimumExpectedValue(Duration.ofNanos(10_000))
-          .maximumExpectedValue(Duration.ofSeconds(10))
-          .register(registry);
-      errors = Counter.builder("sluice.store.errors")
-          .description("Store calls that failed, by operation")
-          .tag("operation", name)
-          .register(registry);
+      latency =
+          Timer.builder("sluice.store.latency")
+              .description("Latency of store calls, by operation")
+              .tag("operation", name)
+              .publishPercentileHistogram()
+              .minimumExpectedValue(Duration.ofNanos(10_000))
+              .maximumExpectedValue(Duration.ofSeconds(10))
+              .register(registry);
+      errors =
+          Counter.builder("sluice.store.errors")
+              .description("Store calls that failed, by operation")
+              .tag("operation", name)
+              .register(registry);
     }
 
     <T> T time(Supplier<T> call) {

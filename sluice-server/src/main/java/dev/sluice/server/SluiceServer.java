@@ -41,18 +41,27 @@ final class SluiceServer implements AutoCloseable {
   private final RateLimiter limiter;
   private final Server server;
   private final ConfigWatcher watcher;
+
   /** The policies whose tokens are leased in batches (hybrid mode of a Redis store in Lua mode). */
   private volatile Set<String> hybridPolicies;
+
   /** The Redis store's failure handling; {@code null} for the memory store. */
   private final ResilientBackend resilient;
+
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile ServerConfig config;
   private volatile boolean started;
+
   /** When the drain began ({@link System#nanoTime()}); requests that start later are refused. */
   private volatile long drainingSince = Long.MAX_VALUE;
+
   private boolean closed;
 
-  private SluiceServer(Path file, String text, ServerConfig config, UnaryOperator<ServerConfig> overrides,
+  private SluiceServer(
+      Path file,
+      String text,
+      ServerConfig config,
+      UnaryOperator<ServerConfig> overrides,
       Duration reloadInterval) {
     this.file = file;
     this.overrides = overrides;
@@ -61,7 +70,9 @@ final class SluiceServer implements AutoCloseable {
     this.hybridPolicies = Stores.hybridPolicies(config);
     Backend store;
     try {
-      store = metrics.timed(Stores.create(config.store(), policy -> hybridPolicies.contains(policy.name())));
+      store =
+          metrics.timed(
+              Stores.create(config.store(), policy -> hybridPolicies.contains(policy.name())));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
@@ -70,30 +81,50 @@ final class SluiceServer implements AutoCloseable {
     if (resilient != null) {
       metrics.watch(resilient);
     }
-    this.limiter = RateLimiter.builder()
-        .backend(resilient != null ? resilient : store)
-        .policies(config.policies())
-        .listener(metrics.decisionListener())
-        .build();
+    this.limiter =
+        RateLimiter.builder()
+            .backend(resilient != null ? resilient : store)
+            .policies(config.policies())
+            .listener(metrics.decisionListener())
+            .build();
     HttpApi api = new HttpApi(limiter, metrics, () -> this.config.adminToken());
-    this.server = Server.builder()
-        .http(new InetSocketAddress(config.host(), config.port()))
-        .meterRegistry(metrics.registry())
-        .maxRequestLength(HttpApi.MAX_BODY_BYTES)
-        .gracefulShutdown(GracefulShutdown.builder()
-            .quietPeriod(Duration.ofMillis(100))
-            .timeout(DRAIN_TIMEOUT)
-            .build())
-        .errorHandler(new JsonResponses())
-        .decorator((service, ctx, req) -> arrivedWhileDraining(ctx) ? JsonResponses.shuttingDown() : service.serve(ctx, req))
-        .route().post("/v1/acquire").build(api::acquire)
-        .route().get("/v1/buckets/{key}").build(api::peek)
-        .route().delete("/v1/buckets/{key}").build(api::reset)
-        .route().get("/metrics").build(api::metrics)
-        .route().get("/health/live").build(api::live)
-        .route().get("/health/ready").build(api::ready)
-        .build();
-    this.watcher = file == null ? null : new ConfigWatcher(file, text, reloadInterval, this::reload, metrics);
+    this.server =
+        Server.builder()
+            .http(new InetSocketAddress(config.host(), config.port()))
+            .meterRegistry(metrics.registry())
+            .maxRequestLength(HttpApi.MAX_BODY_BYTES)
+            .gracefulShutdown(
+                GracefulShutdown.builder()
+                    .quietPeriod(Duration.ofMillis(100))
+                    .timeout(DRAIN_TIMEOUT)
+                    .build())
+            .errorHandler(new JsonResponses())
+            .decorator(
+                (service, ctx, req) ->
+                    arrivedWhileDraining(ctx)
+                        ? JsonResponses.shuttingDown()
+                        : service.serve(ctx, req))
+            .route()
+            .post("/v1/acquire")
+            .build(api::acquire)
+            .route()
+            .get("/v1/buckets/{key}")
+            .build(api::peek)
+            .route()
+            .delete("/v1/buckets/{key}")
+            .build(api::reset)
+            .route()
+            .get("/metrics")
+            .build(api::metrics)
+            .route()
+            .get("/health/live")
+            .build(api::live)
+            .route()
+            .get("/health/ready")
+            .build(api::ready)
+            .build();
+    this.watcher =
+        file == null ? null : new ConfigWatcher(file, text, reloadInterval, this::reload, metrics);
   }
 
   /**
@@ -104,12 +135,15 @@ final class SluiceServer implements AutoCloseable {
    *     token), applied to the file at start and at every reload
    * @param reloadInterval how often the file is polled for changes
    * @return the running server
-   * @throws IllegalArgumentException if the configuration is invalid, its store is not available, or
-   *     the server cannot listen on its address
+   * @throws IllegalArgumentException if the configuration is invalid, its store is not available,
+   *     or the server cannot listen on its address
    */
-  static SluiceServer start(Path file, UnaryOperator<ServerConfig> overrides, Duration reloadInterval) {
+  static SluiceServer start(
+      Path file, UnaryOperator<ServerConfig> overrides, Duration reloadInterval) {
     String text = file == null ? null : ConfigLoader.read(file);
-    ServerConfig config = overrides.apply(file == null ? ServerConfig.defaults() : ConfigLoader.parse(file.toString(), text));
+    ServerConfig config =
+        overrides.apply(
+            file == null ? ServerConfig.defaults() : ConfigLoader.parse(file.toString(), text));
     SluiceServer sluice = new SluiceServer(file, text, config, overrides, reloadInterval);
     try {
       sluice.server.start().join();
@@ -117,7 +151,13 @@ final class SluiceServer implements AutoCloseable {
     } catch (CompletionException e) {
       sluice.close();
       throw new IllegalArgumentException(
-          "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getCause().getMessage(), e.getCause());
+          "cannot listen on "
+              + config.host()
+              + ":"
+              + config.port()
+              + ": "
+              + e.getCause().getMessage(),
+          e.getCause());
     }
     if (sluice.watcher != null) {
       sluice.watcher.start();
@@ -146,27 +186,39 @@ final class SluiceServer implements AutoCloseable {
   }
 
   /**
-   * Whether a request arrived after the drain began. Judged by when its headers arrived, not when the
-   * service runs (Armeria may run it only once the body is complete), so that a request in flight at
-   * SIGTERM is served even if its body comes later.
+   * Whether a request arrived after the drain began. Judged by when its headers arrived, not when
+   * the service runs (Armeria may run it only once the body is complete), so that a request in
+   * flight at SIGTERM is served even if its body comes later.
    */
   private boolean arrivedWhileDraining(ServiceRequestContext ctx) {
     long since = drainingSince;
     return since != Long.MAX_VALUE
-        && ctx.log().ensureAvailable(RequestLogProperty.REQUEST_START_TIME).requestStartTimeNanos() - since >= 0;
+        && ctx.log().ensureAvailable(RequestLogProperty.REQUEST_START_TIME).requestStartTimeNanos()
+                - since
+            >= 0;
   }
 
-  /** Applies a new version of the configuration file: policies, client overrides and admin token. */
+  /**
+   * Applies a new version of the configuration file: policies, client overrides and admin token.
+   */
   private void reload(ServerConfig fromFile) {
     ServerConfig next = overrides.apply(fromFile);
     ServerConfig running = config;
     if (!next.store().equals(running.store())) {
-      log.warn("{}: the store changed to {}; restart sluice to use it (still {})",
-          file, next.store().describe(), running.store().describe());
+      log.warn(
+          "{}: the store changed to {}; restart sluice to use it (still {})",
+          file,
+          next.store().describe(),
+          running.store().describe());
     }
     if (next.port() != running.port() || !next.host().equals(running.host())) {
-      log.warn("{}: the address changed to {}:{}; restart sluice to listen there (still {}:{})",
-          file, next.host(), next.port(), running.host(), running.port());
+      log.warn(
+          "{}: the address changed to {}:{}; restart sluice to listen there (still {}:{})",
+          file,
+          next.host(),
+          next.port(),
+          running.host(),
+          running.port());
     }
     Set<String> hybrid = Stores.hybridPolicies(next.withStore(running.store()));
     limiter.setPolicies(next.policies());
@@ -174,7 +226,14 @@ final class SluiceServer implements AutoCloseable {
     if (resilient != null) {
       Stores.applyOverrides(resilient, next);
     }
-    config = new ServerConfig(next.policies(), running.store(), running.host(), running.port(), next.adminToken(), next.storeOptions());
+    config =
+        new ServerConfig(
+            next.policies(),
+            running.store(),
+            running.host(),
+            running.port(),
+            next.adminToken(),
+            next.storeOptions());
     log.info("{}: reloaded: {}", file, summary());
   }
 
@@ -190,7 +249,9 @@ final class SluiceServer implements AutoCloseable {
     closed = true;
     drainingSince = System.nanoTime();
     if (started) {
-      log.info("stopping: refusing new requests, finishing those in flight (at most {}s)", DRAIN_TIMEOUT.toSeconds());
+      log.info(
+          "stopping: refusing new requests, finishing those in flight (at most {}s)",
+          DRAIN_TIMEOUT.toSeconds());
     }
     if (watcher != null) {
       watcher.close();

@@ -19,14 +19,20 @@ import java.util.Locale;
  * @param leaseFraction for hybrid policies, the largest lease as a fraction of a bucket's capacity
  */
 record StoreConfig(
-    Type type, String uri, boolean cluster, Mode mode, Duration timeout, Resilience resilience, double leaseFraction) {
+    Type type,
+    String uri,
+    boolean cluster,
+    Mode mode,
+    Duration timeout,
+    Resilience resilience,
+    double leaseFraction) {
 
   /** The default largest lease of a hybrid policy: 5% of the capacity. */
   static final double DEFAULT_LEASE_FRACTION = 0.05;
 
-
   /** The in-memory store: buckets in this process only. */
-  static final StoreConfig MEMORY = new StoreConfig(Type.MEMORY, null, false, null, null, null, DEFAULT_LEASE_FRACTION);
+  static final StoreConfig MEMORY =
+      new StoreConfig(Type.MEMORY, null, false, null, null, null, DEFAULT_LEASE_FRACTION);
 
   /** The default deadline of a Redis call. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -47,12 +53,25 @@ record StoreConfig(
    * @param denyCache whether denials are repeated locally until their retry time
    */
   record Resilience(
-      ResilientBackend.OnFailure onFailure, double localShare, int failures, Duration backoff, Duration maxBackoff,
+      ResilientBackend.OnFailure onFailure,
+      double localShare,
+      int failures,
+      Duration backoff,
+      Duration maxBackoff,
       boolean denyCache) {
 
-    /** Local fallback at the full limit, breaker after 5 failures for 250 ms up to 1 s, deny cache on. */
+    /**
+     * Local fallback at the full limit, breaker after 5 failures for 250 ms up to 1 s, deny cache
+     * on.
+     */
     static final Resilience DEFAULTS =
-        new Resilience(ResilientBackend.OnFailure.LOCAL, 1.0, 5, Duration.ofMillis(250), Duration.ofSeconds(1), true);
+        new Resilience(
+            ResilientBackend.OnFailure.LOCAL,
+            1.0,
+            5,
+            Duration.ofMillis(250),
+            Duration.ofSeconds(1),
+            true);
   }
 
   /** The kinds of store. */
@@ -78,18 +97,33 @@ record StoreConfig(
    * @throws IllegalArgumentException if the URI is invalid
    */
   static StoreConfig redis(String param, String uri) {
-    return new StoreConfig(Type.REDIS, checkUri(param, uri), false, Mode.LUA, DEFAULT_TIMEOUT, Resilience.DEFAULTS, DEFAULT_LEASE_FRACTION);
+    return new StoreConfig(
+        Type.REDIS,
+        checkUri(param, uri),
+        false,
+        Mode.LUA,
+        DEFAULT_TIMEOUT,
+        Resilience.DEFAULTS,
+        DEFAULT_LEASE_FRACTION);
   }
 
   /**
-   * This store with another Redis URI, keeping mode and timeout if this is a Redis store already (the
-   * {@code --redis} and {@code --redis-cluster} options).
+   * This store with another Redis URI, keeping mode and timeout if this is a Redis store already
+   * (the {@code --redis} and {@code --redis-cluster} options).
    */
   StoreConfig withRedisUri(String param, String newUri, boolean newCluster) {
     StoreConfig redis = redis(param, newUri);
     return type == Type.REDIS
-        ? new StoreConfig(Type.REDIS, redis.uri, newCluster, mode, timeout, resilience, leaseFraction)
-        : new StoreConfig(Type.REDIS, redis.uri, newCluster, redis.mode, redis.timeout, redis.resilience, leaseFraction);
+        ? new StoreConfig(
+            Type.REDIS, redis.uri, newCluster, mode, timeout, resilience, leaseFraction)
+        : new StoreConfig(
+            Type.REDIS,
+            redis.uri,
+            newCluster,
+            redis.mode,
+            redis.timeout,
+            redis.resilience,
+            leaseFraction);
   }
 
   /**
@@ -99,12 +133,17 @@ record StoreConfig(
    */
   static String checkUri(String param, String uri) {
     for (String scheme : URI_SCHEMES) {
-      if (uri.startsWith(scheme) && uri.length() > scheme.length() && uri.chars().noneMatch(Character::isWhitespace)) {
+      if (uri.startsWith(scheme)
+          && uri.length() > scheme.length()
+          && uri.chars().noneMatch(Character::isWhitespace)) {
         return uri;
       }
     }
     throw new IllegalArgumentException(
-        param + " must start with redis://, rediss:// or redis-sentinel:// and have no spaces: '" + uri + "'");
+        param
+            + " must start with redis://, rediss:// or redis-sentinel:// and have no spaces: '"
+            + uri
+            + "'");
   }
 
   /**
@@ -116,8 +155,13 @@ record StoreConfig(
     Duration timeout = Durations.parse(param, text);
     if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_TIMEOUT) > 0) {
       throw new IllegalArgumentException(
-          param + " must be between " + Durations.format(MIN_TIMEOUT) + " and " + Durations.format(MAX_TIMEOUT)
-              + ": " + Durations.format(timeout));
+          param
+              + " must be between "
+              + Durations.format(MIN_TIMEOUT)
+              + " and "
+              + Durations.format(MAX_TIMEOUT)
+              + ": "
+              + Durations.format(timeout));
     }
     return timeout;
   }
@@ -142,11 +186,22 @@ record StoreConfig(
 
   /** The URI without its user and password, for logs. */
 
-  /** A short description for logs, such as {@code memory} or {@code redis redis://h:6379 (lua, timeout 50ms)}. */
+  /**
+   * A short description for logs, such as {@code memory} or {@code redis redis://h:6379 (lua,
+   * timeout 50ms)}.
+   */
   String describe() {
     return type == Type.MEMORY
         ? "memory"
-        : "redis " + (cluster ? "cluster " : "") + RedisBackend.redacted(uri) + " (" + name(mode) + ", timeout " + Durations.format(timeout)
-            + ", on failure " + name(resilience.onFailure()) + ")";
+        : "redis "
+            + (cluster ? "cluster " : "")
+            + RedisBackend.redacted(uri)
+            + " ("
+            + name(mode)
+            + ", timeout "
+            + Durations.format(timeout)
+            + ", on failure "
+            + name(resilience.onFailure())
+            + ")";
   }
 }

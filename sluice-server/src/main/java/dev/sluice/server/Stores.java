@@ -4,6 +4,8 @@ import dev.sluice.Backend;
 import dev.sluice.InMemoryBackend;
 import dev.sluice.Policy;
 import dev.sluice.ResilientBackend;
+import dev.sluice.redis.HybridBackend;
+import dev.sluice.redis.RedisBackend;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -11,8 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Predicate;
-import dev.sluice.redis.HybridBackend;
-import dev.sluice.redis.RedisBackend;
 
 /**
  * Creates the {@link Backend} that a {@link StoreConfig} describes: the one place where store types
@@ -36,16 +36,23 @@ final class Stores {
     if (store.type() == StoreConfig.Type.MEMORY) {
       return InMemoryBackend.create();
     }
-    RedisBackend redis = RedisBackend.builder()
-        .uri(store.uri())
-        .cluster(store.cluster())
-        .mode(store.mode() == StoreConfig.Mode.LUA ? RedisBackend.Mode.LUA : RedisBackend.Mode.TRANSACTION)
-        .timeout(store.timeout())
-        .build();
+    RedisBackend redis =
+        RedisBackend.builder()
+            .uri(store.uri())
+            .cluster(store.cluster())
+            .mode(
+                store.mode() == StoreConfig.Mode.LUA
+                    ? RedisBackend.Mode.LUA
+                    : RedisBackend.Mode.TRANSACTION)
+            .timeout(store.timeout())
+            .build();
     if (store.mode() == StoreConfig.Mode.TRANSACTION) {
       return redis;
     }
-    return HybridBackend.builder(redis).policies(hybrid).maxLeaseFraction(store.leaseFraction()).build();
+    return HybridBackend.builder(redis)
+        .policies(hybrid)
+        .maxLeaseFraction(store.leaseFraction())
+        .build();
   }
 
   /**
@@ -57,14 +64,19 @@ final class Stores {
    */
   static Set<String> hybridPolicies(ServerConfig config) {
     Set<String> names = new HashSet<>();
-    config.storeOptions().forEach((policy, options) -> {
-      if (options.hybrid()) {
-        names.add(policy);
-      }
-    });
+    config
+        .storeOptions()
+        .forEach(
+            (policy, options) -> {
+              if (options.hybrid()) {
+                names.add(policy);
+              }
+            });
     if (!names.isEmpty() && config.store().mode() == StoreConfig.Mode.TRANSACTION) {
       throw new IllegalArgumentException(
-          "policies." + new TreeSet<>(names).first() + ".hybrid needs store.mode lua: leases are taken by a script");
+          "policies."
+              + new TreeSet<>(names).first()
+              + ".hybrid needs store.mode lua: leases are taken by a script");
     }
     return Set.copyOf(names);
   }
@@ -78,13 +90,14 @@ final class Stores {
    */
   static ResilientBackend protect(Backend store, ServerConfig config) {
     StoreConfig.Resilience resilience = config.store().resilience();
-    ResilientBackend backend = ResilientBackend.builder(store)
-        .timeout(config.store().timeout())
-        .onFailure(resilience.onFailure())
-        .localShare(resilience.localShare())
-        .circuitBreaker(resilience.failures(), resilience.backoff(), resilience.maxBackoff())
-        .denyCache(resilience.denyCache())
-        .build();
+    ResilientBackend backend =
+        ResilientBackend.builder(store)
+            .timeout(config.store().timeout())
+            .onFailure(resilience.onFailure())
+            .localShare(resilience.localShare())
+            .circuitBreaker(resilience.failures(), resilience.backoff(), resilience.maxBackoff())
+            .denyCache(resilience.denyCache())
+            .build();
     applyOverrides(backend, config);
     return backend;
   }
@@ -93,14 +106,17 @@ final class Stores {
   static void applyOverrides(ResilientBackend backend, ServerConfig config) {
     Map<String, ResilientBackend.OnFailure> answers = new HashMap<>();
     Map<String, Duration> deadlines = new HashMap<>();
-    config.storeOptions().forEach((policy, failover) -> {
-      if (failover.onFailure() != null) {
-        answers.put(policy, failover.onFailure());
-      }
-      if (failover.timeout() != null) {
-        deadlines.put(policy, failover.timeout());
-      }
-    });
+    config
+        .storeOptions()
+        .forEach(
+            (policy, failover) -> {
+              if (failover.onFailure() != null) {
+                answers.put(policy, failover.onFailure());
+              }
+              if (failover.timeout() != null) {
+                deadlines.put(policy, failover.timeout());
+              }
+            });
     backend.setPolicyOverrides(answers, deadlines);
   }
 }

@@ -31,11 +31,19 @@ class CommandLineTest {
 
   @Test
   void configCheckPrintsOneLineAndExitsZeroWhenValid() throws Exception {
-    Path file = file("policies:\n  default: { capacity: 10, refill: 1/s }\n  search: { algorithm: sliding-window, limit: 100, window: 1m }\n");
+    Path file =
+        file(
+            "policies:\n"
+                + "  default: { capacity: 10, refill: 1/s }\n"
+                + "  search: { algorithm: sliding-window, limit: 100, window: 1m }\n");
 
     assertThat(run("config", "check", file.toString())).isZero();
-    assertThat(out.toString()).isEqualTo(file + ": valid: 2 policies (default, search), 0 client overrides,"
-        + " store memory, port 8080, admin off" + System.lineSeparator());
+    assertThat(out.toString())
+        .isEqualTo(
+            file
+                + ": valid: 2 policies (default, search), 0 client overrides,"
+                + " store memory, port 8080, admin off"
+                + System.lineSeparator());
     assertThat(err.toString()).isEmpty();
   }
 
@@ -44,9 +52,13 @@ class CommandLineTest {
     Path file = file("policies:\n  premium:\n    capacity: 100\n    refill: 20/x\n");
 
     assertThat(run("config", "check", file.toString())).isEqualTo(2);
-    assertThat(err.toString()).isEqualTo("sluice: " + file
-        + ":4: policies.premium.refill must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '20/x'"
-        + System.lineSeparator());
+    assertThat(err.toString())
+        .isEqualTo(
+            "sluice: "
+                + file
+                + ":4: policies.premium.refill must be <tokens>/<period> such as 1/s, 100/m,"
+                + " 10000/d or 5/10s: '20/x'"
+                + System.lineSeparator());
     assertThat(out.toString()).isEmpty();
   }
 
@@ -55,7 +67,8 @@ class CommandLineTest {
     Path file = file("policies:\n  default: { capacity: 10, refill: 1/s, burst: 5 }\n");
 
     assertThat(run("serve", "--config", file.toString(), "--port", "0")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("sluice: " + file + ":2: unknown key policies.default.burst");
+    assertThat(err.toString())
+        .startsWith("sluice: " + file + ":2: unknown key policies.default.burst");
   }
 
   @Test
@@ -63,8 +76,10 @@ class CommandLineTest {
     assertThat(run("serve", "--port", "70000")).isEqualTo(2);
     assertThat(err.toString()).contains("sluice: --port must be between 0 and 65535: 70000");
     assertThat(run("serve", "--redis", "localhost:6379")).isEqualTo(2);
-    assertThat(err.toString()).contains(
-        "sluice: --redis must start with redis://, rediss:// or redis-sentinel:// and have no spaces: 'localhost:6379'");
+    assertThat(err.toString())
+        .contains(
+            "sluice: --redis must start with redis://, rediss:// or redis-sentinel:// and have no"
+                + " spaces: 'localhost:6379'");
   }
 
   @Test

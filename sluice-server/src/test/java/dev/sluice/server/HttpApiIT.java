@@ -25,17 +25,22 @@ class HttpApiIT {
 
   @BeforeAll
   static void start() {
-    server = TestServers.start(dir.resolve("sluice.yaml"), """
-        policies:
-          default: { capacity: 10, refill: 1/s }
-          tiny:    { capacity: 2, refill: 1/m }
-          tiered:
-            limits:
-              - { capacity: 5, refill: 1/s }
-              - { algorithm: fixed-window, limit: 3, window: 1h }
-        clients: { vip: tiny }
-        admin: { token: %s }
-        """.formatted(TOKEN), Duration.ofHours(1));
+    server =
+        TestServers.start(
+            dir.resolve("sluice.yaml"),
+            """
+            policies:
+              default: { capacity: 10, refill: 1/s }
+              tiny:    { capacity: 2, refill: 1/m }
+              tiered:
+                limits:
+                  - { capacity: 5, refill: 1/s }
+                  - { algorithm: fixed-window, limit: 3, window: 1h }
+            clients: { vip: tiny }
+            admin: { token: %s }
+            """
+                .formatted(TOKEN),
+            Duration.ofHours(1));
     http = new TestHttp(server.port());
   }
 
@@ -49,9 +54,11 @@ class HttpApiIT {
     HttpResponse<String> response = http.acquire("{\"key\": \"alice\"}");
 
     assertThat(response.statusCode()).isEqualTo(200);
-    assertThat(response.headers().firstValue("Content-Type")).hasValue("application/json; charset=utf-8");
-    assertThat(response.body()).isEqualTo(
-        "{\"allowed\":true,\"policy\":\"default\",\"limit\":10,\"remaining\":9,\"retryAfterMs\":0,\"resetAfterMs\":1000}");
+    assertThat(response.headers().firstValue("Content-Type"))
+        .hasValue("application/json; charset=utf-8");
+    assertThat(response.body())
+        .isEqualTo(
+            "{\"allowed\":true,\"policy\":\"default\",\"limit\":10,\"remaining\":9,\"retryAfterMs\":0,\"resetAfterMs\":1000}");
     assertThat(response.headers().firstValue("RateLimit-Policy")).hasValue("\"default\";q=10;w=10");
     assertThat(response.headers().firstValue("RateLimit")).hasValue("\"default\";r=9;t=1");
     assertThat(response.headers().firstValue("Retry-After")).isEmpty();
@@ -59,7 +66,8 @@ class HttpApiIT {
 
   @Test
   void deniesWith429RetryAfterAndNoStore() {
-    assertThat(http.acquire("{\"key\": \"bob\", \"policy\": \"tiny\", \"cost\": 2}").statusCode()).isEqualTo(200);
+    assertThat(http.acquire("{\"key\": \"bob\", \"policy\": \"tiny\", \"cost\": 2}").statusCode())
+        .isEqualTo(200);
 
     HttpResponse<String> denied = http.acquire("{\"key\": \"bob\", \"policy\": \"tiny\"}");
 
@@ -92,7 +100,8 @@ class HttpApiIT {
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("RateLimit-Policy"))
         .hasValue("\"tiered/0\";q=5;w=5, \"tiered/1\";q=3;w=3600");
-    assertThat(response.headers().firstValue("RateLimit").orElseThrow()).startsWith("\"tiered/1\";r=2;t=");
+    assertThat(response.headers().firstValue("RateLimit").orElseThrow())
+        .startsWith("\"tiered/1\";r=2;t=");
     assertThat(json(response).get("limit").asLong()).isEqualTo(3);
   }
 
@@ -119,8 +128,11 @@ class HttpApiIT {
     HttpResponse<String> peek = http.send("GET", "/v1/buckets/erin?policy=tiny", TOKEN);
     assertThat(json(peek).get("remaining").asLong()).isEqualTo(1);
 
-    assertThat(http.send("DELETE", "/v1/buckets/erin?policy=tiny", TOKEN).statusCode()).isEqualTo(204);
-    assertThat(json(http.send("GET", "/v1/buckets/erin?policy=tiny", TOKEN)).get("remaining").asLong()).isEqualTo(2);
+    assertThat(http.send("DELETE", "/v1/buckets/erin?policy=tiny", TOKEN).statusCode())
+        .isEqualTo(204);
+    assertThat(
+            json(http.send("GET", "/v1/buckets/erin?policy=tiny", TOKEN)).get("remaining").asLong())
+        .isEqualTo(2);
 
     HttpResponse<String> unknown = http.send("GET", "/v1/buckets/erin?policy=gold", TOKEN);
     assertThat(unknown.statusCode()).isEqualTo(400);
@@ -129,10 +141,14 @@ class HttpApiIT {
 
   @Test
   void anyKeyRoundTripsThroughThePath() {
-    for (String key : List.of("a b", "user:42", "ünïcødé €", "a/b", "100%", "x?y#z", "{tag}", "a+b", "k;v", "日本語")) {
-      assertThat(http.acquire("{\"key\": " + quote(key) + ", \"cost\": 3}").statusCode()).isEqualTo(200);
+    for (String key :
+        List.of(
+            "a b", "user:42", "ünïcødé €", "a/b", "100%", "x?y#z", "{tag}", "a+b", "k;v", "日本語")) {
+      assertThat(http.acquire("{\"key\": " + quote(key) + ", \"cost\": 3}").statusCode())
+          .isEqualTo(200);
       assertThat(http.remaining(key, TOKEN)).as(key).isEqualTo(7);
-      assertThat(http.send("DELETE", "/v1/buckets/" + TestHttp.encode(key), TOKEN).statusCode()).isEqualTo(204);
+      assertThat(http.send("DELETE", "/v1/buckets/" + TestHttp.encode(key), TOKEN).statusCode())
+          .isEqualTo(204);
       assertThat(http.remaining(key, TOKEN)).as(key).isEqualTo(10);
     }
   }
@@ -141,7 +157,8 @@ class HttpApiIT {
   void adminEndpointsNeedTheBearerToken() {
     HttpResponse<String> none = http.peek("frank", null);
     assertThat(none.statusCode()).isEqualTo(401);
-    assertThat(none.headers().firstValue("WWW-Authenticate")).hasValue("Bearer realm=\"sluice admin\"");
+    assertThat(none.headers().firstValue("WWW-Authenticate"))
+        .hasValue("Bearer realm=\"sluice admin\"");
     assertThat(json(none).get("error").asText()).contains("Authorization: Bearer");
 
     assertThat(http.peek("frank", "wrong").statusCode()).isEqualTo(401);
@@ -176,10 +193,13 @@ class HttpApiIT {
     HttpResponse<String> metrics = http.get("/metrics");
 
     assertThat(metrics.statusCode()).isEqualTo(200);
-    assertThat(metrics.headers().firstValue("Content-Type").orElseThrow()).startsWith("text/plain; version=0.0.4");
+    assertThat(metrics.headers().firstValue("Content-Type").orElseThrow())
+        .startsWith("text/plain; version=0.0.4");
     String text = metrics.body();
-    assertThat(count(text, "sluice_decisions_total{outcome=\"denied\",policy=\"tiny\"}")).isGreaterThanOrEqualTo(2);
-    assertThat(count(text, "sluice_decisions_total{outcome=\"allowed\",policy=\"tiny\"}")).isGreaterThanOrEqualTo(1);
+    assertThat(count(text, "sluice_decisions_total{outcome=\"denied\",policy=\"tiny\"}"))
+        .isGreaterThanOrEqualTo(2);
+    assertThat(count(text, "sluice_decisions_total{outcome=\"allowed\",policy=\"tiny\"}"))
+        .isGreaterThanOrEqualTo(1);
     assertThat(text).contains("sluice_decisions_total{outcome=\"error\",policy=\"tiny\"} 0.0");
     assertThat(text).contains("sluice_store_latency_seconds_bucket{operation=\"acquire\"");
     assertThat(text).contains("sluice_store_errors_total{operation=\"acquire\"} 0.0");
@@ -199,9 +219,12 @@ class HttpApiIT {
   }
 
   private static double count(String metrics, String series) {
-    return metrics.lines().filter(line -> line.startsWith(series + " "))
+    return metrics
+        .lines()
+        .filter(line -> line.startsWith(series + " "))
         .mapToDouble(line -> Double.parseDouble(line.substring(series.length() + 1)))
-        .findFirst().orElseThrow(() -> new AssertionError("no " + series + " in\n" + metrics));
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no " + series + " in\n" + metrics));
   }
 
   private static String quote(String key) {

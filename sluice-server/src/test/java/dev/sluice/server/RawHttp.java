@@ -7,7 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** HTTP/1.1 over a plain socket, for what a client library will not send: slow or chunked bodies. */
+/**
+ * HTTP/1.1 over a plain socket, for what a client library will not send: slow or chunked bodies.
+ */
 final class RawHttp {
 
   private RawHttp() {}
@@ -32,7 +34,9 @@ final class RawHttp {
       headers.put(lines[i].substring(0, colon).trim(), lines[i].substring(colon + 1).trim());
     }
     int length = Integer.parseInt(headers.getOrDefault("content-length", "0"));
-    return new Response(Integer.parseInt(lines[0].split(" ")[1]), headers,
+    return new Response(
+        Integer.parseInt(lines[0].split(" ")[1]),
+        headers,
         new String(in.readNBytes(length), StandardCharsets.UTF_8));
   }
 

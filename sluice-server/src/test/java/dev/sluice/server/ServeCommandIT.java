@@ -17,29 +17,42 @@ import picocli.CommandLine;
 /** {@code sluice serve --port 0} through the real command line, in this JVM. */
 class ServeCommandIT {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   @Test
   void servesOnAFreePortAndStopsWhenInterrupted(@TempDir Path dir) throws Exception {
-    Path file = Files.writeString(dir.resolve("sluice.yaml"), "policies: { default: { capacity: 3, refill: 1/h } }\n");
+    Path file =
+        Files.writeString(
+            dir.resolve("sluice.yaml"), "policies: { default: { capacity: 3, refill: 1/h } }\n");
     StringWriter out = new StringWriter();
     AtomicInteger exit = new AtomicInteger(-1);
-    Thread serving = new Thread(() -> {
-      CommandLine cli = Main.commandLine();
-      cli.setOut(new PrintWriter(out, true));
-      exit.set(cli.execute("serve", "--config", file.toString(), "--port", "0", "--host", "127.0.0.1"));
-    }, "serve-under-test");
+    Thread serving =
+        new Thread(
+            () -> {
+              CommandLine cli = Main.commandLine();
+              cli.setOut(new PrintWriter(out, true));
+              exit.set(
+                  cli.execute(
+                      "serve", "--config", file.toString(), "--port", "0", "--host", "127.0.0.1"));
+            },
+            "serve-under-test");
     serving.start();
     try {
       int port = awaitPort(out);
 
       assertThat(out.toString())
           .contains("(" + file + ", reloaded when it changes)")
-          .contains("1 policy (default), 0 client overrides, store memory, port " + port + ", admin off")
-          .contains("try  curl -i http://127.0.0.1:" + port + "/v1/acquire -H 'Content-Type: application/json'"
-              + " -d '{\"key\": \"user123\"}'");
+          .contains(
+              "1 policy (default), 0 client overrides, store memory, port " + port + ", admin off")
+          .contains(
+              "try  curl -i http://127.0.0.1:"
+                  + port
+                  + "/v1/acquire -H 'Content-Type: application/json'"
+                  + " -d '{\"key\": \"user123\"}'");
       TestHttp http = new TestHttp(port);
-      assertThat(http.acquire("{\"key\": \"user123\"}").body()).contains("\"limit\":3", "\"remaining\":2");
+      assertThat(http.acquire("{\"key\": \"user123\"}").body())
+          .contains("\"limit\":3", "\"remaining\":2");
     } finally {
       serving.interrupt();
       serving.join(Duration.ofSeconds(15).toMillis());

@@ -15,10 +15,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** {@code java -jar target/sluice.jar serve ...} as its own process, bound to 127.0.0.1 on a free port. */
+/**
+ * {@code java -jar target/sluice.jar serve ...} as its own process, bound to 127.0.0.1 on a free
+ * port.
+ */
 final class ServerProcess implements AutoCloseable {
 
-  private static final Pattern LISTENING = Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
+  private static final Pattern LISTENING =
+      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private final Process process;
   private final Path log;
@@ -30,19 +34,31 @@ final class ServerProcess implements AutoCloseable {
     this.port = port;
   }
 
-  /** Starts {@code serve --port 0 --host 127.0.0.1} plus {@code args}, and waits until it listens. */
-  static ServerProcess start(Path dir, Map<String, String> environment, String... args) throws IOException {
+  /**
+   * Starts {@code serve --port 0 --host 127.0.0.1} plus {@code args}, and waits until it listens.
+   */
+  static ServerProcess start(Path dir, Map<String, String> environment, String... args)
+      throws IOException {
     Path jar = Path.of("target", "sluice.jar");
     assertThat(jar).as("packaged before integration tests").exists();
     Path log = Files.createTempFile(dir, "stderr", ".log");
-    List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", jar.toString(), "serve", "--port", "0", "--host", "127.0.0.1"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar",
+                jar.toString(),
+                "serve",
+                "--port",
+                "0",
+                "--host",
+                "127.0.0.1"));
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).redirectError(log.toFile());
     builder.environment().putAll(environment);
     Process process = builder.start();
-    BufferedReader stdout = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader stdout =
+        new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     int port = -1;
     for (String line = stdout.readLine(); line != null && port < 0; line = stdout.readLine()) {
       Matcher matcher = LISTENING.matcher(line);

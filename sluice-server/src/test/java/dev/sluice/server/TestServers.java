@@ -11,7 +11,9 @@ final class TestServers {
 
   private TestServers() {}
 
-  /** A server from a configuration file written with {@code yaml}, reloaded every {@code reload}. */
+  /**
+   * A server from a configuration file written with {@code yaml}, reloaded every {@code reload}.
+   */
   static SluiceServer start(Path file, String yaml, Duration reload) {
     write(file, yaml);
     return SluiceServer.start(file, config -> config.withPort(0).withHost("127.0.0.1"), reload);

@@ -25,19 +25,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TwoInstancesIT {
 
-  @RegisterExtension
-  static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
+  @RegisterExtension static final RedisExtension<RedisNode> REDIS = RedisExtension.single();
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   private static final List<ServerProcess> SERVERS = new ArrayList<>();
 
   @BeforeAll
   static void startTwoInstances() throws Exception {
     Path config = dir.resolve("sluice.yaml");
-    // A generous deadline: this test is about accuracy, and two servers, Redis and 32 clients share 2 cores.
-    Files.writeString(config, """
+    // A generous deadline: this test is about accuracy, and two servers, Redis and 32 clients share
+    // 2 cores.
+    Files.writeString(
+        config,
+        """
         store: { type: redis, uri: "%s", timeout: 2s }
         policies:
           default: { capacity: 100, refill: 100/s }
@@ -45,7 +46,8 @@ class TwoInstancesIT {
           premium: { capacity: 20, refill: 1/h }
           hybrid: { capacity: 1000, refill: 1000/s, hybrid: true }
         clients: { vip: premium }
-        """.formatted(REDIS.get().uri()));
+        """
+            .formatted(REDIS.get().uri()));
     for (int i = 0; i < 2; i++) {
       SERVERS.add(ServerProcess.start(dir, Map.of(), "--config", config.toString()));
     }
@@ -59,7 +61,8 @@ class TwoInstancesIT {
   }
 
   /** What a run admitted: 200s, other answers than 200 and 429, and the time it took. */
-  private record Run(long ok, long other, long calls, double elapsedSeconds, double lastStartSeconds) {}
+  private record Run(
+      long ok, long other, long calls, double elapsedSeconds, double lastStartSeconds) {}
 
   /** 32 clients spread over both instances send {@code body} for {@code millis}. */
   private static Run hammer(String body, long millis) throws InterruptedException {
@@ -73,23 +76,25 @@ class TwoInstancesIT {
     long[] deadline = new long[1];
     for (int t = 0; t < threads; t++) {
       TestHttp http = new TestHttp(SERVERS.get(t % 2).port());
-      Thread client = new Thread(() -> {
-        try {
-          start.await();
-        } catch (InterruptedException e) {
-          return;
-        }
-        for (long now = System.nanoTime(); now < deadline[0]; now = System.nanoTime()) {
-          lastStart.accumulateAndGet(now, Math::max);
-          int status = http.acquire(body).statusCode();
-          calls.incrementAndGet();
-          if (status == 200) {
-            ok.incrementAndGet();
-          } else if (status != 429) {
-            other.incrementAndGet();
-          }
-        }
-      });
+      Thread client =
+          new Thread(
+              () -> {
+                try {
+                  start.await();
+                } catch (InterruptedException e) {
+                  return;
+                }
+                for (long now = System.nanoTime(); now < deadline[0]; now = System.nanoTime()) {
+                  lastStart.accumulateAndGet(now, Math::max);
+                  int status = http.acquire(body).statusCode();
+                  calls.incrementAndGet();
+                  if (status == 200) {
+                    ok.incrementAndGet();
+                  } else if (status != 429) {
+                    other.incrementAndGet();
+                  }
+                }
+              });
       clients.add(client);
       client.start();
     }
@@ -99,7 +104,12 @@ class TwoInstancesIT {
     for (Thread client : clients) {
       client.join();
     }
-    return new Run(ok.get(), other.get(), calls.get(), (System.nanoTime() - begin) / 1e9, (lastStart.get() - begin) / 1e9);
+    return new Run(
+        ok.get(),
+        other.get(),
+        calls.get(),
+        (System.nanoTime() - begin) / 1e9,
+        (lastStart.get() - begin) / 1e9);
   }
 
   @Test
@@ -110,9 +120,11 @@ class TwoInstancesIT {
     }
     Run run = hammer("{\"key\": \"hot\"}", 5_000);
     double bound = 100 + 100 * run.elapsedSeconds();
-    // Requests kept coming until the last one started: all that refilled until then was there to take.
+    // Requests kept coming until the last one started: all that refilled until then was there to
+    // take.
     double floor = 100 + 100 * run.lastStartSeconds();
-    System.out.printf("two instances: %d allowed of %d, bound %.1f (%.2f%% of %.1f)%n",
+    System.out.printf(
+        "two instances: %d allowed of %d, bound %.1f (%.2f%% of %.1f)%n",
         run.ok(), run.calls(), bound, 100 * run.ok() / floor, floor);
     assertThat(run.other()).as("answers other than 200 and 429").isZero();
     assertThat((double) run.ok()).isLessThanOrEqualTo(bound).isGreaterThanOrEqualTo(0.98 * floor);
@@ -130,14 +142,20 @@ class TwoInstancesIT {
     Run run = hammer("{\"key\": \"hot-hybrid\", \"policy\": \"hybrid\"}", 3_000);
     double bound = 1_000 + 1_000 * run.elapsedSeconds();
     double floor = 1_000 + 1_000 * run.lastStartSeconds();
-    System.out.printf("two hybrid instances: %d allowed of %d, bound %.1f (%.2f%% of %.1f)%n",
+    System.out.printf(
+        "two hybrid instances: %d allowed of %d, bound %.1f (%.2f%% of %.1f)%n",
         run.ok(), run.calls(), bound, 100 * run.ok() / floor, floor);
     assertThat(run.other()).isZero();
-    assertThat((double) run.ok()).as("at most the bound plus two leases of 50").isLessThanOrEqualTo(bound + 2 * 50)
-        .as("at least 90%% of what was asked, up to what refilled").isGreaterThanOrEqualTo(0.9 * Math.min(run.calls(), floor));
+    assertThat((double) run.ok())
+        .as("at most the bound plus two leases of 50")
+        .isLessThanOrEqualTo(bound + 2 * 50)
+        .as("at least 90%% of what was asked, up to what refilled")
+        .isGreaterThanOrEqualTo(0.9 * Math.min(run.calls(), floor));
     for (ServerProcess server : SERVERS) {
       String metrics = new TestHttp(server.port()).get("/metrics").body();
-      assertThat(metrics).containsPattern("sluice_decisions_unstored_total\\{policy=\"hybrid\",source=\"lease\"} [1-9]");
+      assertThat(metrics)
+          .containsPattern(
+              "sluice_decisions_unstored_total\\{policy=\"hybrid\",source=\"lease\"} [1-9]");
     }
   }
 
@@ -149,7 +167,8 @@ class TwoInstancesIT {
     for (int i = 0; i < 30; i++) {
       TestHttp http = instances.get(i % 2);
       vip += http.acquire("{\"key\": \"vip\", \"policy\": \"free\"}").statusCode() == 200 ? 1 : 0;
-      regular += http.acquire("{\"key\": \"someone\", \"policy\": \"free\"}").statusCode() == 200 ? 1 : 0;
+      regular +=
+          http.acquire("{\"key\": \"someone\", \"policy\": \"free\"}").statusCode() == 200 ? 1 : 0;
     }
     assertThat(vip).as("premium: capacity 20 across both instances").isEqualTo(20);
     assertThat(regular).as("free: capacity 5 across both instances").isEqualTo(5);

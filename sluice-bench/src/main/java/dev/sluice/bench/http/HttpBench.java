@@ -22,8 +22,10 @@ import java.util.Map;
 public final class HttpBench {
 
   static final String PART = "3/3 http";
+
   /** Targets, in report order. */
-  public static final List<String> TARGETS = List.of("nginx-return-200", "sluice-memory", "sluice-redis");
+  public static final List<String> TARGETS =
+      List.of("nginx-return-200", "sluice-memory", "sluice-redis");
 
   private HttpBench() {}
 
@@ -37,51 +39,120 @@ public final class HttpBench {
    * @param seconds wrk's measured run
    * @param connections concurrent connections
    */
-  public static void run(Path root, String redisUri, Path out, int warmupSeconds, int seconds, int connections) {
+  public static void run(
+      Path root, String redisUri, Path out, int warmupSeconds, int seconds, int connections) {
     Path dir;
     try {
       dir = Files.createTempDirectory("sluice-bench-http-");
       Files.writeString(dir.resolve("acquire.lua"), WRK_SCRIPT);
-      Files.writeString(dir.resolve("sluice.yaml"),
+      Files.writeString(
+          dir.resolve("sluice.yaml"),
           "policies:\n  default: { capacity: 1000000000, refill: 10000000/s }\n");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     int i = 1;
     for (String target : TARGETS) {
-      Progress.point(PART, i++, TARGETS.size(), target + ": wrk, " + connections + " connections, keep-alive, "
-          + warmupSeconds + " s warm-up + " + seconds + " s");
+      Progress.point(
+          PART,
+          i++,
+          TARGETS.size(),
+          target
+              + ": wrk, "
+              + connections
+              + " connections, keep-alive, "
+              + warmupSeconds
+              + " s warm-up + "
+              + seconds
+              + " s");
       int port = Processes.freePort();
       Path log = dir.resolve(target + ".log");
       Process server = null;
       try {
-        server = switch (target) {
-          case "nginx-return-200" -> startNginx(dir, port, log);
-          case "sluice-memory" -> startSluice(root, dir, port, log, null);
-          default -> startSluice(root, dir, port, log, redisUri);
-        };
+        server =
+            switch (target) {
+              case "nginx-return-200" -> startNginx(dir, port, log);
+              case "sluice-memory" -> startSluice(root, dir, port, log, null);
+              default -> startSluice(root, dir, port, log, redisUri);
+            };
         Processes.awaitPort(server, port, 180, log);
         String url = "http://127.0.0.1:" + port + "/v1/acquire";
         wrk(dir, url, connections, warmupSeconds);
         Map<String, Double> r = wrk(dir, url, connections, seconds);
         double duration = r.get("duration_us") / 1e6;
-        Csv.append(out.resolve("http.csv"), Csv.row(
-            "target", target, "connections", connections, "seconds", duration, "requests", r.get("requests").longValue(),
-            "rps", r.get("requests") / duration, "non2xx", r.get("non2xx").longValue(), "errors", r.get("errors").longValue(),
-            "p50_us", r.get("p50"), "p90_us", r.get("p90"), "p99_us", r.get("p99"), "p999_us", r.get("p999"),
-            "max_us", r.get("max"), "note", ""));
-        Progress.line(PART, String.format("    %,.0f requests/s, p50 %.0f us, p99 %.0f us, p99.9 %.0f us, %d non-2xx",
-            r.get("requests") / duration, r.get("p50"), r.get("p99"), r.get("p999"), r.get("non2xx").longValue()));
+        Csv.append(
+            out.resolve("http.csv"),
+            Csv.row(
+                "target",
+                target,
+                "connections",
+                connections,
+                "seconds",
+                duration,
+                "requests",
+                r.get("requests").longValue(),
+                "rps",
+                r.get("requests") / duration,
+                "non2xx",
+                r.get("non2xx").longValue(),
+                "errors",
+                r.get("errors").longValue(),
+                "p50_us",
+                r.get("p50"),
+                "p90_us",
+                r.get("p90"),
+                "p99_us",
+                r.get("p99"),
+                "p999_us",
+                r.get("p999"),
+                "max_us",
+                r.get("max"),
+                "note",
+                ""));
+        Progress.line(
+            PART,
+            String.format(
+                "    %,.0f requests/s, p50 %.0f us, p99 %.0f us, p99.9 %.0f us, %d non-2xx",
+                r.get("requests") / duration,
+                r.get("p50"),
+                r.get("p99"),
+                r.get("p999"),
+                r.get("non2xx").longValue()));
       } catch (RuntimeException e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
         reason = reason.replaceAll("[,\\r\\n]+", ";");
         if (reason.length() > 300) {
           reason = reason.substring(0, 300);
         }
-        Csv.append(out.resolve("http.csv"), Csv.row(
-            "target", target, "connections", connections, "seconds", 0, "requests", 0, "rps", Double.NaN, "non2xx", 0,
-            "errors", 0, "p50_us", Double.NaN, "p90_us", Double.NaN, "p99_us", Double.NaN, "p999_us", Double.NaN,
-            "max_us", Double.NaN, "note", "not run: " + reason));
+        Csv.append(
+            out.resolve("http.csv"),
+            Csv.row(
+                "target",
+                target,
+                "connections",
+                connections,
+                "seconds",
+                0,
+                "requests",
+                0,
+                "rps",
+                Double.NaN,
+                "non2xx",
+                0,
+                "errors",
+                0,
+                "p50_us",
+                Double.NaN,
+                "p90_us",
+                Double.NaN,
+                "p99_us",
+                Double.NaN,
+                "p999_us",
+                Double.NaN,
+                "max_us",
+                Double.NaN,
+                "note",
+                "not run: " + reason));
         Progress.line(PART, "    not run: " + reason);
       } finally {
         Processes.stop(server);
@@ -93,7 +164,9 @@ public final class HttpBench {
     Path prefix = dir.resolve("nginx");
     try {
       Files.createDirectories(prefix.resolve("temp"));
-      Files.writeString(prefix.resolve("nginx.conf"), """
+      Files.writeString(
+          prefix.resolve("nginx.conf"),
+          """
           worker_processes auto;
           pid %1$s/nginx.pid;
           error_log %1$s/error.log warn;
@@ -114,23 +187,42 @@ public final class HttpBench {
               }
             }
           }
-          """.formatted(prefix, port));
-      return new ProcessBuilder("nginx", "-p", prefix.toString(), "-c", prefix.resolve("nginx.conf").toString(),
-          "-g", "daemon off;")
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+          """
+              .formatted(prefix, port));
+      return new ProcessBuilder(
+              "nginx",
+              "-p",
+              prefix.toString(),
+              "-c",
+              prefix.resolve("nginx.conf").toString(),
+              "-g",
+              "daemon off;")
+          .redirectErrorStream(true)
+          .redirectOutput(log.toFile())
+          .start();
     } catch (IOException e) {
       throw new IllegalStateException("cannot start nginx: " + e.getMessage(), e);
     }
   }
 
   private static Process startSluice(Path root, Path dir, int port, Path log, String redisUri) {
-    List<String> command = new ArrayList<>(List.of(root.resolve("sluice").toString(), "serve",
-        "--host", "127.0.0.1", "--port", Integer.toString(port), "--config", dir.resolve("sluice.yaml").toString()));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                root.resolve("sluice").toString(),
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                Integer.toString(port),
+                "--config",
+                dir.resolve("sluice.yaml").toString()));
     if (redisUri != null) {
       command.addAll(List.of("--redis", redisUri));
     }
     try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      ProcessBuilder builder =
+          new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().remove("SLUICE_ADMIN_TOKEN");
       return builder.start();
     } catch (IOException e) {
@@ -139,10 +231,28 @@ public final class HttpBench {
   }
 
   private static Map<String, Double> wrk(Path dir, String url, int connections, int seconds) {
-    String output = Processes.run(seconds + 60L, List.of("wrk", "-t", "2", "-c", Integer.toString(connections),
-        "-d", seconds + "s", "--timeout", "10s", "-s", dir.resolve("acquire.lua").toString(), url));
-    String result = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst()
-        .orElseThrow(() -> new IllegalStateException("wrk printed no RESULT line: " + output));
+    String output =
+        Processes.run(
+            seconds + 60L,
+            List.of(
+                "wrk",
+                "-t",
+                "2",
+                "-c",
+                Integer.toString(connections),
+                "-d",
+                seconds + "s",
+                "--timeout",
+                "10s",
+                "-s",
+                dir.resolve("acquire.lua").toString(),
+                url));
+    String result =
+        output
+            .lines()
+            .filter(l -> l.startsWith("RESULT "))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("wrk printed no RESULT line: " + output));
     Map<String, Double> values = new HashMap<>();
     for (String field : result.substring("RESULT ".length()).trim().split(" ")) {
       String[] kv = field.split("=");
@@ -152,7 +262,8 @@ public final class HttpBench {
   }
 
   /** POSTs one of 100,000 keys in turn; prints the summary in one machine-readable line. */
-  static final String WRK_SCRIPT = """
+  static final String WRK_SCRIPT =
+      """
       wrk.method = "POST"
       wrk.headers["Content-Type"] = "application/json"
       local n = 0
@@ -169,7 +280,8 @@ public final class HttpBench {
       """;
 
   /**
-   * For a quick manual check: {@code java -cp sluice-bench.jar dev.sluice.bench.http.HttpBench ROOT URI OUT}.
+   * For a quick manual check: {@code java -cp sluice-bench.jar dev.sluice.bench.http.HttpBench ROOT
+   * URI OUT}.
    *
    * @param args root, Redis URI, output directory
    */

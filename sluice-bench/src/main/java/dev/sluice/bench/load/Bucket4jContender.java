@@ -36,14 +36,22 @@ final class Bucket4jContender implements Contender {
     this.name = name;
     this.client = RedisClient.create(uri);
     this.connection = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-    LettuceBasedProxyManager<String> proxies = Bucket4jLettuce.casBasedBuilder(connection)
-        .expirationAfterWrite(ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(Duration.ofSeconds(1)))
-        .build();
+    LettuceBasedProxyManager<String> proxies =
+        Bucket4jLettuce.casBasedBuilder(connection)
+            .expirationAfterWrite(
+                ExpirationAfterWriteStrategy.basedOnTimeForRefillingBucketUpToMax(
+                    Duration.ofSeconds(1)))
+            .build();
     RemoteBucketBuilder<String> b = proxies.builder();
     this.builder = batching ? b.withOptimization(Optimizations.batching()) : b;
-    this.configuration = BucketConfiguration.builder()
-        .addLimit(Bandwidth.builder().capacity(limit.capacity()).refillGreedy(limit.perSecond(), Duration.ofSeconds(1)).build())
-        .build();
+    this.configuration =
+        BucketConfiguration.builder()
+            .addLimit(
+                Bandwidth.builder()
+                    .capacity(limit.capacity())
+                    .refillGreedy(limit.perSecond(), Duration.ofSeconds(1))
+                    .build())
+            .build();
   }
 
   @Override
@@ -55,7 +63,8 @@ final class Bucket4jContender implements Contender {
   public boolean tryAcquire(String key) {
     BucketProxy bucket = buckets.get(key);
     if (bucket == null) {
-      bucket = buckets.computeIfAbsent(key, k -> builder.build("bucket4j:" + k, () -> configuration));
+      bucket =
+          buckets.computeIfAbsent(key, k -> builder.build("bucket4j:" + k, () -> configuration));
     }
     return bucket.tryConsume(1);
   }

@@ -6,11 +6,12 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.HdrHistogram.Histogram;
 
 /**
- * A closed-loop load: {@code callers} threads, each sending its next request as soon as the last one
- * was answered, against one shared {@link Contender}. A warm-up phase (not recorded) is followed by
- * the measured phase; only requests that start in the measured phase count, and the phase ends when
- * the last of them has been answered, so Redis's counters read after {@link #run} cover them all.
- * Latency is recorded per request in nanoseconds (HdrHistogram, 3 significant digits).
+ * A closed-loop load: {@code callers} threads, each sending its next request as soon as the last
+ * one was answered, against one shared {@link Contender}. A warm-up phase (not recorded) is
+ * followed by the measured phase; only requests that start in the measured phase count, and the
+ * phase ends when the last of them has been answered, so Redis's counters read after {@link #run}
+ * cover them all. Latency is recorded per request in nanoseconds (HdrHistogram, 3 significant
+ * digits).
  */
 public final class ClosedLoop {
 
@@ -46,7 +47,13 @@ public final class ClosedLoop {
    * @param firstError the first failure's message, or empty
    * @param clientCpuNanos CPU time of this JVM during the phase
    */
-  public record Result(long decisions, long allowed, long errors, long nanos, Histogram latency, String firstError,
+  public record Result(
+      long decisions,
+      long allowed,
+      long errors,
+      long nanos,
+      Histogram latency,
+      String firstError,
       long clientCpuNanos) {
     /**
      * Decisions per second.
@@ -75,7 +82,13 @@ public final class ClosedLoop {
    * @param hooks called between phases
    * @return the measured phase
    */
-  public static Result run(Contender contender, int callers, Keys keys, long warmupMillis, long measureMillis, Hooks hooks) {
+  public static Result run(
+      Contender contender,
+      int callers,
+      Keys keys,
+      long warmupMillis,
+      long measureMillis,
+      Hooks hooks) {
     List<Thread> threads = new ArrayList<>();
     List<long[]> counters = new ArrayList<>();
     List<Histogram> histograms = new ArrayList<>();
@@ -86,34 +99,38 @@ public final class ClosedLoop {
       Histogram histogram = new Histogram(60_000_000_000L, 3);
       counters.add(counter);
       histograms.add(histogram);
-      Thread thread = new Thread(() -> {
-        while (true) {
-          int now = state.value;
-          if (now == STOP) {
-            return;
-          }
-          boolean measuring = now == MEASURE;
-          String key = keys.next(measuring);
-          long start = System.nanoTime();
-          try {
-            boolean allowed = contender.tryAcquire(key);
-            long took = System.nanoTime() - start;
-            if (measuring) {
-              counter[0]++;
-              if (allowed) {
-                counter[1]++;
-              }
-              histogram.recordValue(Math.min(took, histogram.getHighestTrackableValue()));
-            }
-          } catch (RuntimeException e) {
-            if (measuring) {
-              counter[2]++;
-            }
-            firstError.compareAndSet("", e.getClass().getSimpleName() + ": " + e.getMessage());
-            sleepQuietly(1);
-          }
-        }
-      }, "caller-" + i);
+      Thread thread =
+          new Thread(
+              () -> {
+                while (true) {
+                  int now = state.value;
+                  if (now == STOP) {
+                    return;
+                  }
+                  boolean measuring = now == MEASURE;
+                  String key = keys.next(measuring);
+                  long start = System.nanoTime();
+                  try {
+                    boolean allowed = contender.tryAcquire(key);
+                    long took = System.nanoTime() - start;
+                    if (measuring) {
+                      counter[0]++;
+                      if (allowed) {
+                        counter[1]++;
+                      }
+                      histogram.recordValue(Math.min(took, histogram.getHighestTrackableValue()));
+                    }
+                  } catch (RuntimeException e) {
+                    if (measuring) {
+                      counter[2]++;
+                    }
+                    firstError.compareAndSet(
+                        "", e.getClass().getSimpleName() + ": " + e.getMessage());
+                    sleepQuietly(1);
+                  }
+                }
+              },
+              "caller-" + i);
       thread.setDaemon(true);
       threads.add(thread);
     }
@@ -150,7 +167,8 @@ public final class ClosedLoop {
   }
 
   private static long processCpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    java.lang.management.OperatingSystemMXBean os =
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
       return sun.getProcessCpuTime();
     }

@@ -1,9 +1,9 @@
 package dev.sluice.bench.load;
 
 /**
- * One implementation under load: a rate limiter over Redis (or a ceiling) behind one call. Adding an
- * implementation to the Redis benchmark is one class implementing this and one line in
- * {@link Contenders}. Implementations are thread-safe: every caller thread shares one instance.
+ * One implementation under load: a rate limiter over Redis (or a ceiling) behind one call. Adding
+ * an implementation to the Redis benchmark is one class implementing this and one line in {@link
+ * Contenders}. Implementations are thread-safe: every caller thread shares one instance.
  */
 public interface Contender extends AutoCloseable {
 

@@ -7,8 +7,16 @@ import java.util.List;
 public final class Contenders {
 
   /** The names, in report order; the last is the PING ceiling. */
-  public static final List<String> NAMES = List.of(
-      "sluice-lua", "sluice-transaction", "sluice-hybrid", "bucket4j", "bucket4j-batching", "redisson", "seed", "lettuce-ping");
+  public static final List<String> NAMES =
+      List.of(
+          "sluice-lua",
+          "sluice-transaction",
+          "sluice-hybrid",
+          "bucket4j",
+          "bucket4j-batching",
+          "redisson",
+          "seed",
+          "lettuce-ping");
 
   /** The contenders whose accuracy is measured (a ceiling admits everything). */
   public static final List<String> LIMITERS = NAMES.subList(0, NAMES.size() - 1);
@@ -27,14 +35,16 @@ public final class Contenders {
   public static Contender open(String name, String uri, LimitSpec limit, List<String> keys) {
     return switch (name) {
       case "sluice-lua" -> new SluiceContender(name, uri, RedisBackend.Mode.LUA, limit);
-      case "sluice-transaction" -> new SluiceContender(name, uri, RedisBackend.Mode.TRANSACTION, limit);
+      case "sluice-transaction" ->
+          new SluiceContender(name, uri, RedisBackend.Mode.TRANSACTION, limit);
       case "sluice-hybrid" -> new HybridContender(uri, limit);
       case "bucket4j" -> new Bucket4jContender(name, uri, false, limit);
       case "bucket4j-batching" -> new Bucket4jContender(name, uri, true, limit);
       case "redisson" -> new RedissonContender(uri, limit, keys);
       case "seed" -> new SeedContender(uri, limit);
       case "lettuce-ping" -> new PingContender(uri);
-      default -> throw new IllegalArgumentException("contender must be one of " + NAMES + ": " + name);
+      default ->
+          throw new IllegalArgumentException("contender must be one of " + NAMES + ": " + name);
     };
   }
 }

@@ -21,9 +21,10 @@ import java.util.List;
 
 /**
  * The second ceiling: {@code redis-benchmark} (C, no client library) sending exactly the EVALSHA
- * that Sluice's Lua mode sends, captured from Sluice itself with MONITOR, so the script, its keys and
- * its arguments are Sluice's own. Without pipelining, one request per connection at a time, like
- * the closed loop. Its rows go to {@code redis.csv} as contender {@code redis-benchmark-evalsha}.
+ * that Sluice's Lua mode sends, captured from Sluice itself with MONITOR, so the script, its keys
+ * and its arguments are Sluice's own. Without pipelining, one request per connection at a time,
+ * like the closed loop. Its rows go to {@code redis.csv} as contender {@code
+ * redis-benchmark-evalsha}.
  */
 public final class EvalshaCeiling {
 
@@ -42,14 +43,16 @@ public final class EvalshaCeiling {
     String host = LoadRunner.host(uri);
     int port = LoadRunner.port(uri);
     try (Contender sluice = Contenders.open("sluice-lua", uri, LimitSpec.OPEN, List.of());
-         Socket socket = new Socket()) {
+        Socket socket = new Socket()) {
       sluice.tryAcquire("warm"); // loads the script
       socket.connect(new InetSocketAddress(host, port), 2_000);
       socket.setSoTimeout(5_000);
       OutputStream out = socket.getOutputStream();
       out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
-      BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+      BufferedReader in =
+          new BufferedReader(
+              new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
       in.readLine();
       sluice.tryAcquire("__KEY__");
       while (true) {
@@ -57,7 +60,8 @@ public final class EvalshaCeiling {
         if (line == null) {
           throw new IllegalStateException("MONITOR closed before Sluice's EVALSHA was seen");
         }
-        if (line.toLowerCase(java.util.Locale.ROOT).contains("\"evalsha\"") && line.contains("__KEY__")) {
+        if (line.toLowerCase(java.util.Locale.ROOT).contains("\"evalsha\"")
+            && line.contains("__KEY__")) {
           return quoted(line.substring(line.indexOf(']') + 1));
         }
       }
@@ -82,12 +86,13 @@ public final class EvalshaCeiling {
           token.append((char) Integer.parseInt(text.substring(i + 1, i + 3), 16));
           i += 2;
         } else {
-          token.append(switch (next) {
-            case 'n' -> '\n';
-            case 'r' -> '\r';
-            case 't' -> '\t';
-            default -> next;
-          });
+          token.append(
+              switch (next) {
+                case 'n' -> '\n';
+                case 'r' -> '\r';
+                case 't' -> '\t';
+                default -> next;
+              });
         }
       } else if (c == '"') {
         tokens.add(token.toString());
@@ -109,10 +114,20 @@ public final class EvalshaCeiling {
    * @param measureMillis the intended length of the measured run
    * @param out the results directory
    */
-  public static void run(String uri, List<String> template, String keyset, int callers, long measureMillis, Path out) {
+  public static void run(
+      String uri, List<String> template, String keyset, int callers, long measureMillis, Path out) {
     String key = keyset.equals("hot") ? "hot" : "k__rand_int__";
-    List<String> command = new ArrayList<>(List.of("redis-benchmark", "-h", LoadRunner.host(uri),
-        "-p", Integer.toString(LoadRunner.port(uri)), "-c", Integer.toString(callers), "--csv"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "redis-benchmark",
+                "-h",
+                LoadRunner.host(uri),
+                "-p",
+                Integer.toString(LoadRunner.port(uri)),
+                "-c",
+                Integer.toString(callers),
+                "--csv"));
     if (!keyset.equals("hot")) {
       command.addAll(List.of("-r", Integer.toString(LoadRunner.MANY_KEYS)));
     }
@@ -126,12 +141,18 @@ public final class EvalshaCeiling {
       long requests = Math.max(10_000, (long) (probe * measureMillis / 1000));
       RedisStats before = LoadRunner.snapshot(redis);
       long started = System.nanoTime();
-      String csv = Processes.run(600, concat(command, List.of("-n", Long.toString(requests)), evalsha));
+      String csv =
+          Processes.run(600, concat(command, List.of("-n", Long.toString(requests)), evalsha));
       double seconds = (System.nanoTime() - started) / 1e9;
       RedisStats after = LoadRunner.snapshot(redis);
-      String[] row = csv.lines().filter(l -> l.startsWith("\"EVALSHA") || l.startsWith("\"evalsha"))
-          .findFirst().orElseThrow(() -> new IllegalStateException("redis-benchmark printed no result: " + csv))
-          .replace("\"", "").split(",");
+      String[] row =
+          csv.lines()
+              .filter(l -> l.startsWith("\"EVALSHA") || l.startsWith("\"evalsha"))
+              .findFirst()
+              .orElseThrow(
+                  () -> new IllegalStateException("redis-benchmark printed no result: " + csv))
+              .replace("\"", "")
+              .split(",");
       // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms","p99_latency_ms","max_latency_ms"
       long[] evalshaBefore = before.commands().getOrDefault("evalsha", new long[2]);
       long[] evalshaAfter = after.commands().getOrDefault("evalsha", new long[2]);
@@ -139,24 +160,59 @@ public final class EvalshaCeiling {
       double usec = evalshaAfter[1] - evalshaBefore[1];
       double cpu = (after.cpuSeconds() - before.cpuSeconds()) * 1e6;
       double throughput = Double.parseDouble(row[1]);
-      Csv.append(out.resolve("redis.csv"), Csv.row(
-          "contender", NAME, "keys", keyset, "callers", callers, "seconds", seconds, "decisions", requests,
-          "allowed", requests, "errors", 0, "throughput", throughput,
-          "p50_us", Double.parseDouble(row[4]) * 1e3, "p99_us", Double.parseDouble(row[6]) * 1e3,
-          "p999_us", Double.NaN, "max_us", Double.parseDouble(row[7]) * 1e3,
-          "commands_per_decision", calls / requests, "server_us_per_decision", usec / requests,
-          "redis_cpu_us_per_decision", cpu / requests, "client_cpu_us_per_decision", Double.NaN, "first_error", ""));
-      Progress.line(LoadRunner.PART, String.format("    %,.0f decisions/s, p50 %s ms, p99 %s ms, %.1f us server",
-          throughput, row[4], row[6], usec / requests));
+      Csv.append(
+          out.resolve("redis.csv"),
+          Csv.row(
+              "contender",
+              NAME,
+              "keys",
+              keyset,
+              "callers",
+              callers,
+              "seconds",
+              seconds,
+              "decisions",
+              requests,
+              "allowed",
+              requests,
+              "errors",
+              0,
+              "throughput",
+              throughput,
+              "p50_us",
+              Double.parseDouble(row[4]) * 1e3,
+              "p99_us",
+              Double.parseDouble(row[6]) * 1e3,
+              "p999_us",
+              Double.NaN,
+              "max_us",
+              Double.parseDouble(row[7]) * 1e3,
+              "commands_per_decision",
+              calls / requests,
+              "server_us_per_decision",
+              usec / requests,
+              "redis_cpu_us_per_decision",
+              cpu / requests,
+              "client_cpu_us_per_decision",
+              Double.NaN,
+              "first_error",
+              ""));
+      Progress.line(
+          LoadRunner.PART,
+          String.format(
+              "    %,.0f decisions/s, p50 %s ms, p99 %s ms, %.1f us server",
+              throughput, row[4], row[6], usec / requests));
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
   }
 
   private static double rps(String csv) {
-    return csv.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("\"evalsha"))
+    return csv.lines()
+        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("\"evalsha"))
         .map(l -> Double.parseDouble(l.replace("\"", "").split(",")[1]))
-        .findFirst().orElseThrow(() -> new IllegalStateException("redis-benchmark printed no result: " + csv));
+        .findFirst()
+        .orElseThrow(() -> new IllegalStateException("redis-benchmark printed no result: " + csv));
   }
 
   @SafeVarargs

@@ -1,9 +1,9 @@
 package dev.sluice.bench.load;
 
 /**
- * A token bucket as every contender is configured: {@code capacity} tokens, refilled at
- * {@code perSecond}. Contenders without a separate capacity (Redisson) get {@code perSecond} permits
- * per second.
+ * A token bucket as every contender is configured: {@code capacity} tokens, refilled at {@code
+ * perSecond}. Contenders without a separate capacity (Redisson) get {@code perSecond} permits per
+ * second.
  *
  * @param capacity the burst
  * @param perSecond the refill rate per second

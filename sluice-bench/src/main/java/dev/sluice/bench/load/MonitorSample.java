@@ -40,9 +40,11 @@ public final class MonitorSample {
     String[] source = line.substring(open + 1, close).split(" ");
     String client = source.length > 1 ? source[1] : "";
     int end = line.indexOf('"', quote + 1);
-    String name = line.substring(quote + 1, end < 0 ? line.length() : end).toLowerCase(java.util.Locale.ROOT);
+    String name =
+        line.substring(quote + 1, end < 0 ? line.length() : end).toLowerCase(java.util.Locale.ROOT);
     boolean script = client.equals("lua");
-    boolean queued = !script && inMulti.contains(client) && !name.equals("exec") && !name.equals("discard");
+    boolean queued =
+        !script && inMulti.contains(client) && !name.equals("exec") && !name.equals("discard");
     if (name.equals("multi")) {
       inMulti.add(client);
     } else if (name.equals("exec") || name.equals("discard")) {
@@ -111,23 +113,27 @@ public final class MonitorSample {
         OutputStream out = socket.getOutputStream();
         out.write("MONITOR\r\n".getBytes(StandardCharsets.US_ASCII));
         out.flush();
-        BufferedReader in = new BufferedReader(
-            new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
+        BufferedReader in =
+            new BufferedReader(
+                new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8), 1 << 16);
         String ok = readLine(in);
         if (!"+OK".equals(ok)) {
           throw new IllegalStateException("MONITOR answered " + ok);
         }
-        reader = new Thread(() -> {
-          Set<String> inMulti = new HashSet<>();
-          while (!closed) {
-            String line = readLine(in);
-            if (line != null) {
-              synchronized (sample) {
-                sample.record(line, inMulti);
-              }
-            }
-          }
-        }, "monitor");
+        reader =
+            new Thread(
+                () -> {
+                  Set<String> inMulti = new HashSet<>();
+                  while (!closed) {
+                    String line = readLine(in);
+                    if (line != null) {
+                      synchronized (sample) {
+                        sample.record(line, inMulti);
+                      }
+                    }
+                  }
+                },
+                "monitor");
         reader.setDaemon(true);
         reader.start();
       } catch (IOException e) {

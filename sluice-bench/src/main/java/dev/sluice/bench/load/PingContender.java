@@ -6,10 +6,10 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.time.Duration;
 
 /**
- * The ceiling of one round trip per decision with Sluice's connection setup: a Lettuce
- * {@code PING} on one shared connection (Sluice's Lua mode also multiplexes every caller on one
- * connection). Redis does almost nothing for a PING, so this is the client, the loopback network and
- * Redis's I/O alone.
+ * The ceiling of one round trip per decision with Sluice's connection setup: a Lettuce {@code PING}
+ * on one shared connection (Sluice's Lua mode also multiplexes every caller on one connection).
+ * Redis does almost nothing for a PING, so this is the client, the loopback network and Redis's I/O
+ * alone.
  */
 final class PingContender implements Contender {
 

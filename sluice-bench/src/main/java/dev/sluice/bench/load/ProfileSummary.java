@@ -34,7 +34,8 @@ public final class ProfileSummary {
     try (RecordingFile file = new RecordingFile(jfr)) {
       while (file.hasMoreEvents()) {
         RecordedEvent event = file.readEvent();
-        if (!event.getEventType().getName().equals("jdk.ExecutionSample") || event.getStackTrace() == null) {
+        if (!event.getEventType().getName().equals("jdk.ExecutionSample")
+            || event.getStackTrace() == null) {
           continue;
         }
         List<RecordedFrame> frames = event.getStackTrace().getFrames();
@@ -44,19 +45,51 @@ public final class ProfileSummary {
         samples++;
         RecordedFrame top = frames.get(0);
         String type = top.getMethod().getType().getName();
-        methods.merge(type.substring(type.lastIndexOf('.') + 1) + "." + top.getMethod().getName(), 1, Integer::sum);
+        methods.merge(
+            type.substring(type.lastIndexOf('.') + 1) + "." + top.getMethod().getName(),
+            1,
+            Integer::sum);
         areas.merge(area(type), 1, Integer::sum);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     int total = samples;
-    areas.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).forEach(e ->
-        Csv.append(out, Csv.row("contender", contender, "kind", "area", "name", e.getKey(), "samples", e.getValue(),
-            "share_pct", 100.0 * e.getValue() / total)));
-    methods.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(12).forEach(e ->
-        Csv.append(out, Csv.row("contender", contender, "kind", "method", "name", e.getKey().replace(',', ';'),
-            "samples", e.getValue(), "share_pct", 100.0 * e.getValue() / total)));
+    areas.entrySet().stream()
+        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+        .forEach(
+            e ->
+                Csv.append(
+                    out,
+                    Csv.row(
+                        "contender",
+                        contender,
+                        "kind",
+                        "area",
+                        "name",
+                        e.getKey(),
+                        "samples",
+                        e.getValue(),
+                        "share_pct",
+                        100.0 * e.getValue() / total)));
+    methods.entrySet().stream()
+        .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+        .limit(12)
+        .forEach(
+            e ->
+                Csv.append(
+                    out,
+                    Csv.row(
+                        "contender",
+                        contender,
+                        "kind",
+                        "method",
+                        "name",
+                        e.getKey().replace(',', ';'),
+                        "samples",
+                        e.getValue(),
+                        "share_pct",
+                        100.0 * e.getValue() / total)));
   }
 
   static String area(String type) {

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * What Redis says it did: {@code INFO commandstats} (calls and microseconds per command) and
- * {@code INFO cpu} (the server process's CPU time), snapshotted around a measurement.
+ * What Redis says it did: {@code INFO commandstats} (calls and microseconds per command) and {@code
+ * INFO cpu} (the server process's CPU time), snapshotted around a measurement.
  *
  * <p>Commands run by a script ({@code redis.call}) or by {@code EXEC} are counted by Redis under
  * their own names as well, and their time is already inside the EVAL's or EXEC's time. So the
@@ -19,9 +19,21 @@ import java.util.Set;
 public record RedisStats(Map<String, long[]> commands, double cpuSeconds) {
 
   /** Commands of the harness itself, never of a contender. */
-  private static final Set<String> HARNESS = Set.of(
-      "info", "monitor", "flushall", "flushdb", "config", "client", "hello", "command", "select", "auth", "script",
-      "keys", "dbsize");
+  private static final Set<String> HARNESS =
+      Set.of(
+          "info",
+          "monitor",
+          "flushall",
+          "flushdb",
+          "config",
+          "client",
+          "hello",
+          "command",
+          "select",
+          "auth",
+          "script",
+          "keys",
+          "dbsize");
 
   /**
    * Parses the text of {@code INFO commandstats} and {@code INFO cpu}.
@@ -74,7 +86,8 @@ public record RedisStats(Map<String, long[]> commands, double cpuSeconds) {
    * @return commands sent per decision, server microseconds per decision, CPU microseconds per
    *     decision
    */
-  public static double[] perDecision(RedisStats before, RedisStats after, MonitorSample sample, long decisions) {
+  public static double[] perDecision(
+      RedisStats before, RedisStats after, MonitorSample sample, long decisions) {
     double sent = 0;
     double usec = 0;
     for (Map.Entry<String, long[]> e : after.commands.entrySet()) {

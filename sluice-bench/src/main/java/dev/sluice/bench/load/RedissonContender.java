@@ -32,7 +32,10 @@ final class RedissonContender implements Contender {
     for (String key : keys) {
       RRateLimiter limiter = redisson.getRateLimiter("redisson:" + key);
       limiters.put(key, limiter);
-      pending.add(limiter.trySetRateAsync(RateType.OVERALL, limit.perSecond(), Duration.ofSeconds(1)).toCompletableFuture());
+      pending.add(
+          limiter
+              .trySetRateAsync(RateType.OVERALL, limit.perSecond(), Duration.ofSeconds(1))
+              .toCompletableFuture());
       if (pending.size() >= 1_000) {
         CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
         pending.clear();
@@ -50,11 +53,14 @@ final class RedissonContender implements Contender {
   public boolean tryAcquire(String key) {
     RRateLimiter limiter = limiters.get(key);
     if (limiter == null) {
-      limiter = limiters.computeIfAbsent(key, k -> {
-        RRateLimiter created = redisson.getRateLimiter("redisson:" + k);
-        created.trySetRate(RateType.OVERALL, limit.perSecond(), Duration.ofSeconds(1));
-        return created;
-      });
+      limiter =
+          limiters.computeIfAbsent(
+              key,
+              k -> {
+                RRateLimiter created = redisson.getRateLimiter("redisson:" + k);
+                created.trySetRate(RateType.OVERALL, limit.perSecond(), Duration.ofSeconds(1));
+                return created;
+              });
     }
     return limiter.tryAcquire();
   }

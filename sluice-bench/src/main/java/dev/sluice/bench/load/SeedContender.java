@@ -7,10 +7,10 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * The seed's algorithm, as the blog post that started the project wrote it (see
- * {@code shared/seed.md}), in Java on one shared Lettuce connection: HGETALL, compute with the
- * client's clock in floating point, HSET the new state, EXPIRE 60 s: three round trips, not atomic.
- * It is here only as the baseline that shows what read-then-write costs and over-admits.
+ * The seed's algorithm, as the blog post that started the project wrote it (see {@code
+ * shared/seed.md}), in Java on one shared Lettuce connection: HGETALL, compute with the client's
+ * clock in floating point, HSET the new state, EXPIRE 60 s: three round trips, not atomic. It is
+ * here only as the baseline that shows what read-then-write costs and over-admits.
  */
 final class SeedContender implements Contender {
 
@@ -39,7 +39,8 @@ final class SeedContender implements Contender {
     long now = System.currentTimeMillis();
     Map<String, String> data = redis.hgetall(key);
     double tokens = data.containsKey("tokens") ? Double.parseDouble(data.get("tokens")) : capacity;
-    long lastRefill = data.containsKey("last_refill") ? Long.parseLong(data.get("last_refill")) : now;
+    long lastRefill =
+        data.containsKey("last_refill") ? Long.parseLong(data.get("last_refill")) : now;
     double elapsed = (now - lastRefill) / 1000.0;
     tokens = Math.min(capacity, tokens + elapsed * refillPerSecond);
     boolean allowed = false;

@@ -19,11 +19,16 @@ final class SluiceContender implements Contender {
 
   SluiceContender(String name, String uri, RedisBackend.Mode mode, LimitSpec limit) {
     this.name = name;
-    RedisBackend backend = RedisBackend.builder().uri(uri).mode(mode).timeout(Duration.ofSeconds(10)).build();
-    this.limiter = RateLimiter.builder()
-        .policy(Policy.of(Policy.DEFAULT, Limit.tokenBucket(limit.capacity(), Rate.perSecond(limit.perSecond()))))
-        .backend(backend)
-        .build();
+    RedisBackend backend =
+        RedisBackend.builder().uri(uri).mode(mode).timeout(Duration.ofSeconds(10)).build();
+    this.limiter =
+        RateLimiter.builder()
+            .policy(
+                Policy.of(
+                    Policy.DEFAULT,
+                    Limit.tokenBucket(limit.capacity(), Rate.perSecond(limit.perSecond()))))
+            .backend(backend)
+            .build();
   }
 
   @Override

@@ -53,9 +53,22 @@ public final class HeapPerKey {
       GraphLayout layout = GraphLayout.parseInstance(limiter.root()).subtract(keyLayout);
       double jol = (double) layout.totalSize() / keys;
       double gc = (double) (after - before) / keys;
-      Csv.append(out, Csv.row("impl", impl, "keys", keys, "jol_bytes_per_key", jol, "gc_bytes_per_key", gc,
-          "objects_per_key", (double) layout.totalCount() / keys));
-      Progress.line("1/3 in-process", String.format("  %s: %.1f B/key (JOL), %.1f B/key (GC delta)", impl, jol, gc));
+      Csv.append(
+          out,
+          Csv.row(
+              "impl",
+              impl,
+              "keys",
+              keys,
+              "jol_bytes_per_key",
+              jol,
+              "gc_bytes_per_key",
+              gc,
+              "objects_per_key",
+              (double) layout.totalCount() / keys));
+      Progress.line(
+          "1/3 in-process",
+          String.format("  %s: %.1f B/key (JOL), %.1f B/key (GC delta)", impl, jol, gc));
       if (limiter.tryAcquire(table[0]) && limiter.hashCode() == 42) {
         System.out.println(); // keeps the limiter reachable until here
       }

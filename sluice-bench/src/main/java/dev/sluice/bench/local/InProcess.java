@@ -21,10 +21,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
- * Part 1's JMH run, as the orchestrator starts it: one JMH run per cell (key set x limit x threads),
- * each running the four implementations back to back, so that load from other work on the machine
- * hits a cell of all of them rather than every cell of one. Results go to {@code jmh.csv} (with the
- * GC profiler's bytes allocated per operation), JMH's log to {@code jmh.log}.
+ * Part 1's JMH run, as the orchestrator starts it: one JMH run per cell (key set x limit x
+ * threads), each running the four implementations back to back, so that load from other work on the
+ * machine hits a cell of all of them rather than every cell of one. Results go to {@code jmh.csv}
+ * (with the GC profiler's bytes allocated per operation), JMH's log to {@code jmh.log}.
  */
 public final class InProcess {
 
@@ -41,26 +41,35 @@ public final class InProcess {
     int total = methods.size() * 3 * 2 * LocalLimiters.NAMES.size();
     Path cell = out.resolve("jmh-cell.csv");
     Path merged = out.resolve("jmh.csv");
-    try (PrintStream log = new PrintStream(new FileOutputStream(out.resolve("jmh.log").toFile()), true, "UTF-8")) {
-      JmhProgress progress = new JmhProgress(OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL), total);
+    try (PrintStream log =
+        new PrintStream(new FileOutputStream(out.resolve("jmh.log").toFile()), true, "UTF-8")) {
+      JmhProgress progress =
+          new JmhProgress(OutputFormatFactory.createFormatInstance(log, VerboseMode.NORMAL), total);
       for (String method : methods) {
         for (String keys : List.of("hot", "uniform", "zipf")) {
           for (String limit : List.of("allow", "deny")) {
-            ChainedOptionsBuilder options = new OptionsBuilder()
-                .include(InProcessBenchmark.class.getName() + "." + method + "$")
-                .param("keys", keys)
-                .param("limit", limit)
-                .param("impl", LocalLimiters.NAMES.toArray(String[]::new))
-                .forks(1)
-                .addProfiler(GCProfiler.class)
-                .resultFormat(ResultFormatType.CSV)
-                .result(cell.toString());
+            ChainedOptionsBuilder options =
+                new OptionsBuilder()
+                    .include(InProcessBenchmark.class.getName() + "." + method + "$")
+                    .param("keys", keys)
+                    .param("limit", limit)
+                    .param("impl", LocalLimiters.NAMES.toArray(String[]::new))
+                    .forks(1)
+                    .addProfiler(GCProfiler.class)
+                    .resultFormat(ResultFormatType.CSV)
+                    .result(cell.toString());
             if (quick) {
-              options.warmupIterations(1).warmupTime(TimeValue.milliseconds(500))
-                  .measurementIterations(1).measurementTime(TimeValue.seconds(1));
+              options
+                  .warmupIterations(1)
+                  .warmupTime(TimeValue.milliseconds(500))
+                  .measurementIterations(1)
+                  .measurementTime(TimeValue.seconds(1));
             } else {
-              options.warmupIterations(2).warmupTime(TimeValue.seconds(1))
-                  .measurementIterations(3).measurementTime(TimeValue.seconds(1));
+              options
+                  .warmupIterations(2)
+                  .warmupTime(TimeValue.seconds(1))
+                  .measurementIterations(3)
+                  .measurementTime(TimeValue.seconds(1));
             }
             new Runner(options.build(), progress).run();
             append(cell, merged);
@@ -80,7 +89,8 @@ public final class InProcess {
     Files.delete(cell);
     boolean fresh = !Files.exists(merged);
     List<String> rows = fresh ? lines : lines.subList(1, lines.size());
-    Files.write(merged, rows, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    Files.write(
+        merged, rows, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     if (Csv.read(merged).isEmpty()) {
       throw new IllegalStateException("JMH wrote no results (see jmh.log)");
     }

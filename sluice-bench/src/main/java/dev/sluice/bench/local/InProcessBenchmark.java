@@ -20,9 +20,9 @@ import org.openjdk.jmh.annotations.Threads;
  * lock-free local bucket, Guava's {@code RateLimiter} and Resilience4j's {@code AtomicRateLimiter},
  * the peers keeping one limiter per key in a {@code ConcurrentHashMap}.
  *
- * <p>Parameters: {@code impl} (the peers are the baseline, as {@code @Param}s of one class),
- * {@code keys} ({@code hot}: one key; {@code uniform} and {@code zipf}: 1,000,000 keys, see
- * {@link KeySequences}) and {@code limit} ({@code allow} or {@code deny}, see {@link LocalLimiters});
+ * <p>Parameters: {@code impl} (the peers are the baseline, as {@code @Param}s of one class), {@code
+ * keys} ({@code hot}: one key; {@code uniform} and {@code zipf}: 1,000,000 keys, see {@link
+ * KeySequences}) and {@code limit} ({@code allow} or {@code deny}, see {@link LocalLimiters});
  * {@link #oneThread} and {@link #twoThreads} run the same call on 1 and 2 threads. Every key is
  * touched once before measuring, so maps are warm; Sluice may still drop keys whose bucket is full
  * again (its bounded memory), which the peers never do.
@@ -34,11 +34,14 @@ import org.openjdk.jmh.annotations.Threads;
  * java -jar sluice-bench/target/sluice-bench.jar jmh InProcessBenchmark -rf csv -rff jmh.csv
  * </pre>
  *
- * <p>or one cell: {@code ... jmh InProcessBenchmark.oneThread -p impl=sluice -p keys=hot -p limit=allow}.
+ * <p>or one cell: {@code ... jmh InProcessBenchmark.oneThread -p impl=sluice -p keys=hot -p
+ * limit=allow}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms3g", "-Xmx3g"})
 @State(Scope.Benchmark)
 public class InProcessBenchmark {
 

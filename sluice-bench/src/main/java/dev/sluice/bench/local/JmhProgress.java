@@ -10,7 +10,9 @@ import org.openjdk.jmh.results.IterationResult;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.format.OutputFormat;
 
-/** JMH's own output goes to a log file; this adds one progress line per benchmark on the console. */
+/**
+ * JMH's own output goes to a log file; this adds one progress line per benchmark on the console.
+ */
 final class JmhProgress implements OutputFormat {
 
   private final OutputFormat log;
@@ -26,15 +28,25 @@ final class JmhProgress implements OutputFormat {
   public void startBenchmark(BenchmarkParams params) {
     index++;
     String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
-    Progress.point("1/3 in-process", index, total, params.getParam("impl") + ", " + params.getParam("keys")
-        + " keys, " + params.getParam("limit") + ", " + (method.equals("oneThread") ? "1 thread" : "2 threads"));
+    Progress.point(
+        "1/3 in-process",
+        index,
+        total,
+        params.getParam("impl")
+            + ", "
+            + params.getParam("keys")
+            + " keys, "
+            + params.getParam("limit")
+            + ", "
+            + (method.equals("oneThread") ? "1 thread" : "2 threads"));
     log.startBenchmark(params);
   }
 
   @Override
   public void endBenchmark(BenchmarkResult result) {
     if (result != null) {
-      Progress.line("1/3 in-process", String.format("    %,.0f ops/s", result.getPrimaryResult().getScore()));
+      Progress.line(
+          "1/3 in-process", String.format("    %,.0f ops/s", result.getPrimaryResult().getScore()));
     }
     log.endBenchmark(result);
   }
@@ -45,7 +57,8 @@ final class JmhProgress implements OutputFormat {
   }
 
   @Override
-  public void iterationResult(BenchmarkParams benchParams, IterationParams params, int iteration, IterationResult data) {
+  public void iterationResult(
+      BenchmarkParams benchParams, IterationParams params, int iteration, IterationResult data) {
     log.iterationResult(benchParams, params, iteration, data);
   }
 

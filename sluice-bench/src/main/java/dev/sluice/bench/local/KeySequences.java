@@ -3,20 +3,21 @@ package dev.sluice.bench.local;
 import java.util.SplittableRandom;
 
 /**
- * Key tables and precomputed draws, so that a benchmark call spends no time on random numbers or
- * on building key strings.
+ * Key tables and precomputed draws, so that a benchmark call spends no time on random numbers or on
+ * building key strings.
  *
  * <ul>
  *   <li>{@code hot}: one key;
  *   <li>{@code uniform}: 1,000,000 keys, each equally likely;
- *   <li>{@code zipf}: 1,000,000 keys, rank r drawn with probability proportional to 1/r^0.99 (YCSB's
- *       constant), ranks scattered over the keys.
+ *   <li>{@code zipf}: 1,000,000 keys, rank r drawn with probability proportional to 1/r^0.99
+ *       (YCSB's constant), ranks scattered over the keys.
  * </ul>
  */
 public final class KeySequences {
 
   /** Keys of the uniform and Zipf sets. */
   public static final int KEYS = 1_000_000;
+
   /** Draws per sequence; callers cycle through it from different offsets. */
   public static final int DRAWS = 1 << 22;
 
@@ -50,7 +51,7 @@ public final class KeySequences {
     int[] draws = new int[DRAWS];
     SplittableRandom random = new SplittableRandom(seed);
     switch (set) {
-      case "hot" -> { }
+      case "hot" -> {}
       case "uniform" -> {
         for (int i = 0; i < DRAWS; i++) {
           draws[i] = random.nextInt(KEYS);

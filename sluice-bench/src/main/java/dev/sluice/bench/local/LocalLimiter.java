@@ -2,8 +2,8 @@ package dev.sluice.bench.local;
 
 /**
  * One in-process rate limiter under test, keyed: the adapter that puts Sluice and its peers behind
- * one call. Peers without keys of their own (Bucket4j, Guava, Resilience4j) keep one limiter per key
- * in a {@link java.util.concurrent.ConcurrentHashMap}, as an application would. Thread-safe.
+ * one call. Peers without keys of their own (Bucket4j, Guava, Resilience4j) keep one limiter per
+ * key in a {@link java.util.concurrent.ConcurrentHashMap}, as an application would. Thread-safe.
  */
 public interface LocalLimiter {
 

@@ -31,8 +31,11 @@ import org.jfree.data.xy.XYSeriesCollection;
 final class Charts {
 
   private static final Color[] PALETTE = {
-    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728), new Color(0x9467bd),
-    new Color(0x8c564b), new Color(0x7f7f7f), new Color(0x17becf), new Color(0xbcbd22), new Color(0xe377c2)};
+    new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+        new Color(0x9467bd),
+    new Color(0x8c564b), new Color(0x7f7f7f), new Color(0x17becf), new Color(0xbcbd22),
+        new Color(0xe377c2)
+  };
 
   private Charts() {}
 
@@ -45,21 +48,26 @@ final class Charts {
    * @param yLabel the y axis
    * @param series name to (x, y) points, in legend order
    */
-  static void lines(Path file, String title, String xLabel, String yLabel, Map<String, List<double[]>> series) {
+  static void lines(
+      Path file, String title, String xLabel, String yLabel, Map<String, List<double[]>> series) {
     XYSeriesCollection data = new XYSeriesCollection();
-    series.forEach((name, points) -> {
-      XYSeries s = new XYSeries(name);
-      points.stream().filter(p -> p[1] > 0).forEach(p -> s.add(p[0], p[1]));
-      data.addSeries(s);
-    });
-    JFreeChart chart = ChartFactory.createXYLineChart(title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
+    series.forEach(
+        (name, points) -> {
+          XYSeries s = new XYSeries(name);
+          points.stream().filter(p -> p[1] > 0).forEach(p -> s.add(p[0], p[1]));
+          data.addSeries(s);
+        });
+    JFreeChart chart =
+        ChartFactory.createXYLineChart(
+            title, xLabel, yLabel, data, PlotOrientation.VERTICAL, true, false, false);
     XYPlot plot = chart.getXYPlot();
     LogAxis x = new LogAxis(xLabel);
     x.setBase(2);
     x.setTickUnit(new NumberTickUnit(2));
     x.setNumberFormatOverride(new java.text.DecimalFormat("0"));
     plot.setDomainAxis(x);
-    plot.setRangeAxis(decades(yLabel, data.getRangeLowerBound(false), data.getRangeUpperBound(false)));
+    plot.setRangeAxis(
+        decades(yLabel, data.getRangeLowerBound(false), data.getRangeUpperBound(false)));
     XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
       renderer.setSeriesPaint(i, PALETTE[i % PALETTE.length]);
@@ -82,14 +90,20 @@ final class Charts {
    * @param data series to category to value, in order
    * @param log whether the value axis is logarithmic
    */
-  static void bars(Path file, String title, String yLabel, Map<String, Map<String, Double>> data, boolean log) {
+  static void bars(
+      Path file, String title, String yLabel, Map<String, Map<String, Double>> data, boolean log) {
     DefaultCategoryDataset dataset = new DefaultCategoryDataset();
-    data.forEach((series, values) -> values.forEach((category, value) -> {
-      if (value != null && !value.isNaN() && (!log || value > 0)) {
-        dataset.addValue(value, series, category);
-      }
-    }));
-    JFreeChart chart = ChartFactory.createBarChart(title, null, yLabel, dataset, PlotOrientation.VERTICAL, true, false, false);
+    data.forEach(
+        (series, values) ->
+            values.forEach(
+                (category, value) -> {
+                  if (value != null && !value.isNaN() && (!log || value > 0)) {
+                    dataset.addValue(value, series, category);
+                  }
+                }));
+    JFreeChart chart =
+        ChartFactory.createBarChart(
+            title, null, yLabel, dataset, PlotOrientation.VERTICAL, true, false, false);
     CategoryPlot plot = chart.getCategoryPlot();
     if (log) {
       double min = Double.MAX_VALUE;
@@ -106,7 +120,8 @@ final class Charts {
       plot.setRangeAxis(decades(yLabel, min, max));
       ((BarRenderer) plot.getRenderer()).setBase(Math.pow(10, Math.floor(Math.log10(min))));
     } else {
-      ((NumberAxis) plot.getRangeAxis()).setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
+      ((NumberAxis) plot.getRangeAxis())
+          .setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
     }
     CategoryAxis x = plot.getDomainAxis();
     if (dataset.getColumnCount() > 5) {
@@ -134,7 +149,9 @@ final class Charts {
     axis.setMinorTickMarksVisible(true);
     axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.###"));
     if (min > 0 && max > 0 && max < Double.MAX_VALUE) {
-      axis.setRange(Math.pow(10, Math.floor(Math.log10(min))), Math.pow(10, Math.ceil(Math.log10(max * 1.05))));
+      axis.setRange(
+          Math.pow(10, Math.floor(Math.log10(min))),
+          Math.pow(10, Math.ceil(Math.log10(max * 1.05))));
     }
     return axis;
   }

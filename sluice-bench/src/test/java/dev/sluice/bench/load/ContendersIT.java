@@ -40,13 +40,15 @@ class ContendersIT {
   @ParameterizedTest
   @MethodSource("names")
   void decidesUnderConcurrentLoad(String name) {
-    try (Contender contender = Contenders.open(name, redis.uri(), new LimitSpec(50, 50), List.of("a", "b"))) {
+    try (Contender contender =
+        Contenders.open(name, redis.uri(), new LimitSpec(50, 50), List.of("a", "b"))) {
       assertThat(contender.name()).isEqualTo(name);
       for (int i = 0; i < 100; i++) {
         contender.tryAcquire("b");
       }
       ClosedLoop.Result result =
-          ClosedLoop.run(contender, 4, measuring -> measuring ? "a" : "b", 0, 300, new ClosedLoop.Hooks() {});
+          ClosedLoop.run(
+              contender, 4, measuring -> measuring ? "a" : "b", 0, 300, new ClosedLoop.Hooks() {});
 
       assertThat(result.errors()).as(result.firstError()).isZero();
       assertThat(result.decisions()).isGreaterThan(50);
@@ -72,7 +74,8 @@ class ContendersIT {
       }
       RedisStats after = stats();
       MonitorSample sample;
-      try (MonitorSample.Recorder monitor = new MonitorSample.Recorder(redis.host(), redis.port())) {
+      try (MonitorSample.Recorder monitor =
+          new MonitorSample.Recorder(redis.host(), redis.port())) {
         for (int i = 0; i < 50; i++) {
           contender.tryAcquire("k");
         }
@@ -94,6 +97,7 @@ class ContendersIT {
   }
 
   private static RedisStats stats() {
-    return RedisStats.parse((String) redis.command("INFO", "commandstats"), (String) redis.command("INFO", "cpu"));
+    return RedisStats.parse(
+        (String) redis.command("INFO", "commandstats"), (String) redis.command("INFO", "cpu"));
   }
 }
