@@ -24,20 +24,16 @@ class ReadmeExampleTest {
     PrintStream console = System.out;
     ByteArrayOutputStream printed = new ByteArrayOutputStream();
     System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
-    Decision premium;
-    Decision free;
     try {
       // README: quick start begins
       RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, Rate.perSecond(1)));
       for (int i = 1; i <= 12; i++) {
         Decision decision = limiter.tryAcquire("user123");
-        System.out.println(
-            "Request "
-                + i
-                + ": "
-                + (decision.allowed()
-                    ? "allowed, " + decision.remaining() + " left"
-                    : "blocked, retry in " + decision.retryAfterMillis() + " ms"));
+        String answer =
+            decision.allowed()
+                ? "allowed, " + decision.remaining() + " left"
+                : "blocked, retry in " + decision.retryAfterMillis() + " ms";
+        System.out.println("Request " + i + ": " + answer);
       }
 
       // Tiers: user123 is premium whatever policy its requests name.
@@ -48,11 +44,11 @@ class ReadmeExampleTest {
               .client("user123", "premium")
               .build();
       RateLimiter tiered = RateLimiter.builder().policies(tiers).build();
-      premium = tiered.tryAcquire("user123", "free", 1);
-      free = tiered.tryAcquire("user456", "free", 1);
-      System.out.println(
-          premium.policy() + ": " + premium.remaining() + " of " + premium.limit() + " left");
-      System.out.println(free.policy() + ": " + free.remaining() + " of " + free.limit() + " left");
+      Decision premium = tiered.tryAcquire("user123", "free", 1);
+      Decision free = tiered.tryAcquire("user456", "free", 1);
+      System.out.printf(
+          "%s: %d of %d left%n", premium.policy(), premium.remaining(), premium.limit());
+      System.out.printf("%s: %d of %d left%n", free.policy(), free.remaining(), free.limit());
       // README: quick start ends
     } finally {
       System.setOut(console);
@@ -68,8 +64,6 @@ class ReadmeExampleTest {
     assertThat(lines[11]).matches("Request 12: blocked, retry in ([1-9][0-9]{0,2}|1000) ms");
     assertThat(lines[12]).isEqualTo("premium: 99 of 100 left");
     assertThat(lines[13]).isEqualTo("free: 9 of 10 left");
-    assertThat(premium.allowed()).isTrue();
-    assertThat(free.allowed()).isTrue();
   }
 
   @Test
