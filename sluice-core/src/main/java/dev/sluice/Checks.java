@@ -44,8 +44,9 @@ final class Checks {
   }
 
   /**
-   * Checks a client key: non-empty and at most {@value #MAX_KEY_BYTES} UTF-8 bytes. Keys of up to
-   * 170 chars cannot exceed the limit (a char is at most 3 UTF-8 bytes), so they are not encoded.
+   * Checks a client key: non-empty, valid Unicode (no unpaired surrogate) and at most {@value
+   * #MAX_KEY_BYTES} UTF-8 bytes. Keys of up to 170 chars cannot exceed the limit (a char is at most
+   * 3 UTF-8 bytes), so they are not encoded.
    */
   static String key(String key) {
     if (key == null) {
@@ -54,6 +55,20 @@ final class Checks {
     int length = key.length();
     if (length == 0) {
       throw new IllegalArgumentException("key must not be empty");
+    }
+    for (int i = 0; i < length; i++) {
+      char c = key.charAt(i);
+      if (Character.isSurrogate(c)) {
+        if (Character.isHighSurrogate(c)
+            && i + 1 < length
+            && Character.isLowSurrogate(key.charAt(i + 1))) {
+          i++;
+        } else {
+          // Not Unicode: UTF-8 has no bytes for it, so it would share a stored key with '?'.
+          throw new IllegalArgumentException(
+              "key must be valid Unicode: an unpaired surrogate at index " + i);
+        }
+      }
     }
     if (length > MAX_KEY_BYTES / 3) {
       int bytes = key.getBytes(StandardCharsets.UTF_8).length;

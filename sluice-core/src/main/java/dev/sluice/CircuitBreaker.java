@@ -5,29 +5,48 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * Stops calling a failing store for a while, then lets one probe through.
  *
- * <p>Closed: every call goes to the store; {@code failures} failures in a row open it. Open: no
- * call goes to the store until the back-off has passed; then one caller gets to probe (half-open)
- * while the others keep getting the fallback. A successful probe closes the breaker; a failed one
- * opens it again with twice the back-off, up to {@code maxBackoff}. Lock-free: one immutable state
+ * <p>Closed: every call goes to the store. It opens once {@code threshold} calls in a row have
+ * failed and the first and the last of them <i>started</i> at least {@code openAfter} apart: a
+ * store that stops answering keeps failing the calls started after it stopped, while a burst of
+ * late calls (a cold start, a garbage collection or a scheduling pause of this process) fails only
+ * calls started at about the same time, and the next successful call ends the run. Open: no call
+ * goes to the store until the back-off has passed; then one caller gets to probe (half-open) while
+ * the others keep getting the fallback. A successful probe closes the breaker; a failed one opens
+ * it again with twice the back-off, up to {@code maxBackoff}. Lock-free: one immutable state
  * swapped by compare-and-set.
  */
 final class CircuitBreaker {
 
+  /**
+   * The breaker's state.
+   *
+   * @param failures failed calls in a row
+   * @param firstStart when the first of them started (microseconds)
+   */
   private record State(
-      ResilientBackend.CircuitState position, int failures, long openUntil, long backoff) {}
+      ResilientBackend.CircuitState position,
+      int failures,
+      long firstStart,
+      long openUntil,
+      long backoff) {}
 
   private final int threshold;
+  private final long openAfter;
   private final long baseBackoff;
   private final long maxBackoff;
   private final AtomicReference<State> state;
 
-  CircuitBreaker(int threshold, long baseBackoffMicros, long maxBackoffMicros) {
+  CircuitBreaker(
+      int threshold, long openAfterMicros, long baseBackoffMicros, long maxBackoffMicros) {
     this.threshold = threshold;
+    this.openAfter = openAfterMicros;
     this.baseBackoff = baseBackoffMicros;
     this.maxBackoff = maxBackoffMicros;
-    this.state =
-        new AtomicReference<>(
-            new State(ResilientBackend.CircuitState.CLOSED, 0, 0, baseBackoffMicros));
+    this.state = new AtomicReference<>(closed());
+  }
+
+  private State closed() {
+    return new State(ResilientBackend.CircuitState.CLOSED, 0, 0, 0, baseBackoff);
   }
 
   /** Whether a call may go to the store now; true for at most one prober when the back-off ends. */
@@ -48,6 +67,7 @@ final class CircuitBreaker {
               new State(
                   ResilientBackend.CircuitState.HALF_OPEN,
                   current.failures,
+                  current.firstStart,
                   current.openUntil,
                   current.backoff))) {
             return true;
@@ -67,11 +87,17 @@ final class CircuitBreaker {
   void success() {
     State current = state.get();
     if (current.position != ResilientBackend.CircuitState.CLOSED || current.failures != 0) {
-      state.set(new State(ResilientBackend.CircuitState.CLOSED, 0, 0, baseBackoff));
+      state.set(closed());
     }
   }
 
-  void failure(long now) {
+  /**
+   * Records a failed call.
+   *
+   * @param started when the call started
+   * @param now when it failed
+   */
+  void failure(long started, long now) {
     while (true) {
       State current = state.get();
       State next;
@@ -79,20 +105,27 @@ final class CircuitBreaker {
         long backoff = Math.min(maxBackoff, current.backoff * 2);
         next =
             new State(
-                ResilientBackend.CircuitState.OPEN, current.failures + 1, now + backoff, backoff);
-      } else if (current.position == ResilientBackend.CircuitState.OPEN) {
-        return;
-      } else if (current.failures + 1 >= threshold) {
-        next =
-            new State(
                 ResilientBackend.CircuitState.OPEN,
                 current.failures + 1,
-                now + current.backoff,
-                current.backoff);
+                current.firstStart,
+                now + backoff,
+                backoff);
+      } else if (current.position == ResilientBackend.CircuitState.OPEN) {
+        return;
       } else {
+        int failures = current.failures + 1;
+        long first = current.failures == 0 ? started : Math.min(current.firstStart, started);
+        boolean open = failures >= threshold && started - first >= openAfter;
         next =
-            new State(
-                ResilientBackend.CircuitState.CLOSED, current.failures + 1, 0, current.backoff);
+            open
+                ? new State(
+                    ResilientBackend.CircuitState.OPEN,
+                    failures,
+                    first,
+                    now + current.backoff,
+                    current.backoff)
+                : new State(
+                    ResilientBackend.CircuitState.CLOSED, failures, first, 0, current.backoff);
       }
       if (state.compareAndSet(current, next)) {
         return;

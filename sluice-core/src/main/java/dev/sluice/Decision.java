@@ -5,21 +5,23 @@ import java.time.Duration;
 /**
  * The answer to one request: allowed or not, with what is left and when to come back.
  *
- * <p>A denial is a value, not an exception. For a policy of several limits, {@code limit} and
- * {@code remaining} describe the binding limit: the one that denied with the longest wait, or, when
- * allowed, the one with the least left.
+ * <p>A denial is a value, not an exception. The numbers describe the binding limit of the policy:
+ * the one that denied with the longest wait, or, when allowed, the one with the least left (for a
+ * policy of one limit, that limit).
  *
  * @param policy the name of the policy that decided
+ * @param limitId the id of the binding limit within its policy ({@link Policy#ids()})
  * @param allowed whether the request was admitted (and its cost consumed)
  * @param limit the capacity of the binding limit
  * @param remaining what the binding limit has left after this request; never negative
  * @param retryAfterMicros microseconds until the same request would be allowed; 0 when allowed
- * @param resetAfterMicros microseconds until every limit of the policy is back to full (or empty
- *     window) if nothing else is admitted
+ * @param resetAfterMicros microseconds until the binding limit is back to full (or its window
+ *     empty) if nothing else is admitted
  * @param source who decided: the store, or on its behalf a local deny cache or a failure policy
  */
 public record Decision(
     String policy,
+    String limitId,
     boolean allowed,
     long limit,
     long remaining,
@@ -59,14 +61,15 @@ public record Decision(
   }
 
   /**
-   * A decision made by the store.
+   * A decision made by the store on the limit {@code "0"}: the first limit of a policy built by
+   * {@link Policy#of}, such as a policy of one limit.
    *
    * @param policy the name of the policy that decided
    * @param allowed whether the request was admitted
    * @param limit the capacity of the binding limit
    * @param remaining what the binding limit has left
    * @param retryAfterMicros microseconds until the same request would be allowed
-   * @param resetAfterMicros microseconds until the policy is fresh again
+   * @param resetAfterMicros microseconds until the binding limit is fresh again
    */
   public Decision(
       String policy,
@@ -75,7 +78,29 @@ public record Decision(
       long remaining,
       long retryAfterMicros,
       long resetAfterMicros) {
-    this(policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.STORE);
+    this(policy, "0", allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.STORE);
+  }
+
+  /**
+   * A decision on the limit {@code "0"} by the given source.
+   *
+   * @param policy the name of the policy that decided
+   * @param allowed whether the request was admitted
+   * @param limit the capacity of the binding limit
+   * @param remaining what the binding limit has left
+   * @param retryAfterMicros microseconds until the same request would be allowed
+   * @param resetAfterMicros microseconds until the binding limit is fresh again
+   * @param source who decided
+   */
+  public Decision(
+      String policy,
+      boolean allowed,
+      long limit,
+      long remaining,
+      long retryAfterMicros,
+      long resetAfterMicros,
+      Source source) {
+    this(policy, "0", allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
   }
 
   /**
@@ -86,7 +111,7 @@ public record Decision(
    */
   public Decision withSource(Source source) {
     return new Decision(
-        policy, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
+        policy, limitId, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
   }
 
   /**
@@ -108,7 +133,7 @@ public record Decision(
   }
 
   /**
-   * The time until the policy is back to its fresh state if nothing else is admitted.
+   * The time until the binding limit is back to its fresh state if nothing else is admitted.
    *
    * @return the time
    */

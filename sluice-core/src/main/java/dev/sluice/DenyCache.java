@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class DenyCache {
 
-  private record Entry(long cost, long until, long resetAt, long limit) {}
+  private record Entry(long cost, long until, long resetAt, String limitId, long limit) {}
 
   private final int maxEntries;
   private final Map<Policy, Map<String, Entry>> entries = new ConcurrentHashMap<>();
@@ -50,6 +50,7 @@ final class DenyCache {
     saved.increment();
     return new Decision(
         policy.name(),
+        entry.limitId,
         false,
         entry.limit,
         0,
@@ -73,6 +74,7 @@ final class DenyCache {
             cost,
             now + decision.retryAfterMicros(),
             now + decision.resetAfterMicros(),
+            decision.limitId(),
             decision.limit());
     if (entries.computeIfAbsent(policy, p -> new ConcurrentHashMap<>()).put(key, entry) == null) {
       size.incrementAndGet();

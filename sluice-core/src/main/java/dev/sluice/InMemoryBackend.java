@@ -5,7 +5,9 @@ import dev.sluice.algorithm.Outcome;
 import dev.sluice.algorithm.State;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,7 +46,7 @@ public final class InMemoryBackend implements Backend {
 
   private final TimeSource time;
   private final long maxKeys;
-  private final Map<Policy, Store> stores = new ConcurrentHashMap<>();
+  private final Map<String, Store> stores = new ConcurrentHashMap<>();
   private final AtomicLong size = new AtomicLong();
   private final AtomicLong insertsSinceSweep = new AtomicLong();
   private final AtomicBoolean sweeping = new AtomicBoolean();
@@ -75,34 +77,42 @@ public final class InMemoryBackend implements Backend {
   @Override
   public Decision tryAcquire(Policy policy, String key, long cost) {
     Store store = store(policy);
-    Model[] models = store.models;
+    Model[] models = policy.modelArray();
     long now = time.nowMicros();
     Entry entry = store.entry(key);
     if (models.length == 1) {
       Model model = models[0];
       while (true) {
-        Object state = entry.state;
-        if (state == REMOVED) {
+        Object current = entry.state;
+        if (current == REMOVED) {
           entry = store.replaceRemoved(key, entry);
           continue;
         }
-        Outcome outcome = model.step((State) state, now, cost);
-        if (!outcome.allowed() || STATE.compareAndSet(entry, state, outcome.state())) {
+        Snapshot snapshot = (Snapshot) current;
+        Outcome outcome =
+            model.step(snapshot == null ? null : snapshot.state(policy, 0), now, cost);
+        if (!outcome.allowed()
+            || STATE.compareAndSet(
+                entry,
+                current,
+                Snapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
           return policy.decide(outcome);
         }
       }
     }
     Outcome[] outcomes = new Outcome[models.length];
+    State[] states = new State[models.length];
     while (true) {
-      Object state = entry.state;
-      if (state == REMOVED) {
+      Object current = entry.state;
+      if (current == REMOVED) {
         entry = store.replaceRemoved(key, entry);
         continue;
       }
-      State[] states = (State[]) state;
+      Snapshot snapshot = (Snapshot) current;
       boolean allowed = true;
       for (int i = 0; i < models.length; i++) {
-        outcomes[i] = models[i].step(states == null ? null : states[i], now, cost);
+        states[i] = snapshot == null ? null : snapshot.state(policy, i);
+        outcomes[i] = models[i].step(states[i], now, cost);
         allowed &= outcomes[i].allowed();
       }
       if (!allowed) {
@@ -110,7 +120,7 @@ public final class InMemoryBackend implements Backend {
         // not as if it had taken the cost.
         for (int i = 0; i < models.length; i++) {
           if (outcomes[i].allowed()) {
-            outcomes[i] = models[i].step(states == null ? null : states[i], now, 0);
+            outcomes[i] = models[i].step(states[i], now, 0);
           }
         }
         return policy.decide(outcomes);
@@ -119,7 +129,7 @@ public final class InMemoryBackend implements Backend {
       for (int i = 0; i < models.length; i++) {
         next[i] = outcomes[i].state();
       }
-      if (STATE.compareAndSet(entry, state, next)) {
+      if (STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
         return policy.decide(outcomes);
       }
     }
@@ -127,21 +137,22 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public Decision peek(Policy policy, String key) {
-    Store store = stores.get(policy);
+    Store store = stores.get(policy.name());
     Entry entry = store == null ? null : store.map.get(key);
-    Object state = entry == null || entry.state == REMOVED ? null : entry.state;
+    Object current = entry == null ? null : entry.state;
+    Snapshot snapshot = current instanceof Snapshot s ? s : null;
     long now = time.nowMicros();
     Model[] models = policy.modelArray();
     Outcome[] outcomes = new Outcome[models.length];
     for (int i = 0; i < models.length; i++) {
-      outcomes[i] = models[i].peek(stateOf(state, i, models.length), now);
+      outcomes[i] = models[i].peek(snapshot == null ? null : snapshot.state(policy, i), now);
     }
     return policy.decide(outcomes);
   }
 
   @Override
   public void reset(Policy policy, String key) {
-    Store store = stores.get(policy);
+    Store store = stores.get(policy.name());
     Entry entry = store == null ? null : store.map.get(key);
     if (entry != null) {
       store.remove(key, entry, entry.state, true);
@@ -214,8 +225,14 @@ public final class InMemoryBackend implements Backend {
   }
 
   private Store store(Policy policy) {
-    Store store = stores.get(policy);
-    return store != null ? store : stores.computeIfAbsent(policy, Store::new);
+    Store store = stores.get(policy.name());
+    if (store == null) {
+      store = stores.computeIfAbsent(policy.name(), name -> new Store());
+    }
+    if (store.latest != policy) {
+      store.latest = policy;
+    }
+    return store;
   }
 
   private void inserted() {
@@ -226,21 +243,12 @@ public final class InMemoryBackend implements Backend {
     }
   }
 
-  private static State stateOf(Object state, int index, int count) {
-    if (state == null) {
-      return null;
-    }
-    return count == 1 ? (State) state : ((State[]) state)[index];
-  }
-
-  /** The keys of one policy. */
+  /** The keys of one policy name, whatever the versions of the policy that wrote them. */
   private final class Store {
     final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
-    final Model[] models;
 
-    Store(Policy policy) {
-      this.models = policy.modelArray();
-    }
+    /** The version of the policy last decided with; written only when it changes. */
+    volatile Policy latest;
 
     Entry entry(String key) {
       Entry entry = map.get(key);
@@ -276,24 +284,79 @@ public final class InMemoryBackend implements Backend {
       }
     }
 
-    /** When the state becomes the same as a fresh key's; removed entries count as fresh. */
+    /**
+     * When the state becomes the same as a fresh key's for the newest version of the policy seen (a
+     * changed limit may take longer to forget usage than the one that wrote it); removed entries
+     * count as fresh.
+     */
     long freshAt(Object state) {
-      if (state == null || state == REMOVED) {
-        return Long.MIN_VALUE;
+      return state instanceof Snapshot snapshot ? snapshot.freshAt(latest) : Long.MIN_VALUE;
+    }
+  }
+
+  /**
+   * The states of one key, each in its slot (a limit's id, see {@link Policy#slots()}): the slots
+   * of the policy version that last wrote it, in that version's order, then any slots of other
+   * versions it did not have (a limit removed, or another version mid-rollout), kept so that every
+   * version finds its limits' usage by id. The models convert what they read.
+   */
+  private static final class Snapshot {
+    final String[] slots;
+    final State[] states;
+
+    Snapshot(String[] slots, State[] states) {
+      this.slots = slots;
+      this.states = states;
+    }
+
+    /** The state of limit {@code index} of {@code policy}, or {@code null} if it has none. */
+    State state(Policy policy, int index) {
+      String[] wanted = policy.slots();
+      if (slots == wanted) {
+        return states[index];
       }
-      if (models.length == 1) {
-        return models[0].freshAt((State) state);
+      for (int i = 0; i < slots.length; i++) {
+        if (slots[i].equals(wanted[index])) {
+          return states[i];
+        }
       }
+      return null;
+    }
+
+    /** The snapshot after {@code policy} stored {@code next}, one state per limit. */
+    static Snapshot written(Snapshot before, Policy policy, State[] next) {
+      String[] mine = policy.slots();
+      if (before == null || before.slots == mine) {
+        return new Snapshot(mine, next);
+      }
+      List<String> slots = new ArrayList<>(Arrays.asList(mine));
+      List<State> states = new ArrayList<>(Arrays.asList(next));
+      for (int i = 0; i < before.slots.length; i++) {
+        if (!slots.contains(before.slots[i])) {
+          slots.add(before.slots[i]);
+          states.add(before.states[i]);
+        }
+      }
+      return slots.size() == mine.length
+          ? new Snapshot(mine, next)
+          : new Snapshot(slots.toArray(String[]::new), states.toArray(State[]::new));
+    }
+
+    /** When every limit of {@code reader} would find this key fresh. */
+    long freshAt(Policy reader) {
+      Model[] models = reader.modelArray();
       long fresh = Long.MIN_VALUE;
-      State[] states = (State[]) state;
       for (int i = 0; i < models.length; i++) {
-        fresh = Math.max(fresh, models[i].freshAt(states[i]));
+        State state = state(reader, i);
+        if (state != null) {
+          fresh = Math.max(fresh, models[i].freshAt(state));
+        }
       }
       return fresh;
     }
   }
 
-  /** One key: its state (a {@link State}, a {@code State[]} per limit, {@code null} if fresh). */
+  /** One key: its {@link Snapshot}, {@code null} if fresh, or {@code REMOVED}. */
   private static final class Entry {
     @SuppressWarnings("unused") // written through STATE
     volatile Object state;

@@ -2,16 +2,26 @@ package dev.sluice;
 
 import dev.sluice.algorithm.Model;
 import dev.sluice.algorithm.Outcome;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
-import java.util.stream.Collectors;
+import java.util.Set;
+import java.util.function.UnaryOperator;
 
 /**
  * A named set of limits that apply together, such as 10 per second and 1,000 per day.
  *
  * <p>A request is allowed only if every limit allows it, and then consumes from all of them; if any
- * limit denies, none is consumed. Immutable and thread-safe; two policies are equal when their
- * names and limits are, which is how a reloaded configuration keeps existing buckets.
+ * limit denies, none is consumed.
+ *
+ * <p>Each limit has an id within its policy: given with {@link Builder#limit(String, Limit)}, else
+ * its position ({@code "0"}, {@code "1"}, ...). A client's usage of a limit is stored under the
+ * policy's name and the limit's id, never under the limit's parameters: a policy whose limits are
+ * edited (a reload, a rolling deploy with two versions, a limiter rebuilt over the same store)
+ * keeps every client's usage, which the new parameters then judge (see {@link
+ * dev.sluice.algorithm.State} for how a bucket's debt and a window's count carry over). Immutable
+ * and thread-safe; two policies are equal when their names, ids and limits are.
  */
 public final class Policy {
 
@@ -19,53 +29,82 @@ public final class Policy {
   public static final String DEFAULT = "default";
 
   /** The most limits one policy may hold. */
-  public static final int MAX_LIMITS = 8;
+  public static final int MAX_LIMITS = 16;
 
   private final String name;
   private final List<Limit> limits;
+  private final List<String> ids;
   private final Model[] models;
+  private final String[] slots;
   private final long maxCost;
   private final int hash;
 
-  private Policy(String name, List<Limit> limits) {
+  private Policy(String name, List<String> ids, List<Limit> limits) {
     this.name = Checks.name("policy name", name);
-    Checks.notNull("limits", limits);
     if (limits.isEmpty() || limits.size() > MAX_LIMITS) {
       throw new IllegalArgumentException(
           "limits must hold 1 to " + MAX_LIMITS + " limits: " + limits.size());
     }
-    for (Limit limit : limits) {
-      Checks.notNull("limit", limit);
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < limits.size(); i++) {
+      Checks.notNull("limit", limits.get(i));
+      String id = Checks.name("limit id", ids.get(i));
+      if (!seen.add(id)) {
+        throw new IllegalArgumentException(
+            "limit id must be unique within policy '" + name + "': '" + id + "'");
+      }
     }
     this.limits = List.copyOf(limits);
+    this.ids = List.copyOf(ids);
     this.models = this.limits.stream().map(Model::of).toArray(Model[]::new);
+    this.slots = new String[limits.size()];
+    for (int i = 0; i < slots.length; i++) {
+      // A log is stored apart from the other kinds (in Redis under two keys of its own), so a
+      // limit id that changes from one to the other and back finds each state where it left it.
+      slots[i] = limits.get(i) instanceof Limit.SlidingLog ? ids.get(i) + ":log" : ids.get(i);
+    }
     this.maxCost = this.limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
-    this.hash = 31 * name.hashCode() + this.limits.hashCode();
+    this.hash = (31 * name.hashCode() + this.ids.hashCode()) * 31 + this.limits.hashCode();
   }
 
   /**
-   * A policy named {@code name} with the given limits.
+   * A policy named {@code name} with the given limits, whose ids are their positions.
    *
    * @param name 1 to 64 letters, digits, '_', '.' or '-'
-   * @param limits 1 to 8 limits
+   * @param limits 1 to 16 limits
    * @return the policy
    * @throws IllegalArgumentException if the name or the number of limits is invalid
    */
   public static Policy of(String name, Limit... limits) {
     Checks.notNull("limits", limits);
-    return new Policy(name, Arrays.asList(limits));
+    return of(name, Arrays.asList(limits));
   }
 
   /**
-   * A policy named {@code name} with the given limits.
+   * A policy named {@code name} with the given limits, whose ids are their positions.
    *
    * @param name 1 to 64 letters, digits, '_', '.' or '-'
-   * @param limits 1 to 8 limits
+   * @param limits 1 to 16 limits
    * @return the policy
    * @throws IllegalArgumentException if the name or the number of limits is invalid
    */
   public static Policy of(String name, List<Limit> limits) {
-    return new Policy(name, limits);
+    Checks.notNull("limits", limits);
+    List<String> ids = new ArrayList<>(limits.size());
+    for (int i = 0; i < limits.size(); i++) {
+      ids.add(Integer.toString(i));
+    }
+    return new Policy(name, ids, limits);
+  }
+
+  /**
+   * A builder for a policy whose limits have ids of their own.
+   *
+   * @param name 1 to 64 letters, digits, '_', '.' or '-'
+   * @return a new builder
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
   }
 
   /**
@@ -87,6 +126,15 @@ public final class Policy {
   }
 
   /**
+   * The ids of the limits, in the same order: what a client's usage of each limit is stored under.
+   *
+   * @return an immutable list
+   */
+  public List<String> ids() {
+    return ids;
+  }
+
+  /**
    * The reference models of the limits, in the same order: what a backend runs or checks against.
    *
    * @return an immutable list
@@ -97,6 +145,19 @@ public final class Policy {
 
   Model[] modelArray() {
     return models;
+  }
+
+  /**
+   * Where each limit's state is kept for a key: its id, or for a sliding log its id and {@code
+   * ":log"}; shared by every policy of the same layout, never modified.
+   */
+  String[] slots() {
+    return slots;
+  }
+
+  /** This policy with each limit replaced by {@code change}'s, under the same name and ids. */
+  Policy withEachLimit(UnaryOperator<Limit> change) {
+    return new Policy(name, ids, limits.stream().map(change).toList());
   }
 
   /**
@@ -129,7 +190,8 @@ public final class Policy {
   /**
    * Combines the outcomes of this policy's limits, one per limit in order, into one decision:
    * allowed if all allow; the binding limit is the denying one with the longest wait, or when
-   * allowed the one with the least left.
+   * allowed the one with the least left. The decision reports the binding limit: its id, capacity,
+   * remaining, retry and reset.
    *
    * @param outcomes one outcome per limit
    * @return the decision
@@ -137,10 +199,8 @@ public final class Policy {
   public Decision decide(Outcome... outcomes) {
     int binding = 0;
     boolean allowed = true;
-    long resetAfter = 0;
     for (int i = 0; i < outcomes.length; i++) {
       Outcome o = outcomes[i];
-      resetAfter = Math.max(resetAfter, o.resetAfter());
       Outcome b = outcomes[binding];
       if (!o.allowed()) {
         if (allowed || o.retryAfter() > b.retryAfter()) {
@@ -154,11 +214,13 @@ public final class Policy {
     Outcome b = outcomes[binding];
     return new Decision(
         name,
+        ids.get(binding),
         allowed,
         limits.get(binding).capacity(),
         b.remaining(),
         allowed ? 0 : b.retryAfter(),
-        resetAfter);
+        b.resetAfter(),
+        Decision.Source.STORE);
   }
 
   /**
@@ -170,11 +232,13 @@ public final class Policy {
   Decision decide(Outcome outcome) {
     return new Decision(
         name,
+        ids.get(0),
         outcome.allowed(),
         maxCost,
         outcome.remaining(),
         outcome.retryAfter(),
-        outcome.resetAfter());
+        outcome.resetAfter(),
+        Decision.Source.STORE);
   }
 
   @Override
@@ -183,6 +247,7 @@ public final class Policy {
         || (o instanceof Policy other
             && hash == other.hash
             && name.equals(other.name)
+            && ids.equals(other.ids)
             && limits.equals(other.limits));
   }
 
@@ -193,6 +258,60 @@ public final class Policy {
 
   @Override
   public String toString() {
-    return name + limits.stream().map(Limit::toString).collect(Collectors.joining(", ", "[", "]"));
+    StringBuilder text = new StringBuilder(name).append('[');
+    for (int i = 0; i < limits.size(); i++) {
+      text.append(i == 0 ? "" : ", ");
+      if (!ids.get(i).equals(Integer.toString(i))) {
+        text.append(ids.get(i)).append('=');
+      }
+      text.append(limits.get(i));
+    }
+    return text.append(']').toString();
+  }
+
+  /** Builds a {@link Policy} of limits with ids. Not thread-safe. */
+  public static final class Builder {
+    private final String name;
+    private final List<String> ids = new ArrayList<>();
+    private final List<Limit> limits = new ArrayList<>();
+
+    private Builder(String name) {
+      this.name = Checks.name("policy name", name);
+    }
+
+    /**
+     * Adds a limit whose id is its position.
+     *
+     * @param limit the limit
+     * @return this builder
+     */
+    public Builder limit(Limit limit) {
+      return limit(Integer.toString(limits.size()), limit);
+    }
+
+    /**
+     * Adds a limit with an id of its own, which keeps its usage when limits are added, removed or
+     * reordered around it.
+     *
+     * @param id 1 to 64 letters, digits, '_', '.' or '-', unique in the policy
+     * @param limit the limit
+     * @return this builder
+     * @throws IllegalArgumentException if the id is invalid
+     */
+    public Builder limit(String id, Limit limit) {
+      ids.add(Checks.name("limit id", id));
+      limits.add(Checks.notNull("limit", limit));
+      return this;
+    }
+
+    /**
+     * Builds the policy.
+     *
+     * @return the policy
+     * @throws IllegalArgumentException if there are no limits or too many, or two share an id
+     */
+    public Policy build() {
+      return new Policy(name, ids, limits);
+    }
   }
 }

@@ -11,6 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /**
  * Puts a deadline, a failure policy, a circuit breaker and a local deny cache in front of a store
@@ -19,13 +21,21 @@ import java.util.function.Function;
  * <ul>
  *   <li><b>Deadline.</b> Every decision is answered within its deadline (50 ms by default, per
  *       policy if set), whatever the store does: slow, paused, refusing connections, failing over.
- *   <li><b>Failure policy.</b> When the store misses the deadline or fails, the policy's {@link
+ *   <li><b>Failure policy.</b> When the store fails, or the circuit is open, the policy's {@link
  *       OnFailure} answers: {@code ALLOW}, {@code DENY}, or {@code LOCAL} (an in-memory limiter
- *       with the policy's limits scaled by {@link Builder#localShare}, e.g. 1/instances). The
- *       decision's {@link Decision#source()} says it was a fallback, and why.
- *   <li><b>Circuit breaker.</b> After {@code failures} failures in a row the store is not called
- *       for a back-off (doubling up to a maximum), then one probe goes through; meanwhile fallbacks
- *       come at in-memory speed. A successful probe closes it again; no restart is needed.
+ *       with each limit scaled to this instance's share: 1 / {@link Builder#instances instances},
+ *       or {@link Builder#localShare}). The decision's {@link Decision#source()} says it was a
+ *       fallback, and why.
+ *   <li><b>Late is not down.</b> A call that misses its deadline while the circuit is closed is
+ *       denied ({@link Decision.Source#FALLBACK_TIMEOUT}), unless the policy is {@code ALLOW}: the
+ *       store is probably slow rather than gone (a cold start, a loaded machine), and the call may
+ *       still be carried out, so admitting it locally too could exceed the limit. A slow store
+ *       therefore costs some denials, never an over-admission.
+ *   <li><b>Circuit breaker.</b> Once {@code failures} calls in a row have failed over at least
+ *       {@code openAfter} (500 ms by default; a burst of late calls does not count as an outage),
+ *       the store is not called for a back-off (doubling up to a maximum), then one probe goes
+ *       through; meanwhile fallbacks come at in-memory speed. A successful probe closes it again;
+ *       no restart is needed.
  *   <li><b>Deny cache.</b> A key the store denied with retry time {@code t} is denied locally for
  *       the same or a larger cost until {@code t}, so a flood from one client costs the store one
  *       call per instance per retry window ({@link Decision.Source#DENY_CACHE}).
@@ -67,7 +77,8 @@ public final class ResilientBackend implements Backend {
   private final double localShare;
   private final long denyRetryMicros;
   private final InMemoryBackend local;
-  private final Map<Policy, Policy> scaled = new ConcurrentHashMap<>();
+  private final Map<Policy, Scaled> scaled = new ConcurrentHashMap<>();
+  private final IntSupplier instances;
   private final CircuitBreaker breaker;
   private final DenyCache denyCache;
 
@@ -79,10 +90,15 @@ public final class ResilientBackend implements Backend {
     this.onFailure = b.onFailure;
     this.onFailures = Map.copyOf(b.onFailures);
     this.localShare = b.localShare;
+    this.instances = b.instances;
     this.denyRetryMicros = b.denyRetryAfter.toNanos() / 1_000;
     this.local = InMemoryBackend.builder().timeSource(b.time).maxKeys(b.localMaxKeys).build();
     this.breaker =
-        new CircuitBreaker(b.failures, b.backoff.toNanos() / 1_000, b.maxBackoff.toNanos() / 1_000);
+        new CircuitBreaker(
+            b.failures,
+            b.openAfter.toNanos() / 1_000,
+            b.backoff.toNanos() / 1_000,
+            b.maxBackoff.toNanos() / 1_000);
     this.denyCache = b.denyCache ? new DenyCache(b.denyCacheSize) : null;
   }
 
@@ -114,24 +130,28 @@ public final class ResilientBackend implements Backend {
       return CompletableFuture.completedFuture(
           fallback(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
     }
-    return withDeadline(policy, () -> store.tryAcquireAsync(policy, key, cost))
+    // A probe of an open circuit tests a store already judged away: its failure policy answers.
+    boolean probe = breaker.state() != CircuitState.CLOSED;
+    CompletableFuture<Decision> call = started(() -> store.tryAcquireAsync(policy, key, cost));
+    // A success, however late, proves the store alive: it ends a run of failures (see breaker).
+    call.thenRun(breaker::success);
+    return call.copy()
+        .orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS)
         .handle(
             (decision, error) -> {
               if (error == null) {
-                breaker.success();
                 if (denyCache != null) {
                   denyCache.record(policy, key, cost, decision, now);
                 }
                 return decision;
               }
-              breaker.failure(time.nowMicros());
-              return fallback(
-                  policy,
-                  key,
-                  cost,
-                  isTimeout(error)
-                      ? Decision.Source.FALLBACK_TIMEOUT
-                      : Decision.Source.FALLBACK_ERROR);
+              breaker.failure(now, time.nowMicros());
+              if (!isTimeout(error)) {
+                return fallback(policy, key, cost, Decision.Source.FALLBACK_ERROR);
+              }
+              return probe
+                  ? fallback(policy, key, cost, Decision.Source.FALLBACK_TIMEOUT)
+                  : late(policy, key, cost);
             });
   }
 
@@ -203,15 +223,17 @@ public final class ResilientBackend implements Backend {
     store.close();
   }
 
-  private <T> CompletableFuture<T> withDeadline(
-      Policy policy, java.util.function.Supplier<CompletionStage<T>> call) {
-    CompletableFuture<T> started;
+  private <T> CompletableFuture<T> withDeadline(Policy policy, Supplier<CompletionStage<T>> call) {
+    return started(call).copy().orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS);
+  }
+
+  /** The store's call, started; a call that throws is a failed stage. */
+  private static <T> CompletableFuture<T> started(Supplier<CompletionStage<T>> call) {
     try {
-      started = call.get().toCompletableFuture();
+      return call.get().toCompletableFuture();
     } catch (RuntimeException e) {
-      started = CompletableFuture.failedFuture(e);
+      return CompletableFuture.failedFuture(e);
     }
-    return started.copy().orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS);
   }
 
   private <T> T await(CompletableFuture<T> future, Policy policy) {
@@ -235,40 +257,67 @@ public final class ResilientBackend implements Backend {
     return timeouts.getOrDefault(policy.name(), timeout);
   }
 
+  /**
+   * The answer to a call that missed its deadline while the circuit is closed. A late answer is not
+   * an outage: the store is probably alive and slow (a loaded machine, a cold start), and the call
+   * may still be carried out. Admitting it locally as well could exceed the limit, so under {@code
+   * LOCAL} (and {@code DENY}) it is denied; {@code ALLOW} (fail open) admits it, as configured.
+   * Once failures have lasted long enough to open the circuit, the failure policy answers every
+   * call.
+   */
+  private Decision late(Policy policy, String key, long cost) {
+    OnFailure answer = onFailures.getOrDefault(policy.name(), onFailure);
+    return answer == OnFailure.ALLOW
+        ? fallback(policy, key, cost, Decision.Source.FALLBACK_TIMEOUT)
+        : denied(policy, policy.maxCost(), Decision.Source.FALLBACK_TIMEOUT);
+  }
+
   private Decision fallback(Policy policy, String key, long cost, Decision.Source source) {
     switch (onFailures.getOrDefault(policy.name(), onFailure)) {
       case ALLOW:
-        return new Decision(policy.name(), true, policy.maxCost(), 0, 0, 0, source);
+        return new Decision(
+            policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
       case DENY:
-        long retry = Math.max(denyRetryMicros, breaker.untilProbe(time.nowMicros()));
-        return new Decision(policy.name(), false, policy.maxCost(), 0, retry, retry, source);
+        return denied(policy, policy.maxCost(), source);
       default:
         Policy localPolicy = scaled(policy);
         if (cost > localPolicy.maxCost()) {
-          long wait = denyRetryMicros;
-          return new Decision(policy.name(), false, localPolicy.maxCost(), 0, wait, wait, source);
+          return denied(policy, localPolicy.maxCost(), source);
         }
-        Decision decided = local.tryAcquire(localPolicy, key, cost);
-        return new Decision(
-            policy.name(),
-            decided.allowed(),
-            decided.limit(),
-            decided.remaining(),
-            decided.retryAfterMicros(),
-            decided.resetAfterMicros(),
-            source);
+        return local.tryAcquire(localPolicy, key, cost).withSource(source);
     }
   }
 
-  private Policy scaled(Policy policy) {
-    return localShare == 1.0
-        ? policy
-        : scaled.computeIfAbsent(
-            policy,
-            p ->
-                Policy.of(
-                    p.name(), p.limits().stream().map(limit -> scale(limit, localShare)).toList()));
+  /** A denial by this instance, to be retried after the breaker's next probe at the earliest. */
+  private Decision denied(Policy policy, long limit, Decision.Source source) {
+    long retry = Math.max(denyRetryMicros, breaker.untilProbe(time.nowMicros()));
+    return new Decision(policy.name(), policy.ids().get(0), false, limit, 0, retry, retry, source);
   }
+
+  /** The policy with its limits scaled to this instance's share, cached per share. */
+  private Policy scaled(Policy policy) {
+    double share = share();
+    if (share == 1.0) {
+      return policy;
+    }
+    Scaled cached = scaled.get(policy);
+    if (cached == null || cached.share != share) {
+      cached = new Scaled(share, policy.withEachLimit(limit -> scale(limit, share)));
+      scaled.put(policy, cached);
+    }
+    return cached.policy;
+  }
+
+  /** This instance's share of each limit for the local fallback: explicit, or 1 / instances. */
+  private double share() {
+    if (!Double.isNaN(localShare)) {
+      return localShare;
+    }
+    return 1.0 / Math.max(1, instances.getAsInt());
+  }
+
+  /** A policy scaled to a share. */
+  private record Scaled(double share, Policy policy) {}
 
   /**
    * A limit scaled to a share of its capacity and rate: the capacity is rounded down (at least 1)
@@ -282,7 +331,8 @@ public final class ResilientBackend implements Backend {
           try {
             return Rate.of(
                 rate.tokens(),
-                Duration.ofNanos(Math.round(rate.period().toNanos() / share / 1_000) * 1_000));
+                Duration.ofNanos(
+                    (long) Math.ceil(rate.period().toNanos() / share / 1_000) * 1_000));
           } catch (IllegalArgumentException tooSlow) {
             return Rate.of(Math.max(1, (long) Math.floor(rate.tokens() * share)), rate.period());
           }
@@ -321,10 +371,12 @@ public final class ResilientBackend implements Backend {
     private final Map<String, Duration> timeouts = new HashMap<>();
     private OnFailure onFailure = OnFailure.LOCAL;
     private final Map<String, OnFailure> onFailures = new HashMap<>();
-    private double localShare = 1.0;
+    private double localShare = Double.NaN;
+    private IntSupplier instances = () -> 1;
     private long localMaxKeys = InMemoryBackend.DEFAULT_MAX_KEYS;
     private Duration denyRetryAfter = Duration.ofSeconds(1);
     private int failures = 5;
+    private Duration openAfter = Duration.ofMillis(500);
     private Duration backoff = Duration.ofMillis(250);
     private Duration maxBackoff = Duration.ofSeconds(1);
     private boolean denyCache = true;
@@ -385,8 +437,8 @@ public final class ResilientBackend implements Backend {
     }
 
     /**
-     * The share of each limit that the {@code LOCAL} fallback grants this instance, typically 1 /
-     * the number of instances; 1 by default.
+     * The share of each limit that the {@code LOCAL} fallback grants this instance, instead of 1 /
+     * {@link #instances(IntSupplier) instances}.
      *
      * @param share more than 0, at most 1
      * @return this builder
@@ -398,6 +450,33 @@ public final class ResilientBackend implements Backend {
             "localShare must be more than 0 and at most 1: " + share);
       }
       this.localShare = share;
+      return this;
+    }
+
+    /**
+     * How many instances share the store: the {@code LOCAL} fallback grants each {@code 1 /
+     * instances} of every limit (unless {@link #localShare} is set), so that a fleet answering
+     * locally while the store is away admits about one limit, not one per instance. 1 by default.
+     *
+     * @param instances from 1 to 10,000
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder instances(int instances) {
+      int count = (int) Checks.range("instances", instances, 1, 10_000);
+      this.instances = () -> count;
+      return this;
+    }
+
+    /**
+     * How many instances share the store, asked at each local fallback: a live count, such as the
+     * fleet the store last saw (values below 1 count as 1).
+     *
+     * @param instances the count
+     * @return this builder
+     */
+    public Builder instances(IntSupplier instances) {
+      this.instances = Checks.notNull("instances", instances);
       return this;
     }
 
@@ -426,21 +505,28 @@ public final class ResilientBackend implements Backend {
     }
 
     /**
-     * The circuit breaker: open after {@code failures} failures in a row, for {@code backoff},
-     * doubling after each failed probe up to {@code maxBackoff}. 5, 250 ms and 1 s by default, so
-     * that decisions resume within about two seconds of the store's return.
+     * The circuit breaker: open once at least {@code failures} calls in a row have failed and the
+     * first and the last of them started at least {@code openAfter} apart, for {@code backoff},
+     * doubling after each failed probe up to {@code maxBackoff}. 5, 500 ms, 250 ms and 1 s by
+     * default: a burst of late calls (a cold start, a pause of this process) never opens it, a
+     * store that stops answering opens it within about half a second, and decisions resume within
+     * about two seconds of the store's return.
      *
      * @param failures from 1 to 1000
+     * @param openAfter from 0 to 1 min
      * @param backoff from 1 ms to 10 min
      * @param maxBackoff from {@code backoff} to 10 min
      * @return this builder
      * @throws IllegalArgumentException if out of range
      */
-    public Builder circuitBreaker(int failures, Duration backoff, Duration maxBackoff) {
+    public Builder circuitBreaker(
+        int failures, Duration openAfter, Duration backoff, Duration maxBackoff) {
       Checks.range("circuit failures", failures, 1, 1000);
+      Checks.micros("circuit open-after", openAfter, Duration.ZERO, Duration.ofMinutes(1));
       Checks.micros("circuit backoff", backoff, Duration.ofMillis(1), Duration.ofMinutes(10));
       Checks.micros("circuit max-backoff", maxBackoff, backoff, Duration.ofMinutes(10));
       this.failures = failures;
+      this.openAfter = openAfter;
       this.backoff = backoff;
       this.maxBackoff = maxBackoff;
       return this;

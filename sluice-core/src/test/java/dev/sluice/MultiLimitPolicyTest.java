@@ -32,20 +32,22 @@ class MultiLimitPolicyTest {
       assertThat(decision.remaining()).isEqualTo(10 - i);
     }
     Decision eleventh = limiter.tryAcquire("k");
-    assertThat(eleventh).isEqualTo(new Decision("default", false, 10, 0, 100_000, 40_000_000));
+    assertThat(eleventh)
+        .as("the 10/s bucket binds, with its own reset: full again in 1 s")
+        .isEqualTo(new Decision("default", false, 10, 0, 100_000, 1_000_000));
 
     // Both deny 6: the per-minute limit waits longer (1 token at 4 s) and is reported.
     assertThat(limiter.tryAcquire("k", 6))
-        .isEqualTo(new Decision("default", false, 15, 5, 4_000_000, 40_000_000));
+        .isEqualTo(decision("1", false, 15, 5, 4_000_000, 40_000_000));
 
     // One second on: the 10/s bucket is full, the 15/min one has 5.25 tokens, none taken by
     // denials.
     clock.advance(Duration.ofSeconds(1));
     Decision six = limiter.tryAcquire("k", 6);
-    assertThat(six).isEqualTo(new Decision("default", false, 15, 5, 3_000_000, 39_000_000));
+    assertThat(six).isEqualTo(decision("1", false, 15, 5, 3_000_000, 39_000_000));
     assertThat(limiter.peek("k"))
         .as("the 10/s bucket gave nothing to the denied 6")
-        .isEqualTo(new Decision("default", true, 15, 5, 0, 39_000_000));
+        .isEqualTo(decision("1", true, 15, 5, 0, 39_000_000));
 
     Decision first = limiter.tryAcquire("k");
     assertThat(first.limit()).isEqualTo(15);
@@ -104,5 +106,11 @@ class MultiLimitPolicyTest {
     assertThat(peek.remaining()).isEqualTo(10);
     assertThat(peek.limit()).isEqualTo(10);
     assertThat(peek.resetAfterMicros()).isZero();
+  }
+
+  private static Decision decision(
+      String limitId, boolean allowed, long limit, long remaining, long retry, long reset) {
+    return new Decision(
+        "default", limitId, allowed, limit, remaining, retry, reset, Decision.Source.STORE);
   }
 }

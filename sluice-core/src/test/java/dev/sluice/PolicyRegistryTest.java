@@ -111,7 +111,7 @@ class PolicyRegistryTest {
   }
 
   @Test
-  void reloadingKeepsTheBucketsOfUnchangedPoliciesOnly() {
+  void reloadingKeepsEveryClientsUsageOfChangedAndUnchangedPolicies() {
     RateLimiter limiter =
         RateLimiter.builder().policies(registry).timeSource(new ManualTimeSource()).build();
     limiter.tryAcquire("user456", "free", 10);
@@ -123,7 +123,9 @@ class PolicyRegistryTest {
             Policy.of("default", Limit.tokenBucket(20, Rate.perSecond(1))))); // changed
 
     assertThat(limiter.peek("user456", "free").remaining()).isZero();
-    assertThat(limiter.peek("user456", "default").remaining()).isEqualTo(20);
+    assertThat(limiter.peek("user456", "default").remaining())
+        .as("10 spent of the old 10 is a debt of 10 in the new 20")
+        .isEqualTo(10);
     assertThatThrownBy(() -> limiter.tryAcquire("user123", "premium", 1))
         .hasMessage("policy must be one of [default, free]: 'premium'");
     assertThat(limiter.policies().policies()).containsOnlyKeys("default", "free");

@@ -20,7 +20,7 @@ class ResilientBackendTest {
   private static final Policy SEED = Policy.of("default", Limit.tokenBucket(10, Rate.perSecond(1)));
 
   /** An in-memory store that counts its calls and can hang (never answer) or fail. */
-  static final class Store implements Backend {
+  static class Store implements Backend {
     final InMemoryBackend memory;
     final AtomicInteger calls = new AtomicInteger();
     volatile String mode = "ok";
@@ -69,7 +69,7 @@ class ResilientBackendTest {
   }
 
   @Test
-  void aHangingStoreIsAnsweredByTheFailurePolicyWithinTheDeadline() {
+  void aLateCallIsAnsweredWithinTheDeadlineAndAdmittedOnlyWhenFailingOpen() {
     store.mode = "hang";
     for (ResilientBackend.OnFailure onFailure : ResilientBackend.OnFailure.values()) {
       ResilientBackend backend = resilient().onFailure(onFailure).build();
@@ -82,8 +82,88 @@ class ResilientBackendTest {
           .isLessThan(Duration.ofSeconds(1));
       assertThat(decision.source()).isEqualTo(Decision.Source.FALLBACK_TIMEOUT);
       assertThat(decision.isFallback()).isTrue();
-      assertThat(decision.allowed()).isEqualTo(onFailure != ResilientBackend.OnFailure.DENY);
+      assertThat(decision.allowed())
+          .as("a late call may still be counted by the store: LOCAL must not admit it as well")
+          .isEqualTo(onFailure == ResilientBackend.OnFailure.ALLOW);
     }
+  }
+
+  @Test
+  void onceTheCircuitIsOpenTheLocalFallbackAnswersLateCallsToo() {
+    store.mode = "hang";
+    ResilientBackend backend =
+        resilient()
+            .circuitBreaker(2, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1))
+            .build();
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
+    clock.advance(Duration.ofMillis(100));
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
+    assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.OPEN);
+    Decision local = backend.tryAcquire(SEED, "k", 1);
+    assertThat(local.source()).isEqualTo(Decision.Source.FALLBACK_CIRCUIT_OPEN);
+    assertThat(local.allowed()).isTrue();
+  }
+
+  @Test
+  void aBurstOfFailuresStartedTogetherDoesNotOpenTheCircuit() {
+    store.mode = "fail";
+    ResilientBackend backend = resilient().onFailure(ResilientBackend.OnFailure.DENY).build();
+    for (int i = 0; i < 100; i++) {
+      backend.tryAcquire(SEED, "k", 1);
+    }
+    clock.advance(Duration.ofMillis(499));
+    backend.tryAcquire(SEED, "k", 1);
+    assertThat(backend.circuitState())
+        .as("101 failures, all started within 499 ms: a cold start or a pause, not an outage")
+        .isEqualTo(ResilientBackend.CircuitState.CLOSED);
+    clock.advance(Duration.ofMillis(1));
+    backend.tryAcquire(SEED, "k", 1);
+    assertThat(backend.circuitState())
+        .as("failures started 500 ms apart: the default open-after")
+        .isEqualTo(ResilientBackend.CircuitState.OPEN);
+  }
+
+  @Test
+  void aSuccessEvenALateOneEndsTheRunOfFailures() {
+    ResilientBackend backend =
+        resilient()
+            .onFailure(ResilientBackend.OnFailure.DENY)
+            .circuitBreaker(3, Duration.ofMillis(100), Duration.ofSeconds(1), Duration.ofSeconds(1))
+            .build();
+    store.mode = "fail";
+    backend.tryAcquire(SEED, "k", 1);
+    backend.tryAcquire(SEED, "k", 1);
+    store.mode = "ok";
+    backend.tryAcquire(SEED, "k", 1);
+    store.mode = "fail";
+    clock.advance(Duration.ofMillis(200));
+    backend.tryAcquire(SEED, "k", 1);
+    backend.tryAcquire(SEED, "k", 1);
+    assertThat(backend.circuitState())
+        .as("two failures since the success")
+        .isEqualTo(ResilientBackend.CircuitState.CLOSED);
+
+    CompletableFuture<Decision> late = new CompletableFuture<>();
+    ResilientBackend slow =
+        ResilientBackend.builder(
+                new Store(clock) {
+                  @Override
+                  public CompletionStage<Decision> tryAcquireAsync(
+                      Policy policy, String key, long cost) {
+                    return late;
+                  }
+                })
+            .timeSource(clock)
+            .timeout(Duration.ofMillis(5))
+            .circuitBreaker(2, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1))
+            .build();
+    slow.tryAcquire(SEED, "k", 1);
+    assertThat(slow.circuitState()).isEqualTo(ResilientBackend.CircuitState.CLOSED);
+    late.complete(new Decision("default", true, 10, 9, 0, 1_000_000));
+    slow.tryAcquire(SEED, "k", 1);
+    assertThat(slow.circuitState())
+        .as("the store answered the first call late: it is alive, the run starts again")
+        .isEqualTo(ResilientBackend.CircuitState.CLOSED);
   }
 
   @Test
@@ -97,14 +177,30 @@ class ResilientBackendTest {
   }
 
   @Test
-  void theLocalFallbackEnforcesTheLimitsScaledByTheShare() {
+  void theLocalFallbackGivesEachInstanceItsShareOfTheLimit() {
     store.mode = "fail";
-    ResilientBackend backend = resilient().localShare(0.5).build();
+    int[] fleet = {4};
+    ResilientBackend backend = resilient().instances(() -> fleet[0]).build();
     int allowed = 0;
     for (int i = 0; i < 10; i++) {
       allowed += backend.tryAcquire(SEED, "k", 1).allowed() ? 1 : 0;
     }
-    assertThat(allowed).as("half of capacity 10").isEqualTo(5);
+    assertThat(allowed).as("a quarter of capacity 10, rounded down").isEqualTo(2);
+    fleet[0] = 1;
+    assertThat(backend.tryAcquire(SEED, "k", 1).allowed())
+        .as("alone now: the whole capacity, keeping the 2 taken")
+        .isTrue();
+  }
+
+  @Test
+  void theLocalFallbackEnforcesTheLimitsScaledByTheShare() {
+    store.mode = "fail";
+    ResilientBackend backend = resilient().localShare(0.5).instances(10).build();
+    int allowed = 0;
+    for (int i = 0; i < 10; i++) {
+      allowed += backend.tryAcquire(SEED, "k", 1).allowed() ? 1 : 0;
+    }
+    assertThat(allowed).as("half of capacity 10: the explicit share wins").isEqualTo(5);
     clock.advance(Duration.ofSeconds(2));
     assertThat(backend.tryAcquire(SEED, "k", 1).allowed())
         .as("half the rate: one token per 2 s")
@@ -137,7 +233,7 @@ class ResilientBackendTest {
     ResilientBackend backend =
         resilient()
             .onFailure(ResilientBackend.OnFailure.DENY)
-            .circuitBreaker(5, Duration.ofMillis(500), Duration.ofSeconds(2))
+            .circuitBreaker(5, Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(2))
             .build();
     store.mode = "fail";
     for (int i = 0; i < 5; i++) {
@@ -174,7 +270,9 @@ class ResilientBackendTest {
   @Test
   void theBackoffStopsDoublingAtItsMaximum() {
     ResilientBackend backend =
-        resilient().circuitBreaker(1, Duration.ofMillis(500), Duration.ofSeconds(1)).build();
+        resilient()
+            .circuitBreaker(1, Duration.ZERO, Duration.ofMillis(500), Duration.ofSeconds(1))
+            .build();
     store.mode = "fail";
     backend.tryAcquire(SEED, "k", 1);
     for (int probe = 0; probe < 5; probe++) {
@@ -252,13 +350,21 @@ class ResilientBackendTest {
     assertThatThrownBy(
             () ->
                 ResilientBackend.builder(store)
-                    .circuitBreaker(0, Duration.ofSeconds(1), Duration.ofSeconds(1)))
+                    .circuitBreaker(0, Duration.ZERO, Duration.ofSeconds(1), Duration.ofSeconds(1)))
         .hasMessage("circuit failures must be between 1 and 1000: 0");
     assertThatThrownBy(
             () ->
                 ResilientBackend.builder(store)
-                    .circuitBreaker(3, Duration.ofSeconds(2), Duration.ofSeconds(1)))
+                    .circuitBreaker(3, Duration.ZERO, Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessage("circuit max-backoff must be between 2s and 10m: 1s");
+    assertThatThrownBy(
+            () ->
+                ResilientBackend.builder(store)
+                    .circuitBreaker(
+                        3, Duration.ofMinutes(2), Duration.ofSeconds(2), Duration.ofSeconds(2)))
+        .hasMessage("circuit open-after must be between 0s and 1m: 2m");
+    assertThatThrownBy(() -> ResilientBackend.builder(store).instances(0))
+        .hasMessage("instances must be between 1 and 10000: 0");
     assertThatThrownBy(() -> ResilientBackend.builder(null)).hasMessage("store must not be null");
   }
 }

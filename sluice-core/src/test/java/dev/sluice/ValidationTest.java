@@ -228,9 +228,10 @@ class ValidationTest {
     assertThat(Policy.of("a".repeat(64), limit).name()).hasSize(64);
     assertThat(Policy.of("A1_b.c-d", limit).name()).isEqualTo("A1_b.c-d");
 
-    rejects(() -> Policy.of("p"), "limits must hold 1 to 8 limits: 0");
+    rejects(() -> Policy.of("p"), "limits must hold 1 to 16 limits: 0");
     rejects(
-        () -> Policy.of("p", Collections.nCopies(9, limit)), "limits must hold 1 to 8 limits: 9");
+        () -> Policy.of("p", Collections.nCopies(17, limit)),
+        "limits must hold 1 to 16 limits: 17");
     rejects(() -> Policy.of("p", limit, null), "limit must not be null");
     rejects(() -> Policy.of("p", (Limit[]) null), "limits must not be null");
     rejects(() -> Policy.of("p", (List<Limit>) null), "limits must not be null");
@@ -258,6 +259,14 @@ class ValidationTest {
         () -> limiter.tryAcquire("€".repeat(1_000)),
         "key must be at most 512 UTF-8 bytes: 3000 bytes");
     rejects(() -> limiter.peek(""), "key must not be empty");
+    // A lone surrogate has no UTF-8 bytes: "a\uD800" would be stored as "a?".
+    rejects(
+        () -> limiter.tryAcquire("a\uD800"),
+        "key must be valid Unicode: an unpaired surrogate at index 1");
+    rejects(
+        () -> limiter.tryAcquire("\uDC00b"),
+        "key must be valid Unicode: an unpaired surrogate at index 0");
+    assertThat(limiter.tryAcquire("\uD83D\uDE00").allowed()).as("a pair is fine").isTrue();
     rejects(() -> limiter.reset(null), "key must not be null");
     assertThatThrownBy(() -> limiter.tryAcquireAsync("", 1).toCompletableFuture().join())
         .isInstanceOf(CompletionException.class)
@@ -316,7 +325,7 @@ class ValidationTest {
     rejects(() -> RateLimiter.builder().timeSource(null), "timeSource must not be null");
     rejects(() -> RateLimiter.builder().listener(null), "listener must not be null");
     rejects(() -> RateLimiter.builder().policies(null), "policies must not be null");
-    rejects(() -> RateLimiter.create(), "limits must hold 1 to 8 limits: 0");
+    rejects(() -> RateLimiter.create(), "limits must hold 1 to 16 limits: 0");
     rejects(
         () ->
             RateLimiter.builder()

@@ -5,6 +5,9 @@ import dev.sluice.Limit;
 /**
  * Fixed window: a count per window; windows are aligned to multiples of their length since the
  * clock's epoch (Envoy's semantics), so every instance agrees on where a window starts.
+ *
+ * <p>A stored window of the same length keeps its count when the limit changes (a count above a
+ * lowered limit denies until the window ends); a window of another length is a fresh key's.
  */
 final class FixedWindowModel implements Model {
 
@@ -27,21 +30,25 @@ final class FixedWindowModel implements Model {
   public Outcome step(State state, long now, long cost) {
     long start = Maths.windowStart(now, window);
     long count = 0;
-    if (state != null) {
-      State.Window stored = (State.Window) state;
-      if (start <= stored.start()) {
-        now = Math.max(now, stored.start());
-        start = stored.start();
-        count = stored.current();
-      }
+    if (state instanceof State.Window stored
+        && stored.window() == window
+        && start <= stored.start()) {
+      now = Math.max(now, stored.start());
+      start = stored.start();
+      count = stored.count();
     }
     long untilEnd = Maths.sub(Maths.add(start, window), now);
     if (count + cost <= max) {
       long used = count + cost;
       return new Outcome(
-          new State.Window(0, used, start), true, max - used, 0, used == 0 ? 0 : untilEnd);
+          new State.Window(used, start, window), true, max - used, 0, used == 0 ? 0 : untilEnd);
     }
-    return new Outcome(new State.Window(0, count, start), false, max - count, untilEnd, untilEnd);
+    return new Outcome(
+        new State.Window(count, start, window),
+        false,
+        Math.max(0, max - count),
+        untilEnd,
+        untilEnd);
   }
 
   @Override
@@ -51,7 +58,9 @@ final class FixedWindowModel implements Model {
 
   @Override
   public long freshAt(State state) {
-    State.Window stored = (State.Window) state;
-    return stored.current() == 0 ? Long.MIN_VALUE : Maths.add(stored.start(), window);
+    if (!(state instanceof State.Window stored) || stored.window() != window) {
+      return Long.MIN_VALUE;
+    }
+    return stored.count() == 0 ? Long.MIN_VALUE : Maths.add(stored.start(), window);
   }
 }

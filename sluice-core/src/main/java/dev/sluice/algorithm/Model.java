@@ -17,11 +17,7 @@ import dev.sluice.Limit;
  * <p>Models are immutable and thread-safe.
  */
 public sealed interface Model
-    permits TokenBucketModel,
-        LeakyBucketModel,
-        FixedWindowModel,
-        SlidingWindowModel,
-        SlidingLogModel {
+    permits BucketModel, FixedWindowModel, SlidingWindowModel, SlidingLogModel {
 
   /**
    * The model of a limit.
@@ -31,9 +27,9 @@ public sealed interface Model
    */
   static Model of(Limit limit) {
     if (limit instanceof Limit.TokenBucket tb) {
-      return new TokenBucketModel(tb);
+      return new BucketModel(tb, tb.capacity(), tb.refill());
     } else if (limit instanceof Limit.LeakyBucket lb) {
-      return new LeakyBucketModel(lb);
+      return new BucketModel(lb, lb.capacity(), lb.leak());
     } else if (limit instanceof Limit.FixedWindow fw) {
       return new FixedWindowModel(fw);
     } else if (limit instanceof Limit.SlidingWindow sw) {
@@ -52,6 +48,10 @@ public sealed interface Model
 
   /**
    * One decision: whether {@code cost} fits at {@code now}, and the state after it.
+   *
+   * <p>The state may have been stored under an earlier version of the limit (same policy, same
+   * limit id): a bucket's debt and a window's count carry over to the new capacity or rate, and a
+   * state of another algorithm or window length counts as a fresh key's (see {@link State}).
    *
    * @param state the stored state, or {@code null} for a fresh key
    * @param now the current time in microseconds
@@ -90,7 +90,8 @@ public sealed interface Model
 
   /**
    * The time from which {@code state} is the same as a fresh key's, so that it can be dropped
-   * without changing any decision.
+   * without changing any decision; {@link Long#MIN_VALUE} for a state this model would not take
+   * over.
    *
    * @param state a stored state, not {@code null}
    * @return the time in microseconds

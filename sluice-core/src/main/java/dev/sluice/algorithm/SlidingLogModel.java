@@ -8,6 +8,9 @@ import java.util.Arrays;
  * request is admitted if the total cost in the half-open window {@code (now - window, now]} plus
  * its own stays within the limit. Exact, at the price of memory and time linear in the number of
  * distinct admission times in a window (at most the limit).
+ *
+ * <p>A stored log of the same window length is kept when the limit changes (above a lowered limit
+ * it denies until enough entries have left the window); one of another length is a fresh key's.
  */
 final class SlidingLogModel implements Model {
 
@@ -32,8 +35,7 @@ final class SlidingLogModel implements Model {
   public Outcome step(State state, long now, long cost) {
     long[] times = EMPTY;
     long[] costs = EMPTY;
-    if (state != null) {
-      State.Log log = (State.Log) state;
+    if (state instanceof State.Log log && log.window() == window) {
       times = log.times();
       costs = log.costs();
       if (times.length > 0) {
@@ -56,12 +58,14 @@ final class SlidingLogModel implements Model {
       long[] nextCosts = Arrays.copyOfRange(costs, first, costs.length + (merge ? 0 : 1));
       nextTimes[nextTimes.length - 1] = now;
       nextCosts[nextCosts.length - 1] = merge ? nextCosts[nextCosts.length - 1] + cost : cost;
-      return new Outcome(new State.Log(nextTimes, nextCosts), true, max - used - cost, 0, window);
+      return new Outcome(
+          new State.Log(nextTimes, nextCosts, window), true, max - used - cost, 0, window);
     }
     State.Log live =
         new State.Log(
             Arrays.copyOfRange(times, first, times.length),
-            Arrays.copyOfRange(costs, first, costs.length));
+            Arrays.copyOfRange(costs, first, costs.length),
+            window);
     long resetAfter = Math.max(0, Maths.sub(freshAt(live), now));
     if (used + cost <= max) {
       return new Outcome(live, true, max - used, 0, resetAfter);
@@ -72,7 +76,7 @@ final class SlidingLogModel implements Model {
       freed += costs[i++];
     }
     long retryAfter = Maths.sub(Maths.add(times[i - 1], window), now);
-    return new Outcome(live, false, max - used, retryAfter, resetAfter);
+    return new Outcome(live, false, Math.max(0, max - used), retryAfter, resetAfter);
   }
 
   @Override
@@ -82,7 +86,10 @@ final class SlidingLogModel implements Model {
 
   @Override
   public long freshAt(State state) {
-    long[] times = ((State.Log) state).times();
+    if (!(state instanceof State.Log log) || log.window() != window) {
+      return Long.MIN_VALUE;
+    }
+    long[] times = log.times();
     return times.length == 0 ? Long.MIN_VALUE : Maths.add(times[times.length - 1], window);
   }
 }

@@ -43,8 +43,7 @@ final class SlidingWindowModel implements Model {
     long start = Maths.windowStart(now, window);
     long previous = 0;
     long current = 0;
-    if (state != null) {
-      State.Window stored = (State.Window) state;
+    if (state instanceof State.Sliding stored && stored.window() == window) {
       if (start <= stored.start()) {
         now = Math.max(now, stored.start());
         start = stored.start();
@@ -57,10 +56,10 @@ final class SlidingWindowModel implements Model {
     long elapsed = now - start;
     long estimate = current + weighted(previous, elapsed);
     if (estimate + cost <= max) {
-      State.Window next = new State.Window(previous, current + cost, start);
+      State.Sliding next = new State.Sliding(previous, current + cost, start, window);
       return new Outcome(next, true, max - estimate - cost, 0, resetAfter(next, now));
     }
-    State.Window same = new State.Window(previous, current, start);
+    State.Sliding same = new State.Sliding(previous, current, start, window);
     return new Outcome(
         same,
         false,
@@ -84,7 +83,7 @@ final class SlidingWindowModel implements Model {
    * {@code window - elapsed <= x * step}. If no weight fits in this window, the next window (where
    * the current count becomes the previous one) or the one after is tried.
    */
-  private long retryAfter(State.Window state, long elapsed, long cost) {
+  private long retryAfter(State.Sliding state, long elapsed, long cost) {
     long room = max - cost - state.current();
     if (room >= 0 && state.previous() > 0) {
       long fits = Math.min(steps, room * steps / state.previous());
@@ -103,7 +102,7 @@ final class SlidingWindowModel implements Model {
     return untilNext + Math.max(0, window - fits * step);
   }
 
-  private long resetAfter(State.Window state, long now) {
+  private long resetAfter(State.Sliding state, long now) {
     return Math.max(0, Maths.sub(freshAt(state), now));
   }
 
@@ -114,7 +113,9 @@ final class SlidingWindowModel implements Model {
 
   @Override
   public long freshAt(State state) {
-    State.Window stored = (State.Window) state;
+    if (!(state instanceof State.Sliding stored) || stored.window() != window) {
+      return Long.MIN_VALUE;
+    }
     if (stored.current() > 0) {
       return Maths.add(stored.start(), 2 * window);
     }

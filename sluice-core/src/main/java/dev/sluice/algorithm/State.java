@@ -4,25 +4,44 @@ package dev.sluice.algorithm;
  * The stored state of one key under one limit: immutable, replaced as a whole by each step.
  *
  * <p>A {@code null} state stands for a key never seen (or expired): a full bucket, an empty window.
+ *
+ * <p>Each state carries the scale it was counted in (a bucket's units per token, a window's
+ * length), so that a model of a changed limit can take it over: a bucket keeps its debt in tokens
+ * when its capacity or rate changes, a window keeps its count when its limit changes. A state of
+ * another kind, or of another window length, is taken as a fresh key's (see {@link Model#step}).
  */
-public sealed interface State permits State.Bucket, State.Window, State.Log {
+public sealed interface State permits State.Bucket, State.Window, State.Sliding, State.Log {
 
   /**
-   * Token or leaky bucket state, in units of 1/period of a token (see {@link Model}).
+   * Token or leaky bucket state: what has been taken and not yet refilled (the token bucket's debt,
+   * the leaky bucket's water level), in units of {@code 1/unit} token.
    *
-   * @param level scaled tokens available (token bucket) or scaled water level (leaky bucket)
+   * @param leaky whether a leaky bucket wrote it (a token bucket's state is not a leaky bucket's,
+   *     though the arithmetic is the same)
+   * @param used the units taken and not yet refilled (drained), from 0 to a full bucket
    * @param last the time of the last update, in microseconds
+   * @param unit the units per token this state counts in: the reduced period of the rate
    */
-  record Bucket(long level, long last) implements State {}
+  record Bucket(boolean leaky, long used, long last, long unit) implements State {}
 
   /**
-   * Fixed or sliding window state.
+   * Fixed window state.
    *
-   * @param previous the count of the window before {@code start} (sliding window only)
-   * @param current the count of the window that starts at {@code start}
-   * @param start the start of the current window, in microseconds
+   * @param count the cost admitted in the window that starts at {@code start}
+   * @param start the start of the window, in microseconds
+   * @param window the window's length in microseconds
    */
-  record Window(long previous, long current, long start) implements State {}
+  record Window(long count, long start, long window) implements State {}
+
+  /**
+   * Sliding window counter state.
+   *
+   * @param previous the cost admitted in the window before {@code start}
+   * @param current the cost admitted in the window that starts at {@code start}
+   * @param start the start of the current window, in microseconds
+   * @param window the window's length in microseconds
+   */
+  record Sliding(long previous, long current, long start, long window) implements State {}
 
   /**
    * Sliding log state: the admitted requests still inside the window, oldest first. The arrays are
@@ -30,6 +49,7 @@ public sealed interface State permits State.Bucket, State.Window, State.Log {
    *
    * @param times the admission times in microseconds, ascending; one entry per distinct time
    * @param costs the total cost admitted at each time
+   * @param window the window's length in microseconds
    */
-  record Log(long[] times, long[] costs) implements State {}
+  record Log(long[] times, long[] costs, long window) implements State {}
 }

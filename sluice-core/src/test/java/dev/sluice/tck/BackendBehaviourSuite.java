@@ -373,14 +373,16 @@ public abstract class BackendBehaviourSuite {
                 limitOf(algorithm, 10, TEN_SECONDS)));
 
     Decision ten = limiter.tryAcquire("user123", 10);
+    assertThat(ten.limitId()).isEqualTo("1");
     assertThat(ten.limit()).isEqualTo(10);
     assertThat(ten.remaining()).isZero();
     assertThat(ten.resetAfter())
-        .as("the longest reset of the two: the 15-limit's")
-        .isGreaterThan(resetWhenDrained(algorithm));
+        .as("the binding limit's own reset, not the 15-limit's longer one")
+        .isEqualTo(resetWhenDrained(algorithm));
 
     Decision denied = limiter.tryAcquire("user123");
     assertThat(denied.allowed()).isFalse();
+    assertThat(denied.limitId()).isEqualTo("1");
     assertThat(denied.limit()).isEqualTo(10);
     assertThat(denied.remaining()).isZero();
     assertThat(denied.retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
@@ -649,6 +651,189 @@ public abstract class BackendBehaviourSuite {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  // ---- A changed limit keeps every client's usage (identity is the policy and the limit's id)
+
+  /**
+   * A limit of {@code capacity} of the algorithm whose rate or window stays the same whatever the
+   * capacity: buckets refill (drain) 1 token per second, windows last 10 s.
+   *
+   * @param algorithm the algorithm
+   * @param capacity the capacity or limit
+   * @return the limit
+   */
+  protected static Limit sized(Algorithm algorithm, long capacity) {
+    switch (algorithm) {
+      case TOKEN_BUCKET:
+        return Limit.tokenBucket(capacity, Rate.perSecond(1));
+      case LEAKY_BUCKET:
+        return Limit.leakyBucket(capacity, Rate.perSecond(1));
+      default:
+        return limitOf(algorithm, capacity, TEN_SECONDS);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aRaisedCapacityKeepsWhatWasSpent(Algorithm algorithm) {
+    String name = name(algorithm, "raised");
+    Subject before = subject(Policy.of(name, sized(algorithm, 5)));
+    assertThat(admitAll(before, "u1", 1)).isEqualTo(5);
+
+    Subject after = subject(Policy.of(name, sized(algorithm, 50)));
+    assertThat(after.peek("u1").remaining())
+        .as("5 spent of 5, capacity raised to 50: 45 left, not a fresh 50")
+        .isEqualTo(45);
+    assertThat(admitAll(after, "u1", 1)).isEqualTo(45);
+    assertThat(before.tryAcquire("u1").allowed())
+        .as("and the old version sees the same spending")
+        .isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aCapacityLoweredBelowWhatWasSpentDeniesUntilTheNewLimitAllows(Algorithm algorithm) {
+    String name = name(algorithm, "lowered");
+    assumeTrue(supports(algorithm));
+    RateLimiter limiter = limiter(Policy.of(name, sized(algorithm, 10)));
+    assertThat(limiter.tryAcquire("u1", name, 8).allowed()).isTrue();
+
+    limiter.setPolicies(PolicyRegistry.of(Policy.of(name, sized(algorithm, 5))));
+    Decision denied = limiter.tryAcquire("u1", name, 1);
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.limit()).isEqualTo(5);
+    assertThat(denied.remaining()).isZero();
+    Duration expected;
+    switch (algorithm) {
+      case TOKEN_BUCKET:
+      case LEAKY_BUCKET:
+        // The debt of 8 is clamped to the new capacity: the next token one refill period later.
+        expected = Duration.ofSeconds(1);
+        break;
+      case SLIDING_WINDOW:
+        // The 8 weigh on the next window until half of it has passed: ceil(8 x 0.5) = 4 fits.
+        expected = Duration.ofSeconds(15);
+        break;
+      default:
+        // The window (or the log's 8 entries) must pass.
+        expected = TEN_SECONDS;
+    }
+    assertThat(denied.retryAfter()).isEqualTo(expected);
+    clock().advance(expected.minusNanos(1_000));
+    assertThat(limiter.tryAcquire("u1", name, 1).allowed()).isFalse();
+    clock().advance(Duration.ofNanos(1_000));
+    assertThat(limiter.tryAcquire("u1", name, 1).allowed()).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Algorithm.class,
+      names = {"TOKEN_BUCKET", "LEAKY_BUCKET"})
+  void aChangedRateKeepsTheDebtAndRefillsItAtTheNewRate(Algorithm algorithm) {
+    String name = name(algorithm, "rate");
+    Subject slow = subject(Policy.of(name, bucket(algorithm, 10, Rate.perSecond(1))));
+    assertThat(slow.tryAcquire("u1", 5).allowed()).isTrue();
+
+    Subject fast = subject(Policy.of(name, bucket(algorithm, 10, Rate.perSecond(2))));
+    assertThat(fast.peek("u1").remaining()).as("the 5 tokens of debt carry over").isEqualTo(5);
+    clock().advance(Duration.ofSeconds(1));
+    assertThat(fast.peek("u1").remaining()).as("refilled at 2/s").isEqualTo(7);
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = Algorithm.class,
+      names = {"TOKEN_BUCKET", "LEAKY_BUCKET"})
+  void aConversionToAnotherScaleRoundsAgainstTheClient(Algorithm algorithm) {
+    String name = name(algorithm, "round");
+    Subject before = subject(Policy.of(name, bucket(algorithm, 10, Rate.perSecond(1))));
+    assertThat(before.tryAcquire("u1", 5).allowed()).isTrue();
+    clock().advance(Duration.ofMillis(500));
+    assertThat(before.tryAcquire("u1", 1).allowed()).isTrue();
+
+    // 5.5 tokens of debt, stored in units of a 1/s rate; the new rate counts in units of 1/2 s.
+    Subject after =
+        subject(Policy.of(name, bucket(algorithm, 10, Rate.of(1, Duration.ofSeconds(2)))));
+    assertThat(after.peek("u1").remaining()).isEqualTo(4);
+    clock().advance(Duration.ofMillis(1_999));
+    assertThat(after.peek("u1").remaining())
+        .as("the half token of debt was rounded up to a whole one (6), never down")
+        .isEqualTo(4);
+    clock().advance(Duration.ofMillis(1));
+    assertThat(after.peek("u1").remaining()).isEqualTo(5);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void anotherAlgorithmOrWindowUnderTheSameIdStartsAfresh(Algorithm algorithm) {
+    String name = name(algorithm, "afresh");
+    Subject before = subject(Policy.of(name, sized(algorithm, 10)));
+    assertThat(admitAll(before, "u1", 1)).isEqualTo(10);
+
+    Algorithm other = Algorithm.values()[(algorithm.ordinal() + 1) % Algorithm.values().length];
+    assumeTrue(supports(other));
+    Subject changed = subject(Policy.of(name, sized(other, 10)));
+    assertThat(changed.peek("u1").remaining()).as("%s after %s", other, algorithm).isEqualTo(10);
+
+    if (algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.LEAKY_BUCKET) {
+      return;
+    }
+    String windowed = name(algorithm, "window");
+    Subject tenSeconds = subject(Policy.of(windowed, limitOf(algorithm, 10, TEN_SECONDS)));
+    assertThat(admitAll(tenSeconds, "u1", 1)).isEqualTo(10);
+    Subject twentySeconds =
+        subject(Policy.of(windowed, limitOf(algorithm, 10, Duration.ofSeconds(20))));
+    assertThat(twentySeconds.peek("u1").remaining())
+        .as("another window length counts other windows")
+        .isEqualTo(10);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void limitsAddedRemovedOrReorderedAroundALimitKeepItsUsage(Algorithm algorithm) {
+    String name = name(algorithm, "ids");
+    Subject before =
+        subject(
+            Policy.builder(name)
+                .limit("burst", sized(algorithm, 10))
+                .limit("daily", Limit.fixedWindow(100, Duration.ofDays(1)))
+                .build());
+    assertThat(before.tryAcquire("u1", 4).allowed()).isTrue();
+
+    Subject after =
+        subject(
+            Policy.builder(name)
+                .limit("extra", sized(algorithm, 50))
+                .limit("burst", sized(algorithm, 10))
+                .build());
+    Decision peek = after.peek("u1");
+    assertThat(peek.limitId()).isEqualTo("burst");
+    assertThat(peek.remaining()).isEqualTo(6);
+    assertThat(after.tryAcquire("u1", 6).allowed()).isTrue();
+    assertThat(after.tryAcquire("u1", 1).allowed()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void twoVersionsOfAPolicyShareOneStateAndAdmitAtMostTheLargerLimit(Algorithm algorithm) {
+    String name = name(algorithm, "rolling");
+    Subject small = subject(Policy.of(name, sized(algorithm, 10)));
+    Subject large = subject(Policy.of(name, sized(algorithm, 20)));
+    int admitted = 0;
+    for (int i = 0; i < 100; i++) {
+      Subject version = i % 2 == 0 ? small : large;
+      admitted += version.tryAcquire("u1").allowed() ? 1 : 0;
+    }
+    assertThat(admitted)
+        .as("half a fleet on capacity 10, half on 20: one state, at most 20, not 30")
+        .isEqualTo(20);
+  }
+
+  private static Limit bucket(Algorithm algorithm, long capacity, Rate rate) {
+    return algorithm == Algorithm.TOKEN_BUCKET
+        ? Limit.tokenBucket(capacity, rate)
+        : Limit.leakyBucket(capacity, rate);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.sluice.tck;
 
 import dev.sluice.Decision;
+import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.algorithm.Model;
 import dev.sluice.algorithm.Outcome;
@@ -15,15 +16,20 @@ import java.util.Map;
  * than taken from {@link Policy#decide}: a request is allowed only if every limit allows it, and
  * then consumes from all; a denial consumes from none and stores nothing; the binding limit is the
  * denying one with the longest wait (the first on ties) or, when allowed, the one with the least
- * left (the first on ties); {@code resetAfter} is the longest of the limits' resets from the state
- * actually stored after the request.
+ * left (the first on ties); the decision reports the binding limit's id, capacity, remaining, retry
+ * and reset (its reset from the state actually stored after the request).
+ *
+ * <p>States are kept by policy name, key and limit id, as every backend must keep them: a policy
+ * changed under the same name finds each limit's state by its id, and its models take it over. A
+ * sliding log's state is kept apart from the other kinds' under the same id (Redis stores it under
+ * keys of its own), and a version of the policy that lacks a limit leaves that limit's state alone.
  *
  * <p>Times are given with each call, so the caller passes the same clock reading as the backend
  * under test sees. Not thread-safe.
  */
 public final class ReferenceLimiter {
 
-  private final Map<List<Object>, State[]> states = new HashMap<>();
+  private final Map<List<String>, Map<String, State>> states = new HashMap<>();
 
   /**
    * The decision on a request, committing its cost if allowed.
@@ -36,51 +42,37 @@ public final class ReferenceLimiter {
    */
   public Decision tryAcquire(Policy policy, String key, long cost, long now) {
     List<Model> models = policy.models();
-    State[] current = states.get(id(policy, key));
+    Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
     Outcome[] outcomes = new Outcome[models.size()];
     boolean allowed = true;
     for (int i = 0; i < outcomes.length; i++) {
-      outcomes[i] = models.get(i).step(stateOf(current, i), now, cost);
+      outcomes[i] = models.get(i).step(current.get(slot(policy, i)), now, cost);
       allowed &= outcomes[i].allowed();
     }
     if (allowed) {
-      State[] next = new State[outcomes.length];
-      long resetAfter = 0;
+      Map<String, State> next = new HashMap<>(current);
       int binding = 0;
       for (int i = 0; i < outcomes.length; i++) {
-        next[i] = outcomes[i].state();
-        resetAfter = Math.max(resetAfter, outcomes[i].resetAfter());
+        next.put(slot(policy, i), outcomes[i].state());
         if (outcomes[i].remaining() < outcomes[binding].remaining()) {
           binding = i;
         }
       }
       states.put(id(policy, key), next);
-      return new Decision(
-          policy.name(),
-          true,
-          capacity(policy, binding),
-          outcomes[binding].remaining(),
-          0,
-          resetAfter);
+      return decision(policy, binding, true, outcomes[binding], 0, outcomes[binding].resetAfter());
     }
     int binding = -1;
-    long resetAfter = 0;
     for (int i = 0; i < outcomes.length; i++) {
-      // Nothing is stored on a denial, so every limit resets from its current state.
-      resetAfter =
-          Math.max(resetAfter, models.get(i).step(stateOf(current, i), now, 0).resetAfter());
       if (!outcomes[i].allowed()
           && (binding < 0 || outcomes[i].retryAfter() > outcomes[binding].retryAfter())) {
         binding = i;
       }
     }
-    return new Decision(
-        policy.name(),
-        false,
-        capacity(policy, binding),
-        outcomes[binding].remaining(),
-        outcomes[binding].retryAfter(),
-        resetAfter);
+    // Nothing is stored on a denial, so the binding limit resets from its current state.
+    long resetAfter =
+        models.get(binding).step(current.get(slot(policy, binding)), now, 0).resetAfter();
+    return decision(
+        policy, binding, false, outcomes[binding], outcomes[binding].retryAfter(), resetAfter);
   }
 
   /**
@@ -94,16 +86,15 @@ public final class ReferenceLimiter {
    */
   public Decision peek(Policy policy, String key, long now) {
     List<Model> models = policy.models();
-    State[] current = states.get(id(policy, key));
+    Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
     Outcome[] look = new Outcome[models.size()];
     Outcome[] one = new Outcome[models.size()];
     boolean allowed = true;
-    long resetAfter = 0;
     for (int i = 0; i < look.length; i++) {
-      look[i] = models.get(i).step(stateOf(current, i), now, 0);
-      one[i] = models.get(i).step(stateOf(current, i), now, 1);
+      State state = current.get(slot(policy, i));
+      look[i] = models.get(i).step(state, now, 0);
+      one[i] = models.get(i).step(state, now, 1);
       allowed &= one[i].allowed();
-      resetAfter = Math.max(resetAfter, look[i].resetAfter());
     }
     int binding = allowed ? 0 : -1;
     for (int i = 0; i < look.length; i++) {
@@ -113,13 +104,13 @@ public final class ReferenceLimiter {
         binding = i;
       }
     }
-    return new Decision(
-        policy.name(),
+    return decision(
+        policy,
+        binding,
         allowed,
-        capacity(policy, binding),
-        look[binding].remaining(),
+        look[binding],
         allowed ? 0 : one[binding].retryAfter(),
-        resetAfter);
+        look[binding].resetAfter());
   }
 
   /**
@@ -132,15 +123,25 @@ public final class ReferenceLimiter {
     states.remove(id(policy, key));
   }
 
-  private static long capacity(Policy policy, int index) {
-    return policy.limits().get(index).capacity();
+  private static Decision decision(
+      Policy policy, int binding, boolean allowed, Outcome o, long retryAfter, long resetAfter) {
+    return new Decision(
+        policy.name(),
+        policy.ids().get(binding),
+        allowed,
+        policy.limits().get(binding).capacity(),
+        o.remaining(),
+        retryAfter,
+        resetAfter,
+        Decision.Source.STORE);
   }
 
-  private static State stateOf(State[] states, int index) {
-    return states == null ? null : states[index];
+  private static String slot(Policy policy, int index) {
+    String id = policy.ids().get(index);
+    return policy.limits().get(index) instanceof Limit.SlidingLog ? id + ":log" : id;
   }
 
-  private static List<Object> id(Policy policy, String key) {
-    return List.of(policy, key);
+  private static List<String> id(Policy policy, String key) {
+    return List.of(policy.name(), key);
   }
 }

@@ -223,11 +223,13 @@ public final class HybridBackend implements Backend {
             : deniedFor > 0 ? deniedFor : Math.max(1, ceilDiv(plan.unit - total, plan.rate));
     return new Decision(
         policy.name(),
+        policy.ids().get(0),
         allowed,
         plan.capacity,
         total / plan.unit,
         retryAfter,
-        ceilDiv(plan.full - total, plan.rate));
+        ceilDiv(plan.full - total, plan.rate),
+        Decision.Source.STORE);
   }
 
   /**
@@ -504,6 +506,7 @@ public final class HybridBackend implements Backend {
     long total = Math.min(plan.full, level(plan, entry, now) + entry.held * plan.unit);
     return new Decision(
         policy.name(),
+        policy.ids().get(0),
         allowed,
         plan.capacity,
         total / plan.unit,

@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * The Redis key layout: {@code <prefix>{<policy>:<client key, encoded>}:<limit id>}.
@@ -10,11 +11,11 @@ import java.nio.charset.StandardCharsets;
  * <p>The client key is percent-encoded byte by byte (UTF-8), leaving only {@code A-Z a-z 0-9 . _ -
  * ~ @} as they are, so the encoding is injective (two client keys never share a Redis key) and the
  * hash tag between the braces never holds a brace: every key of one decision lands in one cluster
- * slot. Policy names cannot contain {@code :}, so the policy and the key never blur. The limit id
- * spells out the limit's parameters ({@code tb:10:1/1000000} is a token bucket of 10 refilled 1 per
- * 1,000,000 microseconds), so a changed limit starts on fresh keys and an unchanged one keeps its
- * state across configuration reloads. A sliding log takes two keys: {@code :t} (times) and {@code
- * :c} (costs).
+ * slot. Policy names and limit ids cannot contain {@code :}, so the parts never blur. The limit id
+ * is the limit's id in its policy ({@link Policy#ids()}: given in the configuration, else its
+ * position), never its parameters: a changed limit finds its clients' usage under the same key, and
+ * instances running two versions of a policy share one state. A sliding log takes two keys: {@code
+ * <id>:t} (times) and {@code <id>:c} (costs). What each key holds: {@link StateCodec}.
  */
 final class Keys {
 
@@ -27,46 +28,23 @@ final class Keys {
    */
   static String[] of(String prefix, Policy policy, String key) {
     String tag = prefix + "{" + policy.name() + ":" + encode(key) + "}:";
-    String[] suffixes = suffixes(policy);
-    String[] keys = new String[suffixes.length];
-    for (int i = 0; i < keys.length; i++) {
-      keys[i] = tag + suffixes[i];
+    List<Limit> limits = policy.limits();
+    List<String> ids = policy.ids();
+    int count = limits.size();
+    for (Limit limit : limits) {
+      count += limit instanceof Limit.SlidingLog ? 1 : 0;
+    }
+    String[] keys = new String[count];
+    int k = 0;
+    for (int i = 0; i < limits.size(); i++) {
+      if (limits.get(i) instanceof Limit.SlidingLog) {
+        keys[k++] = tag + ids.get(i) + ":t";
+        keys[k++] = tag + ids.get(i) + ":c";
+      } else {
+        keys[k++] = tag + ids.get(i);
+      }
     }
     return keys;
-  }
-
-  /** The key suffixes of a policy's limits; a sliding log contributes two. */
-  static String[] suffixes(Policy policy) {
-    return policy.limits().stream()
-        .flatMap(
-            limit ->
-                limit instanceof Limit.SlidingLog
-                    ? java.util.stream.Stream.of(id(limit) + ":t", id(limit) + ":c")
-                    : java.util.stream.Stream.of(id(limit)))
-        .toArray(String[]::new);
-  }
-
-  static String id(Limit limit) {
-    if (limit instanceof Limit.TokenBucket tb) {
-      return "tb:"
-          + tb.capacity()
-          + ":"
-          + tb.refill().tokens()
-          + "/"
-          + micros(tb.refill().period());
-    } else if (limit instanceof Limit.LeakyBucket lb) {
-      return "lb:" + lb.capacity() + ":" + lb.leak().tokens() + "/" + micros(lb.leak().period());
-    } else if (limit instanceof Limit.FixedWindow fw) {
-      return "fw:" + fw.limit() + ":" + micros(fw.window());
-    } else if (limit instanceof Limit.SlidingWindow sw) {
-      return "sw:" + sw.limit() + ":" + micros(sw.window());
-    }
-    Limit.SlidingLog sl = (Limit.SlidingLog) limit;
-    return "sl:" + sl.limit() + ":" + micros(sl.window());
-  }
-
-  private static long micros(java.time.Duration duration) {
-    return duration.toNanos() / 1_000;
   }
 
   /** Percent-encodes every UTF-8 byte outside {@code A-Z a-z 0-9 . _ - ~ @}. */

@@ -12,12 +12,12 @@ import dev.sluice.algorithm.Outcome;
 import dev.sluice.algorithm.State;
 import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
-import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScoredValue;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulConnection;
@@ -304,8 +304,8 @@ public final class RedisBackend implements Backend {
       List<String> args = new ArrayList<>();
       args.add(Integer.toString(models.size()));
       for (Model model : models) {
-        args.add(Integer.toString(kind(model.limit())));
-        for (long parameter : Arrays.copyOf(model.parameters(), 4)) {
+        args.add(Integer.toString(StateCodec.scriptKind(model.limit().algorithm())));
+        for (long parameter : Arrays.copyOf(model.parameters(), 3)) {
           args.add(Long.toString(parameter));
         }
       }
@@ -338,21 +338,6 @@ public final class RedisBackend implements Backend {
               }
               return outcomes;
             });
-  }
-
-  private static int kind(Limit limit) {
-    switch (limit.algorithm()) {
-      case TOKEN_BUCKET:
-        return 1;
-      case LEAKY_BUCKET:
-        return 2;
-      case FIXED_WINDOW:
-        return 3;
-      case SLIDING_WINDOW:
-        return 4;
-      default:
-        return 5;
-    }
   }
 
   // ---- Transaction mode
@@ -404,7 +389,7 @@ public final class RedisBackend implements Backend {
                           return;
                         }
                         commands.multi();
-                        write(policy, keys, outcomes, commands);
+                        write(keys, outcomes, commands);
                         commands
                             .exec()
                             .whenComplete(
@@ -479,27 +464,20 @@ public final class RedisBackend implements Backend {
     int k = 0;
     for (Limit limit : limits) {
       String key = keys[k++];
-      switch (limit.algorithm()) {
-        case TOKEN_BUCKET:
-        case LEAKY_BUCKET:
-          states.add(
-              fields(commands.hmget(key, "l", "t"))
-                  .thenApply(v -> v == null ? null : new State.Bucket(v[0], v[1])));
-          break;
-        case FIXED_WINDOW:
-          states.add(
-              fields(commands.hmget(key, "c", "s"))
-                  .thenApply(v -> v == null ? null : new State.Window(0, v[0], v[1])));
-          break;
-        case SLIDING_WINDOW:
-          states.add(
-              fields(commands.hmget(key, "p", "c", "s"))
-                  .thenApply(v -> v == null ? null : new State.Window(v[0], v[1], v[2])));
-          break;
-        default:
-          RedisFuture<List<ScoredValue<String>>> times = commands.zrangeWithScores(key, 0, -1);
-          RedisFuture<Map<String, String>> costs = commands.hgetall(keys[k++]);
-          states.add(times.toCompletableFuture().thenCombine(costs, RedisBackend::log));
+      if (limit.algorithm() == Algorithm.SLIDING_LOG) {
+        RedisFuture<List<String>> times = commands.zrange(key, 0, -1);
+        RedisFuture<Map<String, String>> costs = commands.hgetall(keys[k++]);
+        long window = StateCodec.windowMicros(limit);
+        states.add(
+            times
+                .toCompletableFuture()
+                .thenCombine(costs, (t, c) -> StateCodec.decodeLog(window, t, c)));
+      } else {
+        states.add(
+            commands
+                .get(key)
+                .toCompletableFuture()
+                .thenApply(value -> StateCodec.decode(limit.algorithm(), value)));
       }
     }
     CompletableFuture<Long> now =
@@ -516,87 +494,27 @@ public final class RedisBackend implements Backend {
                 new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
   }
 
-  private static CompletableFuture<long[]> fields(
-      RedisFuture<List<KeyValue<String, String>>> reply) {
-    return reply
-        .toCompletableFuture()
-        .thenApply(
-            values -> {
-              long[] numbers = new long[values.size()];
-              for (int i = 0; i < numbers.length; i++) {
-                if (!values.get(i).hasValue()) {
-                  return null;
-                }
-                numbers[i] = Long.parseLong(values.get(i).getValue());
-              }
-              return numbers;
-            });
-  }
-
-  private static State log(List<ScoredValue<String>> times, Map<String, String> costs) {
-    if (times.isEmpty()) {
-      return null;
-    }
-    long[] at = new long[times.size()];
-    long[] cost = new long[times.size()];
-    for (int i = 0; i < at.length; i++) {
-      String member = times.get(i).getValue();
-      at[i] = Long.parseLong(member);
-      cost[i] = Long.parseLong(Objects.requireNonNull(costs.get(member), "cost of " + member));
-    }
-    return new State.Log(at, cost);
-  }
-
-  /** Queues the new states inside MULTI: the same hashes the script writes. */
+  /** Queues the new states inside MULTI: what the script writes ({@link StateCodec}). */
   private void write(
-      Policy policy,
-      String[] keys,
-      Outcome[] outcomes,
-      RedisAsyncCommands<String, String> commands) {
+      String[] keys, Outcome[] outcomes, RedisAsyncCommands<String, String> commands) {
     int k = 0;
-    for (int i = 0; i < outcomes.length; i++) {
-      State state = outcomes[i].state();
+    for (Outcome outcome : outcomes) {
+      State state = outcome.state();
       String key = keys[k++];
-      long ttl = Math.max(minimumTtlMillis, (outcomes[i].resetAfter() + 999) / 1_000);
-      if (state instanceof State.Bucket bucket) {
-        commands.hset(
-            key, Map.of("l", Long.toString(bucket.level()), "t", Long.toString(bucket.last())));
-        commands.pexpire(key, ttl);
-      } else if (state instanceof State.Window window) {
-        if (policy.limits().get(i).algorithm() == Algorithm.FIXED_WINDOW) {
-          commands.hset(
-              key,
-              Map.of("c", Long.toString(window.current()), "s", Long.toString(window.start())));
-        } else {
-          commands.hset(
-              key,
-              Map.of(
-                  "p",
-                  Long.toString(window.previous()),
-                  "c",
-                  Long.toString(window.current()),
-                  "s",
-                  Long.toString(window.start())));
-        }
-        commands.pexpire(key, ttl);
-      } else {
-        State.Log log = (State.Log) state;
+      long ttl = Math.max(minimumTtlMillis, (outcome.resetAfter() + 999) / 1_000);
+      if (state instanceof State.Log log) {
         String costsKey = keys[k++];
         commands.del(key, costsKey);
-        Map<String, String> costs = new java.util.HashMap<>();
         List<ScoredValue<String>> members = new ArrayList<>();
-        long sum = 0;
-        for (int j = 0; j < log.times().length; j++) {
-          String member = Long.toString(log.times()[j]);
-          members.add(ScoredValue.just(log.times()[j], member));
-          costs.put(member, Long.toString(log.costs()[j]));
-          sum += log.costs()[j];
+        for (long time : log.times()) {
+          members.add(ScoredValue.just(time, Long.toString(time)));
         }
-        costs.put("sum", Long.toString(sum));
         commands.zadd(key, members.toArray(ScoredValue[]::new));
-        commands.hset(costsKey, costs);
+        commands.hset(costsKey, StateCodec.logFields(log));
         commands.pexpire(key, ttl);
         commands.pexpire(costsKey, ttl);
+      } else {
+        commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl));
       }
     }
   }

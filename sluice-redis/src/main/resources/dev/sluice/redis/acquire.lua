@@ -1,16 +1,27 @@
 -- Sluice: one decision over every limit of a policy, atomically, in one call.
 -- The same arithmetic as the Java reference models (dev.sluice.algorithm); every number stays an
--- integer below 2^53, so Lua's doubles are exact. Numbers written back are formatted with %.0f.
+-- integer below 2^53, so Lua's doubles are exact. Numbers are written with %.0f.
+--
+-- State, one string per limit (StateCodec in Java reads and writes the same):
+--   token bucket   "T <used> <last> <unit>"   used: units taken and not yet refilled
+--   leaky bucket   "L <used> <last> <unit>"   used: the water level, in units
+--   fixed window   "F <count> <start> <window>"
+--   sliding window "S <previous> <current> <start> <window>"
+--   sliding log    a sorted set (member and score: the time) and a hash (member -> cost, "sum",
+--                  "w" the window), under two keys
+-- A state written under another version of the limit is taken over: a bucket keeps its debt
+-- (converted to whole tokens, rounded up, when the unit changed; clamped to the capacity), a window
+-- keeps its count if its length is the same. Another kind or window length is a fresh key.
 --
 -- KEYS  the keys of the limits, in order; a sliding log takes two (its times, then its costs).
 -- ARGV[1]  now in microseconds, or "" to read the server's clock (TIME)
 -- ARGV[2]  cost; 0 only looks
 -- ARGV[3]  "1" to consume when every limit allows, "0" to only look
 -- ARGV[4]  the shortest TTL in milliseconds (keys live at least this long)
--- ARGV[5]  the number of limits; then five values per limit: kind, a, b, c, d
+-- ARGV[5]  the number of limits; then four values per limit: kind, a, b, c
 --   1 token bucket / 2 leaky bucket: a = units when full, b = units per microsecond, c = units per token
 --   3 fixed window: a = limit, b = window
---   4 sliding window: a = limit, b = window, c = microseconds per weight step, d = steps per window
+--   4 sliding window: a = limit, b = window, c = microseconds per weight step
 --   5 sliding log: a = limit, b = window
 -- Returns four integers per limit: allowed (1/0), remaining, retry after, reset after (microseconds).
 
@@ -38,75 +49,89 @@ local commit = ARGV[3] == '1' and cost > 0
 local minttl = tonumber(ARGV[4])
 local count = tonumber(ARGV[5])
 
-local function expire(key, micros)
-  redis.call('PEXPIRE', key, math.max(minttl, ceildiv(micros, 1000)))
+local function ttl(micros)
+  return math.max(minttl, ceildiv(micros, 1000))
 end
 
 -- Each step returns allowed, remaining, retry, reset and, when allowed with a cost, a function that
 -- stores the new state and the reset of the state as it stands (reported if another limit denies).
 
-local function bucket(key, full, rate, unit, leaky)
-  local s = redis.call('HMGET', key, 'l', 't')
-  local level, last = full, now
-  if s[1] then
-    level = tonumber(s[1])
-    if leaky then level = full - level end
-    last = math.max(tonumber(s[2]), now)
-    local elapsed = last - tonumber(s[2])
-    if elapsed >= ceildiv(full - level, rate) then
-      level = full
-    else
-      level = level + elapsed * rate
+local function bucket(key, tag, full, rate, unit)
+  local used, last = 0, now
+  local v = redis.call('GET', key)
+  if v then
+    local t, u, l, n = string.match(v, '^(%u) (%d+) (%-?%d+) (%d+)$')
+    if t == tag then
+      u, l, n = tonumber(u), tonumber(l), tonumber(n)
+      if n == unit then
+        used = math.min(u, full)
+      else
+        used = math.min(full / unit, ceildiv(u, n)) * unit
+      end
+      last = math.max(l, now)
+      local elapsed = last - l
+      if elapsed >= ceildiv(used, rate) then
+        used = 0
+      else
+        used = used - elapsed * rate
+      end
     end
   end
   local need = cost * unit
-  if level >= need then
-    local left = level - need
-    local reset = ceildiv(full - left, rate)
-    return 1, floor(left / unit), 0, reset, function()
-      redis.call('HSET', key, 'l', num(leaky and full - left or left), 't', num(last))
-      expire(key, reset)
-    end, ceildiv(full - level, rate)
+  if used + need <= full then
+    local after = used + need
+    local reset = ceildiv(after, rate)
+    return 1, floor((full - after) / unit), 0, reset, function()
+      redis.call('SET', key, tag .. ' ' .. num(after) .. ' ' .. num(last) .. ' ' .. num(unit),
+        'PX', ttl(reset))
+    end, ceildiv(used, rate)
   end
-  return 0, floor(level / unit), ceildiv(need - level, rate), ceildiv(full - level, rate)
+  return 0, floor((full - used) / unit), ceildiv(used + need - full, rate), ceildiv(used, rate)
 end
 
 local function fixed(key, max, window)
-  local s = redis.call('HMGET', key, 'c', 's')
   local t = now
   local start = t - t % window
   local used = 0
-  if s[1] and start <= tonumber(s[2]) then
-    start = tonumber(s[2])
-    t = math.max(t, start)
-    used = tonumber(s[1])
+  local v = redis.call('GET', key)
+  if v then
+    local tag, c, s, w = string.match(v, '^(%u) (%d+) (%-?%d+) (%d+)$')
+    if tag == 'F' and tonumber(w) == window and start <= tonumber(s) then
+      start = tonumber(s)
+      t = math.max(t, start)
+      used = tonumber(c)
+    end
   end
   local untilEnd = start + window - t
   if used + cost <= max then
     local before = used
     used = used + cost
     return 1, max - used, 0, (used == 0 and 0 or untilEnd), function()
-      redis.call('HSET', key, 'c', num(used), 's', num(start))
-      expire(key, untilEnd)
+      redis.call('SET', key, 'F ' .. num(used) .. ' ' .. num(start) .. ' ' .. num(window),
+        'PX', ttl(untilEnd))
     end, (before == 0 and 0 or untilEnd)
   end
-  return 0, max - used, untilEnd, untilEnd
+  return 0, math.max(0, max - used), untilEnd, untilEnd
 end
 
-local function sliding(key, max, window, step, steps)
-  local s = redis.call('HMGET', key, 'p', 'c', 's')
+local function sliding(key, max, window, step)
+  local steps = ceildiv(window, step)
   local t = now
   local start = t - t % window
   local previous, current = 0, 0
-  if s[1] then
-    local stored = tonumber(s[3])
-    if start <= stored then
-      t = math.max(t, stored)
-      start = stored
-      previous = tonumber(s[1])
-      current = tonumber(s[2])
-    elseif start - stored == window then
-      previous = tonumber(s[2])
+  local v = redis.call('GET', key)
+  if v then
+    local tag, p, c, s, w = string.match(v, '^(%u) (%d+) (%d+) (%-?%d+) (%d+)$')
+    if tag == 'S' and tonumber(w) == window then
+      local stored = tonumber(s)
+      if start <= stored then
+        t = math.max(t, stored)
+        start = stored
+        previous = tonumber(p)
+        current = tonumber(c)
+      elseif start - stored == window then
+        previous = tonumber(c)
+      end
     end
   end
   local elapsed = t - start
@@ -123,8 +148,9 @@ local function sliding(key, max, window, step, steps)
     local next = current + cost
     local r = reset(next)
     return 1, max - estimate - cost, 0, r, function()
-      redis.call('HSET', key, 'p', num(previous), 'c', num(next), 's', num(start))
-      expire(key, r)
+      redis.call('SET', key,
+        'S ' .. num(previous) .. ' ' .. num(next) .. ' ' .. num(start) .. ' ' .. num(window),
+        'PX', ttl(r))
     end, reset(current)
   end
   local retry
@@ -149,6 +175,20 @@ local function sliding(key, max, window, step, steps)
 end
 
 local function log(times, costs, max, window)
+  if redis.call('HGET', costs, 'w') ~= num(window) then
+    -- No log, or one of another window length: a fresh key; what is there is dropped on commit.
+    if cost > 0 and cost <= max then
+      return 1, max - cost, 0, window, function()
+        redis.call('DEL', times, costs)
+        local member = num(now)
+        redis.call('ZADD', times, member, member)
+        redis.call('HSET', costs, member, cost, 'sum', cost, 'w', num(window))
+        redis.call('PEXPIRE', times, ttl(window))
+        redis.call('PEXPIRE', costs, ttl(window))
+      end, 0
+    end
+    return 1, max, 0, 0
+  end
   local newest = redis.call('ZREVRANGE', times, 0, 0, 'WITHSCORES')
   local t = now
   if newest[2] then t = math.max(t, tonumber(newest[2])) end
@@ -171,7 +211,7 @@ local function log(times, costs, max, window)
       redis.call('HDEL', costs, unpack(expired, i, last))
       redis.call('ZREM', times, unpack(expired, i, last))
     end
-    redis.call('HSET', costs, 'sum', num(used))
+    redis.call('HSET', costs, 'sum', num(used), 'w', num(window))
   end
   local last = newest[2] and tonumber(newest[2]) or nil
   local reset = 0
@@ -183,8 +223,8 @@ local function log(times, costs, max, window)
       redis.call('ZADD', times, member, member)
       redis.call('HINCRBY', costs, member, cost)
       redis.call('HINCRBY', costs, 'sum', cost)
-      expire(times, window)
-      expire(costs, window)
+      redis.call('PEXPIRE', times, ttl(window))
+      redis.call('PEXPIRE', costs, ttl(window))
     end, reset
   end
   if used + cost <= max then
@@ -203,7 +243,7 @@ local function log(times, costs, max, window)
     end
     offset = offset + 100
   end
-  return 0, max - used, retry, reset
+  return 0, math.max(0, max - used), retry, reset
 end
 
 local result = {}
@@ -212,18 +252,21 @@ local untouched = {}
 local allowed = true
 local k = 1
 for i = 0, count - 1 do
-  local base = 5 + i * 5
+  local base = 5 + i * 4
   local kind = tonumber(ARGV[base + 1])
-  local a, b, c, d = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4]), tonumber(ARGV[base + 5])
+  local a, b, c = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
   local ok, remaining, retry, reset, write, before
-  if kind == 1 or kind == 2 then
-    ok, remaining, retry, reset, write, before = bucket(KEYS[k], a, b, c, kind == 2)
+  if kind == 1 then
+    ok, remaining, retry, reset, write, before = bucket(KEYS[k], 'T', a, b, c)
+    k = k + 1
+  elseif kind == 2 then
+    ok, remaining, retry, reset, write, before = bucket(KEYS[k], 'L', a, b, c)
     k = k + 1
   elseif kind == 3 then
     ok, remaining, retry, reset, write, before = fixed(KEYS[k], a, b)
     k = k + 1
   elseif kind == 4 then
-    ok, remaining, retry, reset, write, before = sliding(KEYS[k], a, b, c, d)
+    ok, remaining, retry, reset, write, before = sliding(KEYS[k], a, b, c)
     k = k + 1
   else
     ok, remaining, retry, reset, write, before = log(KEYS[k], KEYS[k + 1], a, b)

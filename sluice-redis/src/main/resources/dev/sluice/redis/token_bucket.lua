@@ -1,6 +1,7 @@
 -- Sluice: one decision for a policy of a single token bucket, the most common shape, without the
 -- general script's dispatch (acquire.lua computes the same for any policy; both are tested against
--- the Java reference model). Same hash, fields and arithmetic as acquire.lua's bucket().
+-- the Java reference model). Same state string, arithmetic and take-over as acquire.lua's bucket():
+-- "T <used> <last> <unit>", used = the units taken and not yet refilled.
 --
 -- KEYS[1]  the bucket's key
 -- ARGV[1]  now in microseconds, or "" to read the server's clock (TIME)
@@ -22,44 +23,44 @@ local full, rate, unit = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local floor = math.floor
 local key = KEYS[1]
 
-local s = redis.call('HMGET', key, 'l', 't')
-local level, last = full, now
-if s[1] then
-  level = tonumber(s[1])
-  local stored = tonumber(s[2])
-  if now > stored then
-    last = now
-    local missing = full - level
-    local needed = floor(missing / rate)
-    if needed * rate < missing then needed = needed + 1 end
-    if now - stored >= needed then
-      level = full
+local function ceildiv(a, b)
+  local q = floor(a / b)
+  if q * b < a then q = q + 1 end
+  return q
+end
+
+local used, last = 0, now
+local v = redis.call('GET', key)
+if v then
+  local t, u, l, n = string.match(v, '^(%u) (%d+) (%-?%d+) (%d+)$')
+  if t == 'T' then
+    u, l, n = tonumber(u), tonumber(l), tonumber(n)
+    if n == unit then
+      used = math.min(u, full)
     else
-      level = level + (now - stored) * rate
+      used = math.min(full / unit, ceildiv(u, n)) * unit
     end
-  else
-    last = stored
+    if now > l then
+      last = now
+      if now - l >= ceildiv(used, rate) then
+        used = 0
+      else
+        used = used - (now - l) * rate
+      end
+    else
+      last = l
+    end
   end
 end
 
 local need = cost * unit
-if level >= need then
-  local left = level - need
-  local missing = full - left
-  local reset = floor(missing / rate)
-  if reset * rate < missing then reset = reset + 1 end
+if used + need <= full then
+  local after = used + need
+  local reset = ceildiv(after, rate)
   if ARGV[3] == '1' and cost > 0 then
-    redis.call('HSET', key, 'l', string.format('%.0f', left), 't', string.format('%.0f', last))
-    local ttl = floor(reset / 1000)
-    if ttl * 1000 < reset then ttl = ttl + 1 end
-    redis.call('PEXPIRE', key, math.max(tonumber(ARGV[4]), ttl))
+    redis.call('SET', key, string.format('T %.0f %.0f %.0f', after, last, unit),
+      'PX', math.max(tonumber(ARGV[4]), ceildiv(reset, 1000)))
   end
-  return {1, floor(left / unit), 0, reset}
+  return {1, floor((full - after) / unit), 0, reset}
 end
-local short = need - level
-local retry = floor(short / rate)
-if retry * rate < short then retry = retry + 1 end
-local missing = full - level
-local reset = floor(missing / rate)
-if reset * rate < missing then reset = reset + 1 end
-return {0, floor(level / unit), retry, reset}
+return {0, floor((full - used) / unit), ceildiv(used + need - full, rate), ceildiv(used, rate)}

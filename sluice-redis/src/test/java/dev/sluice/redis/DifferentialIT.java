@@ -164,4 +164,113 @@ class DifferentialIT {
             .orElseThrow();
     return Math.max(1, Math.min(scale, 1_000_000_000_000L));
   }
+
+  /**
+   * Versions of one policy, as a reload or a rolling deploy gives them: capacities raised and
+   * lowered, rates changed to other scales, windows kept and changed, algorithms switched, limits
+   * added, removed and reordered under their ids.
+   */
+  static Stream<Arguments> changes() {
+    List<List<Policy>> families =
+        List.of(
+            List.of(
+                Policy.of("tb", Limit.tokenBucket(10, Rate.perSecond(1))),
+                Policy.of("tb", Limit.tokenBucket(50, Rate.perSecond(1))),
+                Policy.of("tb", Limit.tokenBucket(3, Rate.of(7, Duration.ofSeconds(3)))),
+                Policy.of("tb", Limit.tokenBucket(999_983, Rate.of(7, Duration.ofMillis(13)))),
+                Policy.of("tb", Limit.tokenBucket(52_000, Rate.of(1, Duration.ofDays(1)))),
+                Policy.of("tb", Limit.leakyBucket(10, Rate.perSecond(1)))),
+            List.of(
+                Policy.of("lb", Limit.leakyBucket(5, Rate.of(2, Duration.ofSeconds(3)))),
+                Policy.of("lb", Limit.leakyBucket(20, Rate.of(1, Duration.ofMillis(250)))),
+                Policy.of("lb", Limit.leakyBucket(2, Rate.perSecond(10_000_000)))),
+            List.of(
+                Policy.of("fw", Limit.fixedWindow(5, Duration.ofSeconds(1))),
+                Policy.of("fw", Limit.fixedWindow(2, Duration.ofSeconds(1))),
+                Policy.of("fw", Limit.fixedWindow(40, Duration.ofSeconds(1))),
+                Policy.of("fw", Limit.fixedWindow(5, Duration.ofSeconds(2))),
+                Policy.of("fw", Limit.slidingWindow(5, Duration.ofSeconds(1)))),
+            List.of(
+                Policy.of("sw", Limit.slidingWindow(10, Duration.ofSeconds(1))),
+                Policy.of("sw", Limit.slidingWindow(3, Duration.ofSeconds(1))),
+                Policy.of("sw", Limit.slidingWindow(1_000, Duration.ofSeconds(1))),
+                Policy.of("sw", Limit.slidingWindow(10, Duration.ofMillis(1_234_567)))),
+            List.of(
+                Policy.of("sl", Limit.slidingLog(5, Duration.ofSeconds(2))),
+                Policy.of("sl", Limit.slidingLog(2, Duration.ofSeconds(2))),
+                Policy.of("sl", Limit.slidingLog(30, Duration.ofSeconds(2))),
+                Policy.of("sl", Limit.slidingLog(5, Duration.ofSeconds(3))),
+                Policy.of("sl", Limit.fixedWindow(5, Duration.ofSeconds(2)))),
+            List.of(
+                Policy.builder("ids")
+                    .limit("burst", Limit.tokenBucket(10, Rate.perSecond(5)))
+                    .limit("day", Limit.fixedWindow(40, Duration.ofSeconds(10)))
+                    .limit("log", Limit.slidingLog(12, Duration.ofSeconds(4)))
+                    .build(),
+                Policy.builder("ids")
+                    .limit("log", Limit.slidingLog(6, Duration.ofSeconds(4)))
+                    .limit("burst", Limit.tokenBucket(20, Rate.perSecond(3)))
+                    .build(),
+                Policy.builder("ids")
+                    .limit("day", Limit.fixedWindow(15, Duration.ofSeconds(10)))
+                    .limit("new", Limit.slidingWindow(8, Duration.ofSeconds(5)))
+                    .limit("burst", Limit.leakyBucket(10, Rate.perSecond(5)))
+                    .build()));
+    List<Arguments> cases = new ArrayList<>();
+    long seed = 20261201L;
+    for (List<Policy> family : families) {
+      for (RedisBackend.Mode mode : RedisBackend.Mode.values()) {
+        cases.add(Arguments.of(family.get(0).name(), family, mode, seed++));
+      }
+    }
+    return cases.stream();
+  }
+
+  @ParameterizedTest(name = "{0} {2}")
+  @MethodSource("changes")
+  void aChangedLimitCarriesTheSameUsageInRedisAsInTheReferenceModel(
+      String name, List<Policy> versions, RedisBackend.Mode mode, long seed) {
+    Random random = new Random(seed);
+    RedisBackend redis = mode == RedisBackend.Mode.LUA ? lua : transaction;
+    InMemoryBackend memory = InMemoryBackend.builder().timeSource(clock).build();
+    List<RateLimiter> expected = new ArrayList<>();
+    List<RateLimiter> actual = new ArrayList<>();
+    for (Policy version : versions) {
+      expected.add(RateLimiter.builder().policy(version).backend(memory).build());
+      actual.add(RateLimiter.builder().policy(version).backend(redis).build());
+    }
+    String[] keys = {"a", "b:{c}"};
+    for (String key : keys) {
+      for (RateLimiter limiter : actual) {
+        limiter.reset(key, name);
+      }
+    }
+    clock.set(random.nextLong(TWO_52) - TWO_52 / 2);
+    for (int step = 0; step < 400; step++) {
+      int jump = random.nextInt(10);
+      if (jump < 5) {
+        clock.advanceMicros(random.nextLong(400_000));
+      } else if (jump < 8) {
+        clock.advanceMicros(0);
+      } else if (jump < 9) {
+        clock.advanceMicros(random.nextLong(5_000_000));
+      } else {
+        clock.advanceMicros(-random.nextLong(300_000));
+      }
+      // A fleet mid-rollout: each request meets one version of the policy.
+      int v = random.nextInt(versions.size());
+      Policy version = versions.get(v);
+      String key = keys[random.nextInt(keys.length)];
+      long cost = 1 + random.nextLong(Math.min(version.maxCost(), 4));
+      if (random.nextInt(6) == 0) {
+        assertThat(actual.get(v).peek(key, name))
+            .as("peek under version %d at step %d, t=%d", v, step, clock.nowMicros())
+            .isEqualTo(expected.get(v).peek(key, name));
+      } else {
+        assertThat(actual.get(v).tryAcquire(key, name, cost))
+            .as("version %d, step %d, t=%d, key %s, cost %d", v, step, clock.nowMicros(), key, cost)
+            .isEqualTo(expected.get(v).tryAcquire(key, name, cost));
+      }
+    }
+  }
 }

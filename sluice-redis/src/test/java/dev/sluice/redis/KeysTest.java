@@ -54,10 +54,20 @@ class KeysTest {
   }
 
   @Test
-  void theLayoutIsReadable() {
+  void theLayoutIsReadableAndNamesLimitsByIdNotByParameters() {
     assertThat(Keys.of("sluice:", POLICY, "user:123"))
         .containsExactly(
-            "sluice:{p:user%3A123}:tb:10:1/1000000",
-            "sluice:{p:user%3A123}:sl:5:1000000:t", "sluice:{p:user%3A123}:sl:5:1000000:c");
+            "sluice:{p:user%3A123}:0", "sluice:{p:user%3A123}:1:t", "sluice:{p:user%3A123}:1:c");
+    Policy edited =
+        Policy.builder("p")
+            .limit("1", Limit.slidingLog(50, Duration.ofSeconds(1)))
+            .limit("0", Limit.tokenBucket(20, Rate.perMinute(7)))
+            .limit("daily", Limit.fixedWindow(1_000, Duration.ofDays(1)))
+            .build();
+    assertThat(Keys.of("sluice:", edited, "user:123"))
+        .as("other parameters, another order: the same keys for the same ids")
+        .containsExactly(
+            "sluice:{p:user%3A123}:1:t",
+            "sluice:{p:user%3A123}:1:c", "sluice:{p:user%3A123}:0", "sluice:{p:user%3A123}:daily");
   }
 }

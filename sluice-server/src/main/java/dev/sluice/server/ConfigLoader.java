@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Durations;
+import dev.sluice.InMemoryBackend;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
@@ -17,9 +18,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -53,6 +56,9 @@ final class ConfigLoader {
 
   /** The keys a policy takes beside its limit or limits. */
   private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout", "hybrid");
+
+  /** The keys a limit takes beside its algorithm's parameters. */
+  private static final List<String> LIMIT_KEYS = List.of("id");
 
   private final String source;
   private final Map<String, ServerConfig.PolicyStoreOptions> storeOptions = new LinkedHashMap<>();
@@ -216,9 +222,10 @@ final class ConfigLoader {
           value,
           path + " must be a mapping, such as { capacity: 10, refill: 1/s } or { limits: [...] }");
     }
-    List<Limit> limits = new ArrayList<>();
+    Policy.Builder builder = check(entry.getKeyNode(), () -> Policy.builder(name));
     Map<String, NodeTuple> keys = fields(value, path, null, "");
     storeOptions(name, keys, path);
+    Set<String> ids = new HashSet<>();
     if (keys.containsKey("limits")) {
       fields(
           value,
@@ -239,12 +246,42 @@ final class ConfigLoader {
       }
       List<Node> items = ((SequenceNode) list).getValue();
       for (int i = 0; i < items.size(); i++) {
-        limits.add(limit(items.get(i), path + ".limits[" + i + "]", List.of()));
+        String itemPath = path + ".limits[" + i + "]";
+        addLimit(builder, items.get(i), itemPath, Integer.toString(i), LIMIT_KEYS, ids);
       }
     } else {
-      limits.add(limit(value, path, POLICY_KEYS));
+      addLimit(builder, value, path, "0", with(POLICY_KEYS, "id"), ids);
     }
-    return check(entry.getKeyNode(), () -> Policy.of(name, limits));
+    return check(entry.getKeyNode(), builder::build);
+  }
+
+  /**
+   * Adds one limit under its id: the {@code id} key if given, else {@code position}. The id is what
+   * the clients' usage of the limit is stored under, so that editing the limit keeps it.
+   */
+  private void addLimit(
+      Policy.Builder builder,
+      Node node,
+      String path,
+      String position,
+      List<String> extra,
+      Set<String> ids) {
+    Limit limit = limit(node, path, extra);
+    NodeTuple idEntry =
+        ((MappingNode) node)
+            .getValue().stream().filter(tuple -> key(tuple).equals("id")).findFirst().orElse(null);
+    Node at = idEntry != null ? idEntry.getValueNode() : node;
+    String id = idEntry != null ? text(at, path + ".id", "a limit id such as burst") : position;
+    if (!ids.add(id)) {
+      throw error(
+          at,
+          path
+              + ".id must be unique within the policy: '"
+              + id
+              + "'"
+              + (idEntry == null ? " is the id of another limit (ids default to positions)" : ""));
+    }
+    check(at, () -> builder.limit(id, limit), "limit id", path + ".id");
   }
 
   /** How the store treats a policy, if the policy says anything about it. */
@@ -422,9 +459,15 @@ final class ConfigLoader {
     StoreConfig.Type type =
         check(
             typeNode, () -> StoreConfig.parseEnum("store.type", typeText, StoreConfig.Type.class));
+    long maxKeys =
+        keys.containsKey("max-keys")
+            ? maxKeys(keys.get("max-keys").getValueNode())
+            : InMemoryBackend.DEFAULT_MAX_KEYS;
     if (type == StoreConfig.Type.MEMORY) {
-      fields(node, "store", List.of("type"), " for the memory store");
-      return StoreConfig.MEMORY;
+      fields(node, "store", List.of("type", "max-keys"), " for the memory store");
+      StoreConfig memory = StoreConfig.MEMORY;
+      return new StoreConfig(
+          memory.type(), null, false, null, null, null, memory.leaseFraction(), maxKeys);
     }
     fields(
         node,
@@ -439,7 +482,9 @@ final class ConfigLoader {
             "local-share",
             "circuit-breaker",
             "deny-cache",
-            "lease-fraction"),
+            "lease-fraction",
+            "instances",
+            "max-keys"),
         " for the redis store");
     NodeTuple uriEntry = keys.get("uri");
     if (uriEntry == null || isNull(uriEntry.getValueNode())) {
@@ -479,7 +524,38 @@ final class ConfigLoader {
         mode,
         timeout,
         resilience(keys),
-        leaseFraction);
+        leaseFraction,
+        maxKeys);
+  }
+
+  /** {@code store.max-keys}: a whole number from 1 to 2^31. */
+  private long maxKeys(Node node) {
+    long value = integer(node, "store.max-keys");
+    if (value < 1 || value > StoreConfig.MAX_MAX_KEYS) {
+      throw error(
+          node, "store.max-keys must be between 1 and " + StoreConfig.MAX_MAX_KEYS + ": " + value);
+    }
+    return value;
+  }
+
+  /** {@code store.instances}: {@code auto} or a whole number from 1 to 10,000. */
+  private int instances(Node node) {
+    String text = text(node, "store.instances", "auto or a number of instances");
+    if (text.equals("auto")) {
+      return StoreConfig.Resilience.AUTO;
+    }
+    if (!text.matches("[0-9]{1,6}")
+        || Integer.parseInt(text) < 1
+        || Integer.parseInt(text) > StoreConfig.MAX_INSTANCES) {
+      throw error(
+          node,
+          "store.instances must be auto or a whole number between 1 and "
+              + StoreConfig.MAX_INSTANCES
+              + ": '"
+              + text
+              + "'");
+    }
+    return Integer.parseInt(text);
   }
 
   /** The failure handling of a Redis store; every key optional. */
@@ -501,14 +577,22 @@ final class ConfigLoader {
               "store.local-share",
               text(shareNode, "store.local-share", "a share such as 1/3 or 0.5"));
     }
+    int instances =
+        keys.containsKey("instances")
+            ? instances(keys.get("instances").getValueNode())
+            : defaults.instances();
     int failures = defaults.failures();
+    Duration openAfter = defaults.openAfter();
     Duration backoff = defaults.backoff();
     Duration maxBackoff = defaults.maxBackoff();
     if (keys.containsKey("circuit-breaker")) {
       Node breaker = keys.get("circuit-breaker").getValueNode();
       Map<String, NodeTuple> settings =
           fields(
-              breaker, "store.circuit-breaker", List.of("failures", "backoff", "max-backoff"), "");
+              breaker,
+              "store.circuit-breaker",
+              List.of("failures", "open-after", "backoff", "max-backoff"),
+              "");
       if (settings.containsKey("failures")) {
         Node failuresNode = settings.get("failures").getValueNode();
         long value = integer(failuresNode, "store.circuit-breaker.failures");
@@ -517,6 +601,14 @@ final class ConfigLoader {
               failuresNode, "store.circuit-breaker.failures must be between 1 and 1000: " + value);
         }
         failures = (int) value;
+      }
+      if (settings.containsKey("open-after")) {
+        openAfter =
+            duration(
+                settings.get("open-after").getValueNode(),
+                "store.circuit-breaker.open-after",
+                Duration.ZERO,
+                Duration.ofMinutes(1));
       }
       if (settings.containsKey("backoff")) {
         backoff =
@@ -540,7 +632,8 @@ final class ConfigLoader {
     boolean denyCache =
         !keys.containsKey("deny-cache")
             || bool(keys.get("deny-cache").getValueNode(), "store.deny-cache");
-    return new StoreConfig.Resilience(onFailure, share, failures, backoff, maxBackoff, denyCache);
+    return new StoreConfig.Resilience(
+        onFailure, share, instances, failures, openAfter, backoff, maxBackoff, denyCache);
   }
 
   /** A share in (0, 1]: a fraction such as {@code 1/3} or a decimal such as {@code 0.5}. */

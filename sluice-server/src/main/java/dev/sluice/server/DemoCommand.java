@@ -10,6 +10,7 @@ import dev.sluice.redis.RedisBackend;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -155,24 +156,52 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private Limit limit() {
-    Algorithm chosen = Algorithm.fromId(algorithm);
-    Rate rate = Rate.parse(refill);
-    switch (chosen) {
-      case TOKEN_BUCKET:
-        return Limit.tokenBucket(capacity, rate);
-      case LEAKY_BUCKET:
-        return Limit.leakyBucket(capacity, rate);
-      default:
-        Duration length =
-            window != null
-                ? Durations.parse("window", window)
-                : Limit.tokenBucket(capacity, rate).window();
-        if (chosen == Algorithm.FIXED_WINDOW) {
-          return Limit.fixedWindow(capacity, length);
-        }
-        return chosen == Algorithm.SLIDING_WINDOW
-            ? Limit.slidingWindow(capacity, length)
-            : Limit.slidingLog(capacity, length);
+    Algorithm chosen = option("--algorithm", "algorithm", () -> Algorithm.fromId(algorithm));
+    Rate rate = option("--refill", "rate", () -> Rate.parse(refill));
+    return option(
+        "--capacity",
+        chosen == Algorithm.TOKEN_BUCKET || chosen == Algorithm.LEAKY_BUCKET ? "capacity" : "limit",
+        () -> {
+          switch (chosen) {
+            case TOKEN_BUCKET:
+              return Limit.tokenBucket(capacity, rate);
+            case LEAKY_BUCKET:
+              return Limit.leakyBucket(capacity, rate);
+            default:
+              Duration length =
+                  window != null
+                      ? option("--window", "window", () -> Durations.parse("window", window))
+                      : Limit.tokenBucket(capacity, rate).window();
+              if (chosen == Algorithm.FIXED_WINDOW) {
+                return Limit.fixedWindow(capacity, length);
+              }
+              return chosen == Algorithm.SLIDING_WINDOW
+                  ? Limit.slidingWindow(capacity, length)
+                  : Limit.slidingLog(capacity, length);
+          }
+        });
+  }
+
+  /**
+   * Runs a core validation and names the command-line option in its message instead of the core's
+   * parameter: {@code rate must ...} becomes {@code --refill must ...}.
+   */
+  private static <T> T option(String option, String param, Supplier<T> check) {
+    try {
+      return check.get();
+    } catch (IllegalArgumentException e) {
+      String message = e.getMessage();
+      if (message.startsWith(param + " ")) {
+        throw new IllegalArgumentException(option + message.substring(param.length()), e);
+      }
+      if (message.startsWith("window ")) {
+        throw new IllegalArgumentException("--window" + message.substring("window".length()), e);
+      }
+      if (message.startsWith("capacity x refill")) {
+        throw new IllegalArgumentException(
+            "--capacity x --refill" + message.substring("capacity x refill".length()), e);
+      }
+      throw e;
     }
   }
 }

@@ -14,21 +14,18 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
-import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,21 +43,15 @@ final class HttpApi {
   /** The largest accepted request body. */
   static final int MAX_BODY_BYTES = 64 * 1024;
 
-  /** How long the readiness probe waits for the store. */
-  static final Duration READY_DEADLINE = Duration.ofSeconds(1);
-
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
   private static final int MAX_KEY_BYTES = 512;
   private static final String KEY_EXAMPLE =
       "such as {\"key\": \"user123\", \"policy\": \"default\", \"cost\": 1}";
 
-  /** Peeked by the readiness probe; a peek of a policy that was never used stores nothing. */
-  private static final Policy PROBE =
-      Policy.of("sluice-readiness", Limit.tokenBucket(1, Rate.perSecond(1)));
-
   private final RateLimiter limiter;
   private final ServerMetrics metrics;
   private final Supplier<String> adminToken;
+  private final BooleanSupplier ready;
 
   /**
    * The API over a limiter.
@@ -69,11 +60,17 @@ final class HttpApi {
    * @param metrics the metrics to serve
    * @param adminToken the admin token in force, or {@code null} when admin is off; read per request
    *     so that a reload can change it
+   * @param ready whether the instance has finished warming up
    */
-  HttpApi(RateLimiter limiter, ServerMetrics metrics, Supplier<String> adminToken) {
+  HttpApi(
+      RateLimiter limiter,
+      ServerMetrics metrics,
+      Supplier<String> adminToken,
+      BooleanSupplier ready) {
     this.limiter = limiter;
     this.metrics = metrics;
     this.adminToken = adminToken;
+    this.ready = ready;
   }
 
   /** {@code POST /v1/acquire}: 200 when allowed, 429 when denied. */
@@ -135,31 +132,18 @@ final class HttpApi {
   }
 
   /**
-   * {@code GET /health/ready}: 200 when the store answers a peek within {@link #READY_DEADLINE},
-   * else 503.
+   * {@code GET /health/ready}: 200 once the instance decides at full speed (its warm-up is done),
+   * 503 before, and 503 while it drains on SIGTERM (the drain answers every new request so). A
+   * store that fails later does not make it unready: the failure policy still answers, and an
+   * orchestrator must not take a whole fleet out of service during a Redis outage.
    */
   HttpResponse ready(ServiceRequestContext ctx, HttpRequest req) {
-    CompletableFuture<HttpResponse> probe =
-        CompletableFuture.supplyAsync(
-                () -> limiter.backend().peek(PROBE, "probe"), ctx.blockingTaskExecutor())
-            .orTimeout(READY_DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
-            .handle(
-                (decision, error) -> {
-                  if (error == null) {
-                    return JsonResponses.json(HttpStatus.OK, Map.of("status", "ready"));
-                  }
-                  Throwable cause =
-                      error instanceof CompletionException && error.getCause() != null
-                          ? error.getCause()
-                          : error;
-                  String why =
-                      cause instanceof TimeoutException
-                          ? "the store did not answer within " + READY_DEADLINE.toMillis() + "ms"
-                          : "the store failed: " + cause;
-                  return JsonResponses.json(
-                      HttpStatus.SERVICE_UNAVAILABLE, Map.of("status", "not ready", "error", why));
-                });
-    return HttpResponse.of(probe);
+    if (ready.getAsBoolean()) {
+      return JsonResponses.json(HttpStatus.OK, Map.of("status", "ready"));
+    }
+    return JsonResponses.json(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        Map.of("status", "starting", "error", "warming up the store and the decision path"));
   }
 
   /**

@@ -23,12 +23,12 @@ import java.util.List;
  * policy; the items of a policy of several limits are named {@code "<policy>/<index>"} (from 0, in
  * the order of the configuration), since policy names cannot contain a slash.
  *
- * <p>{@code RateLimit} has one item, for the limit that bound the decision ({@link Decision}
- * reports its capacity; when several limits share that capacity the first is named). {@code r} is
- * what it has left; {@code t} is, when allowed, the seconds until the policy is back to full, and
- * when denied the seconds until the same request would be allowed, the same as {@code Retry-After},
- * so that Retry-After never points before {@code t} as the draft asks. All seconds are rounded up,
- * so a client that waits that long is never early.
+ * <p>{@code RateLimit} has one item, for the limit that bound the decision ({@link
+ * Decision#limitId()}), and every number in it is that limit's own: {@code r} is what it has left;
+ * {@code t} is, when allowed, the seconds until that limit is back to full, and when denied the
+ * seconds until the same request would be allowed, the same as {@code Retry-After}, so that
+ * Retry-After never points before {@code t} as the draft asks. All seconds are rounded up, so a
+ * client that waits that long is never early.
  */
 final class RateLimitHeaders {
 
@@ -84,18 +84,14 @@ final class RateLimitHeaders {
   }
 
   private static String item(Policy policy, int index) {
-    return policy.limits().size() == 1 ? policy.name() : policy.name() + "/" + index;
+    return policy.limits().size() == 1
+        ? policy.name()
+        : policy.name() + "/" + policy.ids().get(index);
   }
 
-  /** The index of the limit whose capacity the decision reports. */
+  /** The index of the limit that bound the decision; the first if the policy no longer has it. */
   private static int binding(Policy policy, Decision decision) {
-    List<Limit> limits = policy.limits();
-    for (int i = 0; i < limits.size(); i++) {
-      if (limits.get(i).capacity() == decision.limit()) {
-        return i;
-      }
-    }
-    return 0;
+    return Math.max(0, policy.ids().indexOf(decision.limitId()));
   }
 
   /** Milliseconds (already rounded up by {@link Decision}) to whole seconds, rounded up. */

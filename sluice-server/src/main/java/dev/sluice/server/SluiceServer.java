@@ -7,6 +7,7 @@ import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Backend;
 import dev.sluice.RateLimiter;
 import dev.sluice.ResilientBackend;
+import dev.sluice.redis.Fleet;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,17 @@ final class SluiceServer implements AutoCloseable {
   /** The Redis store's failure handling; {@code null} for the memory store. */
   private final ResilientBackend resilient;
 
+  /** The store, below its failure handling: what the warm-up calls first. */
+  private final Backend store;
+
+  /** This instance's membership of the fleet Redis counts; {@code null} unless instances: auto. */
+  private final Fleet fleet;
+
+  /** Whether the warm-up is done: until then {@code /health/ready} answers 503. */
+  private volatile boolean ready;
+
+  private final CompletableFuture<Void> readied = new CompletableFuture<>();
+
   private final CompletableFuture<Void> stopped = new CompletableFuture<>();
   private volatile ServerConfig config;
   private volatile boolean started;
@@ -68,16 +80,17 @@ final class SluiceServer implements AutoCloseable {
     this.config = config;
     this.metrics = new ServerMetrics();
     this.hybridPolicies = Stores.hybridPolicies(config);
-    Backend store;
+    Stores.Opened opened;
     try {
-      store =
-          metrics.timed(
-              Stores.create(config.store(), policy -> hybridPolicies.contains(policy.name())));
+      opened = Stores.open(config.store(), policy -> hybridPolicies.contains(policy.name()));
     } catch (RuntimeException e) {
       metrics.close();
       throw e;
     }
-    this.resilient = config.store().resilience() == null ? null : Stores.protect(store, config);
+    this.fleet = opened.fleet();
+    this.store = metrics.timed(opened.backend());
+    this.resilient =
+        config.store().resilience() == null ? null : Stores.protect(store, fleet, config);
     if (resilient != null) {
       metrics.watch(resilient);
     }
@@ -87,7 +100,7 @@ final class SluiceServer implements AutoCloseable {
             .policies(config.policies())
             .listener(metrics.decisionListener())
             .build();
-    HttpApi api = new HttpApi(limiter, metrics, () -> this.config.adminToken());
+    HttpApi api = new HttpApi(limiter, metrics, () -> this.config.adminToken(), () -> ready);
     this.server =
         Server.builder()
             .http(new InetSocketAddress(config.host(), config.port()))
@@ -162,7 +175,38 @@ final class SluiceServer implements AutoCloseable {
     if (sluice.watcher != null) {
       sluice.watcher.start();
     }
+    Thread warmUp = new Thread(sluice::warmUp, "sluice-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
     return sluice;
+  }
+
+  /**
+   * Warms the store and the decision and HTTP paths, then reports ready: {@code /health/ready}
+   * answers 200 only once this instance decides at full speed (see {@link WarmUp}).
+   */
+  private void warmUp() {
+    long start = System.nanoTime();
+    try {
+      WarmUp.decisions(store, limiter.backend(), config.policies().policies().values());
+      String host = config.host();
+      WarmUp.http(host.equals("0.0.0.0") || host.equals("::") ? "127.0.0.1" : host, port());
+    } catch (RuntimeException e) {
+      log.warn("warm-up failed: {}", e.toString());
+    }
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      ready = true;
+    }
+    readied.complete(null);
+    log.info("ready in {} ms", (System.nanoTime() - start) / 1_000_000);
+  }
+
+  /** Completes when the instance has finished its warm-up and reports ready. */
+  CompletableFuture<Void> ready() {
+    return readied;
   }
 
   /** The port the server listens on (the one picked when the configuration said 0). */
@@ -260,6 +304,9 @@ final class SluiceServer implements AutoCloseable {
       server.stop().join();
     } finally {
       try {
+        if (fleet != null) {
+          fleet.close();
+        }
         limiter.close();
       } finally {
         metrics.close();

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.Durations;
+import dev.sluice.InMemoryBackend;
 import dev.sluice.ResilientBackend;
 import dev.sluice.redis.RedisBackend;
 import java.time.Duration;
@@ -17,6 +18,8 @@ import java.util.Locale;
  * @param resilience what answers when Redis cannot, and when to stop asking it; {@code null} for
  *     memory
  * @param leaseFraction for hybrid policies, the largest lease as a fraction of a bucket's capacity
+ * @param maxKeys the most keys kept in this process's memory: the memory store's, or the local
+ *     fallback's of a Redis store
  */
 record StoreConfig(
     Type type,
@@ -25,14 +28,29 @@ record StoreConfig(
     Mode mode,
     Duration timeout,
     Resilience resilience,
-    double leaseFraction) {
+    double leaseFraction,
+    long maxKeys) {
 
   /** The default largest lease of a hybrid policy: 5% of the capacity. */
   static final double DEFAULT_LEASE_FRACTION = 0.05;
 
   /** The in-memory store: buckets in this process only. */
   static final StoreConfig MEMORY =
-      new StoreConfig(Type.MEMORY, null, false, null, null, null, DEFAULT_LEASE_FRACTION);
+      new StoreConfig(
+          Type.MEMORY,
+          null,
+          false,
+          null,
+          null,
+          null,
+          DEFAULT_LEASE_FRACTION,
+          InMemoryBackend.DEFAULT_MAX_KEYS);
+
+  /** The most keys {@code max-keys} may keep. */
+  static final long MAX_MAX_KEYS = 1L << 31;
+
+  /** The most instances {@code instances} may name. */
+  static final int MAX_INSTANCES = 10_000;
 
   /** The default deadline of a Redis call. */
   static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(50);
@@ -45,9 +63,13 @@ record StoreConfig(
   /**
    * The failure handling of a Redis store (see {@link dev.sluice.ResilientBackend}).
    *
-   * @param onFailure what answers when Redis misses its deadline or fails
-   * @param localShare the share of each limit the local fallback grants this instance
+   * @param onFailure what answers when Redis fails or is judged away (the circuit is open)
+   * @param localShare the share of each limit the local fallback grants this instance, or {@code
+   *     NaN} for 1 / {@code instances}
+   * @param instances how many instances share the store, or {@link #AUTO} for the fleet that Redis
+   *     last counted
    * @param failures failures in a row that open the circuit breaker
+   * @param openAfter how long apart the first and the last of them must have started
    * @param backoff how long the breaker stays open at first
    * @param maxBackoff the longest it stays open
    * @param denyCache whether denials are repeated locally until their retry time
@@ -55,20 +77,27 @@ record StoreConfig(
   record Resilience(
       ResilientBackend.OnFailure onFailure,
       double localShare,
+      int instances,
       int failures,
+      Duration openAfter,
       Duration backoff,
       Duration maxBackoff,
       boolean denyCache) {
 
+    /** {@code instances: auto}: the fleet's size as Redis last counted it. */
+    static final int AUTO = 0;
+
     /**
-     * Local fallback at the full limit, breaker after 5 failures for 250 ms up to 1 s, deny cache
-     * on.
+     * The local fallback at 1 / the counted fleet of each limit, the breaker after 5 failures over
+     * 500 ms, open for 250 ms up to 1 s, the deny cache on.
      */
     static final Resilience DEFAULTS =
         new Resilience(
             ResilientBackend.OnFailure.LOCAL,
-            1.0,
+            Double.NaN,
+            AUTO,
             5,
+            Duration.ofMillis(500),
             Duration.ofMillis(250),
             Duration.ofSeconds(1),
             true);
@@ -104,7 +133,8 @@ record StoreConfig(
         Mode.LUA,
         DEFAULT_TIMEOUT,
         Resilience.DEFAULTS,
-        DEFAULT_LEASE_FRACTION);
+        DEFAULT_LEASE_FRACTION,
+        InMemoryBackend.DEFAULT_MAX_KEYS);
   }
 
   /**
@@ -115,7 +145,7 @@ record StoreConfig(
     StoreConfig redis = redis(param, newUri);
     return type == Type.REDIS
         ? new StoreConfig(
-            Type.REDIS, redis.uri, newCluster, mode, timeout, resilience, leaseFraction)
+            Type.REDIS, redis.uri, newCluster, mode, timeout, resilience, leaseFraction, maxKeys)
         : new StoreConfig(
             Type.REDIS,
             redis.uri,
@@ -123,7 +153,8 @@ record StoreConfig(
             redis.mode,
             redis.timeout,
             redis.resilience,
-            leaseFraction);
+            leaseFraction,
+            maxKeys);
   }
 
   /**

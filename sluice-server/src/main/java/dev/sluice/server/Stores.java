@@ -4,6 +4,7 @@ import dev.sluice.Backend;
 import dev.sluice.InMemoryBackend;
 import dev.sluice.Policy;
 import dev.sluice.ResilientBackend;
+import dev.sluice.redis.Fleet;
 import dev.sluice.redis.HybridBackend;
 import dev.sluice.redis.RedisBackend;
 import java.time.Duration;
@@ -23,18 +24,27 @@ final class Stores {
   private Stores() {}
 
   /**
+   * An opened store: its backend and, for a Redis store whose {@code instances} is {@code auto},
+   * this instance's membership of the fleet Redis counts.
+   *
+   * @param backend the backend, to be closed by the caller after the fleet
+   * @param fleet the fleet, or {@code null}
+   */
+  record Opened(Backend backend, Fleet fleet) {}
+
+  /**
    * The backend of a store. A Redis store in Lua mode is wrapped in a {@link HybridBackend} that
    * leases the tokens of the policies {@code hybrid} accepts (asked at each request, so that a
    * reload can change them) and passes every other policy through unchanged.
    *
    * @param store the store configuration
    * @param hybrid which policies lease their tokens in batches
-   * @return a new backend, to be closed by the caller
+   * @return the opened store
    * @throws dev.sluice.StoreException if Redis cannot be reached
    */
-  static Backend create(StoreConfig store, Predicate<Policy> hybrid) {
+  static Opened open(StoreConfig store, Predicate<Policy> hybrid) {
     if (store.type() == StoreConfig.Type.MEMORY) {
-      return InMemoryBackend.create();
+      return new Opened(InMemoryBackend.builder().maxKeys(store.maxKeys()).build(), null);
     }
     RedisBackend redis =
         RedisBackend.builder()
@@ -46,13 +56,23 @@ final class Stores {
                     : RedisBackend.Mode.TRANSACTION)
             .timeout(store.timeout())
             .build();
-    if (store.mode() == StoreConfig.Mode.TRANSACTION) {
-      return redis;
+    Fleet fleet;
+    try {
+      fleet =
+          store.resilience().instances() == StoreConfig.Resilience.AUTO ? Fleet.join(redis) : null;
+    } catch (RuntimeException e) {
+      redis.close();
+      throw e;
     }
-    return HybridBackend.builder(redis)
-        .policies(hybrid)
-        .maxLeaseFraction(store.leaseFraction())
-        .build();
+    if (store.mode() == StoreConfig.Mode.TRANSACTION) {
+      return new Opened(redis, fleet);
+    }
+    return new Opened(
+        HybridBackend.builder(redis)
+            .policies(hybrid)
+            .maxLeaseFraction(store.leaseFraction())
+            .build(),
+        fleet);
   }
 
   /**
@@ -85,19 +105,32 @@ final class Stores {
    * Puts a Redis store behind its deadline, failure policy, circuit breaker and deny cache.
    *
    * @param store the store, instrumented as the caller likes
+   * @param fleet the fleet Redis counts, or {@code null} when {@code instances} is a number
    * @param config the configuration: the store's resilience and the per-policy overrides
    * @return the protected backend
    */
-  static ResilientBackend protect(Backend store, ServerConfig config) {
+  static ResilientBackend protect(Backend store, Fleet fleet, ServerConfig config) {
     StoreConfig.Resilience resilience = config.store().resilience();
-    ResilientBackend backend =
+    ResilientBackend.Builder builder =
         ResilientBackend.builder(store)
             .timeout(config.store().timeout())
             .onFailure(resilience.onFailure())
-            .localShare(resilience.localShare())
-            .circuitBreaker(resilience.failures(), resilience.backoff(), resilience.maxBackoff())
-            .denyCache(resilience.denyCache())
-            .build();
+            .localMaxKeys(config.store().maxKeys())
+            .circuitBreaker(
+                resilience.failures(),
+                resilience.openAfter(),
+                resilience.backoff(),
+                resilience.maxBackoff())
+            .denyCache(resilience.denyCache());
+    if (fleet != null) {
+      builder.instances(fleet);
+    } else {
+      builder.instances(resilience.instances());
+    }
+    if (!Double.isNaN(resilience.localShare())) {
+      builder.localShare(resilience.localShare());
+    }
+    ResilientBackend backend = builder.build();
     applyOverrides(backend, config);
     return backend;
   }

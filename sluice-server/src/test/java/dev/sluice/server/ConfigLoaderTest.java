@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.InMemoryBackend;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
@@ -126,7 +127,8 @@ class ConfigLoaderTest {
                 StoreConfig.Mode.TRANSACTION,
                 Duration.ofMillis(200),
                 StoreConfig.Resilience.DEFAULTS,
-                StoreConfig.DEFAULT_LEASE_FRACTION));
+                StoreConfig.DEFAULT_LEASE_FRACTION,
+                InMemoryBackend.DEFAULT_MAX_KEYS));
     assertThat(config.store().describe())
         .doesNotContain("pw")
         .contains("rediss://***@cache:6380/0");
@@ -146,9 +148,11 @@ class ConfigLoaderTest {
               timeout: 20ms
               on-failure: deny
               local-share: 1/3
-              circuit-breaker: { failures: 3, backoff: 200ms, max-backoff: 5s }
+              instances: 4
+              circuit-breaker: { failures: 3, open-after: 1s, backoff: 200ms, max-backoff: 5s }
               deny-cache: false
               lease-fraction: 0.02
+              max-keys: 5000
             policies:
               default: { capacity: 10, refill: 1/s, on-failure: allow, timeout: 100ms }
               tiered:
@@ -164,7 +168,9 @@ class ConfigLoaderTest {
             new StoreConfig.Resilience(
                 ResilientBackend.OnFailure.DENY,
                 1.0 / 3,
+                4,
                 3,
+                Duration.ofSeconds(1),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(5),
                 false));
@@ -179,20 +185,50 @@ class ConfigLoaderTest {
                 new ServerConfig.PolicyStoreOptions(ResilientBackend.OnFailure.LOCAL, null, true)));
     assertThat(config.store().describe()).endsWith("(lua, timeout 20ms, on failure deny)");
     assertThat(config.store().leaseFraction()).isEqualTo(0.02);
+    assertThat(config.store().maxKeys()).isEqualTo(5000);
     assertThat(Stores.hybridPolicies(config)).containsExactly("tiered");
   }
 
   @Test
-  void theStoresFailureHandlingDefaultsToTheLocalLimiter() {
+  void theStoresFailureHandlingDefaultsToTheLocalLimiterSharedByTheCountedFleet() {
     StoreConfig store = parse("store: { type: redis, uri: \"redis://a:1\" }").store();
     assertThat(store.resilience()).isEqualTo(StoreConfig.Resilience.DEFAULTS);
     assertThat(store.resilience().onFailure()).isEqualTo(ResilientBackend.OnFailure.LOCAL);
+    assertThat(store.resilience().instances()).isEqualTo(StoreConfig.Resilience.AUTO);
+    assertThat(store.resilience().localShare()).as("not set: 1 / instances").isNaN();
+    assertThat(store.resilience().openAfter()).isEqualTo(Duration.ofMillis(500));
+    assertThat(
+            parse("store: { type: redis, uri: \"redis://a:1\", instances: auto }")
+                .store()
+                .resilience()
+                .instances())
+        .isEqualTo(StoreConfig.Resilience.AUTO);
     assertThat(
             parse("store: { type: redis, uri: \"redis://a:1\", local-share: 0.25 }")
                 .store()
                 .resilience()
                 .localShare())
         .isEqualTo(0.25);
+  }
+
+  @Test
+  void limitsTakeAnIdThatTheirUsageIsStoredUnder() {
+    ServerConfig config =
+        parse(
+            """
+            policies:
+              tiered:
+                limits:
+                  - { id: burst, capacity: 10, refill: 1/s }
+                  - { algorithm: fixed-window, limit: 1000, window: 1d }
+              single: { id: only, capacity: 5, refill: 1/s }
+              plain: { capacity: 5, refill: 1/s }
+            store: { type: memory, max-keys: 1234 }
+            """);
+    assertThat(config.policies().get("tiered").ids()).containsExactly("burst", "1");
+    assertThat(config.policies().get("single").ids()).containsExactly("only");
+    assertThat(config.policies().get("plain").ids()).containsExactly("0");
+    assertThat(config.store().maxKeys()).isEqualTo(1234);
   }
 
   @Test
@@ -237,6 +273,37 @@ class ConfigLoaderTest {
             "policies: {",
             "sluice.yaml:1: invalid YAML: expected the node content, but found '<stream end>'"),
         Arguments.of(
+            "policies:\n  t:\n    limits:\n      - { id: burst, capacity: 1, refill: 1/s }\n"
+                + "      - { id: burst, limit: 5, window: 1m, algorithm: fixed-window }",
+            "sluice.yaml:5: policies.t.limits[1].id must be unique within the policy: 'burst'"),
+        Arguments.of(
+            "policies:\n  t:\n    limits:\n      - { id: '1', capacity: 1, refill: 1/s }\n"
+                + "      - { limit: 5, window: 1m, algorithm: fixed-window }",
+            "sluice.yaml:5: policies.t.limits[1].id must be unique within the policy: '1' is the id"
+                + " of another limit (ids default to positions)"),
+        Arguments.of(
+            "policies:\n  t: { id: 'no good', capacity: 1, refill: 1/s }",
+            "sluice.yaml:2: policies.t.id must be 1 to 64 letters, digits, '_', '.' or '-',"
+                + " starting with a letter or digit: 'no good'"),
+        Arguments.of(
+            "store: { type: redis, uri: \"redis://a:1\", instances: 0 }",
+            "sluice.yaml:1: store.instances must be auto or a whole number between 1 and 10000:"
+                + " '0'"),
+        Arguments.of(
+            "store: { type: redis, uri: \"redis://a:1\", instances: many }",
+            "sluice.yaml:1: store.instances must be auto or a whole number between 1 and 10000:"
+                + " 'many'"),
+        Arguments.of(
+            "store: { type: memory, max-keys: 0 }",
+            "sluice.yaml:1: store.max-keys must be between 1 and 2147483648: 0"),
+        Arguments.of(
+            "store: { type: memory, timeout: 1s }",
+            "sluice.yaml:1: unknown key store.timeout: allowed keys are type, max-keys for the"
+                + " memory store"),
+        Arguments.of(
+            "store:\n  type: redis\n  uri: \"redis://a:1\"\n  circuit-breaker: { open-after: 2m }",
+            "sluice.yaml:4: store.circuit-breaker.open-after must be between 0s and 1m: 2m"),
+        Arguments.of(
             "policies:\n  a: { capacity: 1, refill: 1/s }\n  a: { capacity: 2, refill: 1/s }",
             "sluice.yaml:3: duplicate key policies.a: each key may appear once"),
         Arguments.of("policies:", "sluice.yaml:1: policies must be a mapping: found nothing"),
@@ -255,15 +322,15 @@ class ConfigLoaderTest {
         Arguments.of(
             "policies:\n  premium: { capacity: 100, refil: 20/s }",
             "sluice.yaml:2: unknown key policies.premium.refil: allowed keys are algorithm,"
-                + " capacity, refill, on-failure, timeout, hybrid for token-bucket"),
+                + " capacity, refill, id, on-failure, timeout, hybrid for token-bucket"),
         Arguments.of(
             "policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1m, capacity: 5 }",
             "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit,"
-                + " window, on-failure, timeout, hybrid for fixed-window"),
+                + " window, id, on-failure, timeout, hybrid for fixed-window"),
         Arguments.of(
             "policies:\n  l: { algorithm: leaky-bucket, capacity: 5, refill: 1/s }",
             "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity,"
-                + " leak, on-failure, timeout, hybrid for leaky-bucket"),
+                + " leak, id, on-failure, timeout, hybrid for leaky-bucket"),
         Arguments.of(
             "policies:\n  premium: { refill: 20/s }",
             "sluice.yaml:2: policies.premium.capacity must be set: token-bucket needs capacity and"
@@ -324,8 +391,9 @@ class ConfigLoaderTest {
             "sluice.yaml:2: policies.s.limit must be between 1 and 100000: 200000"),
         Arguments.of(
             "policies:\n  t: { limits: [] }",
-            "sluice.yaml:2: policies.t.limits must be a list of 1 to 8 limits, such as [{ capacity:"
-                + " 10, refill: 1/s }, { algorithm: fixed-window, limit: 1000, window: 1d }]"),
+            "sluice.yaml:2: policies.t.limits must be a list of 1 to 16 limits, such as [{"
+                + " capacity: 10, refill: 1/s }, { algorithm: fixed-window, limit: 1000, window: 1d"
+                + " }]"),
         Arguments.of(
             "policies:\n  t: { limits: [{ capacity: 1, refill: 1/s }], capacity: 3 }",
             "sluice.yaml:2: unknown key policies.t.capacity: allowed keys are limits, on-failure,"
@@ -356,7 +424,8 @@ class ConfigLoaderTest {
             "sluice.yaml:1: store.type must be one of memory, redis: 'disk'"),
         Arguments.of(
             "store: { type: memory, uri: redis://x }",
-            "sluice.yaml:1: unknown key store.uri: allowed keys are type for the memory store"),
+            "sluice.yaml:1: unknown key store.uri: allowed keys are type, max-keys for the memory"
+                + " store"),
         Arguments.of(
             "store: { type: redis }",
             "sluice.yaml:1: store.uri must be set for the redis store, such as"
@@ -377,8 +446,8 @@ class ConfigLoaderTest {
         Arguments.of(
             "store: { type: redis, uri: redis://x, pool: 5 }",
             "sluice.yaml:1: unknown key store.pool: allowed keys are type, uri, cluster, mode,"
-                + " timeout, on-failure, local-share, circuit-breaker, deny-cache, lease-fraction"
-                + " for the redis store"),
+                + " timeout, on-failure, local-share, circuit-breaker, deny-cache, lease-fraction,"
+                + " instances, max-keys for the redis store"),
         Arguments.of(
             "store: { type: redis, uri: \"redis://a:1\", mode: transaction }\n"
                 + "policies: { p: { capacity: 100, refill: 10/s, hybrid: true } }",
@@ -411,7 +480,7 @@ class ConfigLoaderTest {
         Arguments.of(
             "store: { type: redis, uri: \"redis://a:1\", circuit-breaker: { tries: 3 } }",
             "sluice.yaml:1: unknown key store.circuit-breaker.tries: allowed keys are failures,"
-                + " backoff, max-backoff"),
+                + " open-after, backoff, max-backoff"),
         Arguments.of(
             "store: { type: redis, uri: \"redis://a:1\", deny-cache: sometimes }",
             "sluice.yaml:1: store.deny-cache must be true or false: 'sometimes'"),

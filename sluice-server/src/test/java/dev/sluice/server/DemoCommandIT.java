@@ -92,15 +92,19 @@ class DemoCommandIT {
     assertThat(run("demo", "--refill", "1/x")).isEqualTo(2);
     assertThat(err.toString())
         .contains(
-            "sluice: rate period must be a whole number followed by one of us, ms, s, m, h, d");
+            "sluice: --refill period must be a whole number followed by one of us, ms, s, m, h, d");
+    assertThat(run("demo", "--refill", "0/s")).isEqualTo(2);
+    assertThat(err.toString()).contains("sluice: --refill tokens must be between 1 and");
     assertThat(run("demo", "--capacity", "0")).isEqualTo(2);
-    assertThat(err.toString()).contains("sluice: capacity must be between 1 and 1000000000: 0");
+    assertThat(err.toString()).contains("sluice: --capacity must be between 1 and 1000000000: 0");
+    assertThat(run("demo", "--algorithm", "fixed-window", "--window", "0s")).isEqualTo(2);
+    assertThat(err.toString()).contains("sluice: --window must be between 1ms and 30d: 0s");
     assertThat(run("demo", "--mode", "wat", "--redis", REDIS.get().uri())).isEqualTo(2);
     assertThat(err.toString()).contains("sluice: --mode must be one of lua, transaction: 'wat'");
     assertThat(run("demo", "--algorithm", "gcra")).isEqualTo(2);
     assertThat(err.toString())
         .contains(
-            "sluice: algorithm must be one of token-bucket, fixed-window, sliding-window,"
+            "sluice: --algorithm must be one of token-bucket, fixed-window, sliding-window,"
                 + " sliding-log, leaky-bucket: 'gcra'");
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static dev.sluice.server.TestHttp.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -24,6 +25,8 @@ class HotReloadIT {
       http.acquire("{\"key\": \"kept\", \"cost\": 3}");
       assertThat(json(http.acquire("{\"key\": \"k\", \"policy\": \"free\"}")).get("limit").asLong())
           .isEqualTo(5);
+      assertThat(http.acquire("{\"key\": \"u1\", \"policy\": \"free\", \"cost\": 5}").statusCode())
+          .isEqualTo(200);
 
       TestServers.write(file, config(20, ""));
       await(
@@ -33,6 +36,12 @@ class HotReloadIT {
       assertThat(http.remaining("kept", TOKEN))
           .as("default is unchanged, so its bucket is kept")
           .isEqualTo(7);
+      HttpResponse<String> u1 = http.acquire("{\"key\": \"u1\", \"policy\": \"free\"}");
+      assertThat(json(u1).get("remaining").asLong())
+          .as(
+              "5 spent of 5, capacity raised to 20: the usage carries over (14 left after this"
+                  + " one)")
+          .isEqualTo(14);
       await(() -> metric(http, "sluice_config_reloads_total{outcome=\"success\"}") == 1);
 
       TestServers.write(file, config(20, "  broken: { capacity: -1, refill: 1/s }\n"));
@@ -53,8 +62,8 @@ class HotReloadIT {
                   "store: { type: redis, uri: \"redis://127.0.0.1:1\" }"));
       await(() -> http.acquire("{\"key\": \"k4\", \"policy\": \"extra\"}").statusCode() == 200);
       assertThat(http.remaining("kept", TOKEN))
-          .as("default changed: a fresh bucket of the new size")
-          .isEqualTo(12);
+          .as("default changed to 12: the 3 spent carry over")
+          .isEqualTo(9);
       assertThat(server.config().store())
           .as("a store change waits for a restart")
           .isEqualTo(StoreConfig.MEMORY);

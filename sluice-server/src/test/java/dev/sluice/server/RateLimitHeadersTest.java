@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
+import dev.sluice.ManualTimeSource;
 import dev.sluice.Policy;
 import dev.sluice.Rate;
+import dev.sluice.RateLimiter;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -59,11 +61,39 @@ class RateLimitHeadersTest {
 
   @Test
   void namesTheBindingLimitOfAMultiLimitPolicy() {
-    Decision dailyBinds = new Decision("tiered", true, 1000, 3, 0, 86_000_000_000L);
+    Decision dailyBinds =
+        new Decision("tiered", "1", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.STORE);
     assertThat(RateLimitHeaders.rateLimit(TIERED, dailyBinds))
         .isEqualTo("\"tiered/1\";r=3;t=86000");
-    Decision burstBinds = new Decision("tiered", false, 10, 0, 500_000, 86_000_000_000L);
+    Decision burstBinds =
+        new Decision("tiered", "0", false, 10, 0, 500_000, 1_000_000, Decision.Source.STORE);
     assertThat(RateLimitHeaders.rateLimit(TIERED, burstBinds)).isEqualTo("\"tiered/0\";r=0;t=1");
+  }
+
+  @Test
+  void eachItemPairsItsOwnLimitsRemainingAndReset() {
+    RateLimiter limiter =
+        RateLimiter.builder().policy(TIERED).timeSource(new ManualTimeSource()).build();
+    Decision first = limiter.tryAcquire("u1", "tiered", 1);
+    assertThat(RateLimitHeaders.rateLimit(TIERED, first))
+        .as("the bucket's 9 left with the bucket's own reset (1 s), not the day window's")
+        .isEqualTo("\"tiered/0\";r=9;t=1");
+  }
+
+  @Test
+  void itemsAreNamedAfterTheLimitsIds() {
+    Policy named =
+        Policy.builder("tiered")
+            .limit("burst", Limit.tokenBucket(10, Rate.perSecond(1)))
+            .limit("daily", Limit.fixedWindow(1000, Duration.ofDays(1)))
+            .build();
+    assertThat(RateLimitHeaders.policy(named))
+        .isEqualTo("\"tiered/burst\";q=10;w=10, \"tiered/daily\";q=1000;w=86400");
+    Decision daily =
+        new Decision("tiered", "daily", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.STORE);
+    assertThat(RateLimitHeaders.rateLimit(named, daily))
+        .as("two limits of one capacity are told apart by id")
+        .isEqualTo("\"tiered/daily\";r=3;t=86000");
   }
 
   @Test

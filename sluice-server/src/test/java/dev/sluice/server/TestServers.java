@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** Starts in-process servers on a free port of 127.0.0.1. */
 final class TestServers {
@@ -12,11 +13,20 @@ final class TestServers {
   private TestServers() {}
 
   /**
-   * A server from a configuration file written with {@code yaml}, reloaded every {@code reload}.
+   * A server from a configuration file written with {@code yaml}, reloaded every {@code reload},
+   * once it reports ready.
    */
   static SluiceServer start(Path file, String yaml, Duration reload) {
     write(file, yaml);
-    return SluiceServer.start(file, config -> config.withPort(0).withHost("127.0.0.1"), reload);
+    SluiceServer server =
+        SluiceServer.start(file, config -> config.withPort(0).withHost("127.0.0.1"), reload);
+    try {
+      server.ready().get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      server.close();
+      throw new IllegalStateException("the server did not report ready", e);
+    }
+    return server;
   }
 
   static void write(Path file, String yaml) {
