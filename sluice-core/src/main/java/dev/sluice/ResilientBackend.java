@@ -20,17 +20,19 @@ import java.util.function.Supplier;
  *
  * <ul>
  *   <li><b>Deadline.</b> Every decision is answered within its deadline (50 ms by default, per
- *       policy if set), whatever the store does: slow, paused, refusing connections, failing over.
+ *       policy if set), or twice that while a late store is given a second chance (below), whatever
+ *       the store does: slow, paused, refusing connections, failing over.
  *   <li><b>Failure policy.</b> When the store fails, or the circuit is open, the policy's {@link
  *       OnFailure} answers: {@code ALLOW}, {@code DENY}, or {@code LOCAL} (an in-memory limiter
  *       with each limit scaled to this instance's share: 1 / {@link Builder#instances instances},
  *       or {@link Builder#localShare}). The decision's {@link Decision#source()} says it was a
  *       fallback, and why.
- *   <li><b>Late is not down.</b> A call that misses its deadline while the circuit is closed is
- *       denied ({@link Decision.Source#FALLBACK_TIMEOUT}), unless the policy is {@code ALLOW}: the
- *       store is probably slow rather than gone (a cold start, a loaded machine), and the call may
- *       still be carried out, so admitting it locally too could exceed the limit. A slow store
- *       therefore costs some denials, never an over-admission.
+ *   <li><b>Late is not down.</b> A call that misses its deadline while the circuit is closed gets
+ *       one more deadline for the store's own (exact) answer: the store is probably slow rather
+ *       than gone (a cold start, a loaded machine). If it misses that too, it is denied ({@link
+ *       Decision.Source#FALLBACK_TIMEOUT}), unless the policy is {@code ALLOW}: the call may still
+ *       be carried out, so admitting it locally too could exceed the limit. A slow store therefore
+ *       costs some latency (at most twice the deadline) and some denials, never an over-admission.
  *   <li><b>Circuit breaker.</b> Once {@code failures} calls in a row have failed over at least
  *       {@code openAfter} (500 ms by default; a burst of late calls does not count as an outage),
  *       the store is not called for a back-off (doubling up to a maximum), then one probe goes
@@ -42,9 +44,11 @@ import java.util.function.Supplier;
  * </ul>
  *
  * <p>A call that missed its deadline may still be carried out by the store afterwards (it was
- * sent); it is never sent again. {@code peek} and {@code reset} have the same deadline but no
- * failure policy: they raise {@link StoreException}. Thread-safe; never blocks longer than the
- * deadline.
+ * sent); it is never sent again. A decision waits at most the deadline when the store fails fast or
+ * the circuit is open, and at most twice the deadline when the store is late; the store below
+ * should allow its calls at least that long (its own timeout is a safety net, not the deadline).
+ * {@code peek} and {@code reset} have the same deadline but no failure policy: they raise {@link
+ * StoreException}. Thread-safe; never blocks longer than the deadline.
  */
 public final class ResilientBackend implements Backend {
 
@@ -135,24 +139,48 @@ public final class ResilientBackend implements Backend {
     CompletableFuture<Decision> call = started(() -> store.tryAcquireAsync(policy, key, cost));
     // A success, however late, proves the store alive: it ends a run of failures (see breaker).
     call.thenRun(breaker::success);
+    long deadline = deadline(policy).toNanos();
     return call.copy()
-        .orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS)
+        .orTimeout(deadline, TimeUnit.NANOSECONDS)
         .handle(
             (decision, error) -> {
               if (error == null) {
-                if (denyCache != null) {
-                  denyCache.record(policy, key, cost, decision, now);
-                }
-                return decision;
+                return CompletableFuture.completedFuture(stored(policy, key, cost, decision, now));
               }
-              breaker.failure(now, time.nowMicros());
-              if (!isTimeout(error)) {
-                return fallback(policy, key, cost, Decision.Source.FALLBACK_ERROR);
+              if (!isTimeout(error) || probe) {
+                return CompletableFuture.completedFuture(failed(policy, key, cost, error, now));
               }
-              return probe
-                  ? fallback(policy, key, cost, Decision.Source.FALLBACK_TIMEOUT)
-                  : late(policy, key, cost);
-            });
+              // Late while the circuit is closed: the store is probably alive and slow (a cold
+              // start, a loaded machine). Its own answer is exact, so it gets one more deadline.
+              return call.copy()
+                  .orTimeout(deadline, TimeUnit.NANOSECONDS)
+                  .handle(
+                      (late, again) ->
+                          again == null
+                              ? stored(policy, key, cost, late, now)
+                              : isTimeout(again)
+                                  ? late(policy, key, cost, now)
+                                  : failed(policy, key, cost, again, now));
+            })
+        .thenCompose(answer -> answer);
+  }
+
+  /** The store's answer, remembered by the deny cache if it is a denial. */
+  private Decision stored(Policy policy, String key, long cost, Decision decision, long started) {
+    if (denyCache != null) {
+      denyCache.record(policy, key, cost, decision, started);
+    }
+    return decision;
+  }
+
+  /** The failure policy's answer to a call that failed (or, as a probe, timed out). */
+  private Decision failed(Policy policy, String key, long cost, Throwable error, long started) {
+    breaker.failure(started, time.nowMicros());
+    return fallback(
+        policy,
+        key,
+        cost,
+        isTimeout(error) ? Decision.Source.FALLBACK_TIMEOUT : Decision.Source.FALLBACK_ERROR);
   }
 
   @Override
@@ -258,14 +286,14 @@ public final class ResilientBackend implements Backend {
   }
 
   /**
-   * The answer to a call that missed its deadline while the circuit is closed. A late answer is not
-   * an outage: the store is probably alive and slow (a loaded machine, a cold start), and the call
-   * may still be carried out. Admitting it locally as well could exceed the limit, so under {@code
-   * LOCAL} (and {@code DENY}) it is denied; {@code ALLOW} (fail open) admits it, as configured.
-   * Once failures have lasted long enough to open the circuit, the failure policy answers every
-   * call.
+   * The answer to a call that missed its deadline twice while the circuit is closed. A late answer
+   * is not an outage: the store is probably alive and slow, and the call may still be carried out.
+   * Admitting it locally as well could exceed the limit, so under {@code LOCAL} (and {@code DENY})
+   * it is denied; {@code ALLOW} (fail open) admits it, as configured. Once failures have lasted
+   * long enough to open the circuit, the failure policy answers every call.
    */
-  private Decision late(Policy policy, String key, long cost) {
+  private Decision late(Policy policy, String key, long cost, long started) {
+    breaker.failure(started, time.nowMicros());
     OnFailure answer = onFailures.getOrDefault(policy.name(), onFailure);
     return answer == OnFailure.ALLOW
         ? fallback(policy, key, cost, Decision.Source.FALLBACK_TIMEOUT)

@@ -54,7 +54,9 @@ final class Stores {
                 store.mode() == StoreConfig.Mode.LUA
                     ? RedisBackend.Mode.LUA
                     : RedisBackend.Mode.TRANSACTION)
-            .timeout(store.timeout())
+            // The resilient layer owns the deadline and gives a late call a second one: Redis's own
+            // timeout is only a safety net behind both.
+            .timeout(min(store.timeout().multipliedBy(2), StoreConfig.MAX_TIMEOUT))
             .build();
     Fleet fleet;
     try {
@@ -73,6 +75,10 @@ final class Stores {
             .maxLeaseFraction(store.leaseFraction())
             .build(),
         fleet);
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 
   /**

@@ -13,6 +13,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -37,10 +39,10 @@ final class WarmUp {
   static final int KEY_BYTES = 513;
 
   /** Decisions made on the store itself, in all. */
-  private static final int STORE_CALLS = 3_000;
+  private static final int STORE_CALLS = 2_000;
 
   /** Decisions made through the whole chain, in all. */
-  private static final int CHAIN_CALLS = 600;
+  private static final int CHAIN_CALLS = 300;
 
   /** Reserved keys in use, and calls in flight at most. */
   private static final int KEYS = 32;
@@ -69,15 +71,23 @@ final class WarmUp {
       fresh = keys(KEYS, CHAIN_CALLS);
       run(chain, all, fresh, CHAIN_CALLS, deadline);
     }
-    for (int i = 0; i < all.size() * KEYS + fresh.size(); i++) {
-      boolean mine = i < all.size() * KEYS;
-      Policy policy = all.get(mine ? i / KEYS : (i - all.size() * KEYS) % all.size());
-      String key = mine ? keys.get(i % KEYS) : fresh.get(i - all.size() * KEYS);
-      try {
-        chain.reset(policy, key);
-      } catch (RuntimeException e) {
-        // The store failed: the keys expire on their own.
+    ExecutorService resets = Executors.newFixedThreadPool(KEYS / 4);
+    try {
+      List<CompletableFuture<Void>> done = new ArrayList<>();
+      int mine = all.size() * KEYS;
+      for (int i = 0; i < mine + fresh.size(); i++) {
+        Policy policy = all.get(i < mine ? i / KEYS : (i - mine) % all.size());
+        String key = i < mine ? keys.get(i % KEYS) : fresh.get(i - mine);
+        done.add(CompletableFuture.runAsync(() -> chain.reset(policy, key), resets));
       }
+      CompletableFuture.allOf(done.toArray(CompletableFuture[]::new))
+          .get(Math.max(1, deadline + BUDGET.toNanos() - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // The store failed or is slow: the reserved keys expire on their own.
+    } finally {
+      resets.shutdownNow();
     }
   }
 
