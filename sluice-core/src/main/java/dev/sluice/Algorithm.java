@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -46,12 +47,10 @@ public enum Algorithm {
         return algorithm;
       }
     }
-    throw new IllegalArgumentException(
-        "algorithm must be one of "
-            + Arrays.stream(values()).map(Algorithm::id).collect(Collectors.joining(", "))
-            + ": '"
-            + id
-            + "'");
+    throw Checks.fail(
+        "algorithm",
+        "be one of " + Arrays.stream(values()).map(Algorithm::id).collect(Collectors.joining(", ")),
+        "'" + id + "'");
   }
 
   @Override

@@ -1,7 +1,10 @@
 package dev.sluice;
 
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 
 /**
  * Where buckets live and decisions are made atomically: in memory, in Redis, or both.
@@ -9,38 +12,26 @@ import java.util.concurrent.CompletionStage;
  * <p>This is the service-provider interface behind {@link RateLimiter}; applications use the
  * limiter, backends implement this. The limiter validates every argument before calling, so a
  * backend may assume a valid key, a cost within the policy's {@link Policy#maxCost()} and a policy
- * built by {@link Policy#of}. Implementations must be thread-safe; each decision must be atomic:
- * concurrent calls on one key behave as if made one after another.
+ * built by {@link Policy#of} or {@link Policy#builder}. Implementations must be thread-safe; each
+ * decision must be atomic: concurrent calls on one key behave as if made one after another.
+ *
+ * <p>The asynchronous methods are the contract: a backend that talks to a store answers them
+ * without blocking the caller, and a failed or late store call completes the stage with a {@link
+ * BackendException}. The synchronous ones wait for them (a backend that never blocks, such as the
+ * in-memory one, answers them directly).
  */
 public interface Backend extends AutoCloseable {
 
   /**
-   * Decides one request and, if allowed, consumes its cost from every limit of the policy. Never
-   * blocks longer than the backend's own deadline.
+   * Decides one request and, if allowed, consumes its cost from every limit of the policy, without
+   * blocking the caller.
    *
    * @param policy the policy
    * @param key the client key
    * @param cost the cost
-   * @return the decision
+   * @return the decision, or a stage failed with {@link BackendException}
    */
-  Decision tryAcquire(Policy policy, String key, long cost);
-
-  /**
-   * Decides one request without blocking the caller. The default runs {@link #tryAcquire} on the
-   * calling thread, right for a backend that never blocks.
-   *
-   * @param policy the policy
-   * @param key the client key
-   * @param cost the cost
-   * @return the decision, or a failed stage if the backend failed
-   */
-  default CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
-    try {
-      return CompletableFuture.completedFuture(tryAcquire(policy, key, cost));
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
+  CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost);
 
   /**
    * The state of a key without consuming: what a request of cost 1 would be answered now, with
@@ -48,19 +39,95 @@ public interface Backend extends AutoCloseable {
    *
    * @param policy the policy
    * @param key the client key
-   * @return the decision a cost-1 request would get, with the current remaining
+   * @return the decision a cost-1 request would get, or a stage failed with {@link
+   *     BackendException}
    */
-  Decision peek(Policy policy, String key);
+  CompletionStage<Decision> peekAsync(Policy policy, String key);
 
   /**
    * Forgets a key's state under a policy: its next request finds a fresh bucket or window.
    *
    * @param policy the policy
    * @param key the client key
+   * @return completed when done, or failed with {@link BackendException}
    */
-  void reset(Policy policy, String key);
+  CompletionStage<Void> resetAsync(Policy policy, String key);
+
+  /**
+   * {@link #tryAcquireAsync}, waited for.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost the cost
+   * @return the decision
+   * @throws BackendException if the store failed or missed its deadline
+   */
+  default Decision tryAcquire(Policy policy, String key, long cost) {
+    return await(tryAcquireAsync(policy, key, cost));
+  }
+
+  /**
+   * {@link #peekAsync}, waited for.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @return the decision a cost-1 request would get
+   * @throws BackendException if the store failed or missed its deadline
+   */
+  default Decision peek(Policy policy, String key) {
+    return await(peekAsync(policy, key));
+  }
+
+  /**
+   * {@link #resetAsync}, waited for.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @throws BackendException if the store failed or missed its deadline
+   */
+  default void reset(Policy policy, String key) {
+    await(resetAsync(policy, key));
+  }
 
   /** Releases the backend's resources. The default does nothing. */
   @Override
   default void close() {}
+
+  /**
+   * Waits for a stage and rethrows its failure as it is: a {@link RuntimeException} (such as {@link
+   * BackendException}) unwrapped, anything else in a {@link BackendException}.
+   *
+   * @param stage the stage
+   * @param <T> its result
+   * @return its result
+   */
+  static <T> T await(CompletionStage<T> stage) {
+    try {
+      return stage.toCompletableFuture().join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw new BackendException("the backend failed: " + cause, cause);
+    } catch (CancellationException e) {
+      throw new BackendException("the call was cancelled", e);
+    }
+  }
+
+  /**
+   * A completed stage of {@code call}'s result, or a failed one if it throws: for backends that
+   * decide synchronously.
+   *
+   * @param call the synchronous call
+   * @param <T> its result
+   * @return the stage
+   */
+  static <T> CompletionStage<T> completed(Supplier<T> call) {
+    try {
+      return CompletableFuture.completedFuture(call.get());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
 }

@@ -31,24 +31,30 @@ public record Decision(
 
   /** Who made a decision. */
   public enum Source {
-    /** The backend's store, the normal case. */
-    STORE,
+    /** The backend itself (its store: Redis, this JVM's memory), the normal case. */
+    BACKEND(false),
     /**
      * This instance's memory of a recent denial by the store, which stays true until its retry time
      * (see {@link ResilientBackend.Builder#denyCache}).
      */
-    DENY_CACHE,
+    DENY_CACHE(false),
     /**
      * This instance, from tokens it leased from the store in a batch (the hybrid mode of the Redis
      * backend), within the error bound stated in docs/design-decisions.md.
      */
-    LEASE,
+    LEASE(false),
     /** The failure policy, because the store missed its deadline. */
-    FALLBACK_TIMEOUT,
+    FALLBACK_TIMEOUT(true),
     /** The failure policy, because the store failed. */
-    FALLBACK_ERROR,
+    FALLBACK_ERROR(true),
     /** The failure policy, because the circuit breaker is open after repeated failures. */
-    FALLBACK_CIRCUIT_OPEN;
+    FALLBACK_CIRCUIT_OPEN(true);
+
+    private final boolean fallback;
+
+    Source(boolean fallback) {
+      this.fallback = fallback;
+    }
 
     /**
      * Whether this is a failure policy's answer rather than the store's.
@@ -56,7 +62,7 @@ public record Decision(
      * @return true for the {@code FALLBACK_*} sources
      */
     public boolean isFallback() {
-      return ordinal() >= FALLBACK_TIMEOUT.ordinal();
+      return fallback;
     }
   }
 
@@ -78,7 +84,8 @@ public record Decision(
       long remaining,
       long retryAfterMicros,
       long resetAfterMicros) {
-    this(policy, "0", allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.STORE);
+    this(
+        policy, "0", allowed, limit, remaining, retryAfterMicros, resetAfterMicros, Source.BACKEND);
   }
 
   /**

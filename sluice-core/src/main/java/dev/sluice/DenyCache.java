@@ -62,7 +62,7 @@ final class DenyCache {
   /** Remembers a denial by the store. */
   void record(Policy policy, String key, long cost, Decision decision, long now) {
     if (decision.allowed()
-        || decision.source() != Decision.Source.STORE
+        || decision.source() != Decision.Source.BACKEND
         || decision.retryAfterMicros() <= 0) {
       return;
     }

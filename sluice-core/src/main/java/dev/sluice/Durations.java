@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
@@ -44,17 +45,16 @@ public final class Durations {
       if (UNITS[i].equals(unit) && !digits.isEmpty() && digits.length() <= 12) {
         long amount = Long.parseLong(digits);
         if (amount > Long.MAX_VALUE / MICROS[i]) {
-          throw new IllegalArgumentException(
-              param + " must be at most " + Long.MAX_VALUE / MICROS[0] + "d: '" + shown + "'");
+          throw Checks.fail(
+              param, "be at most " + Long.MAX_VALUE / MICROS[0] + "d", "'" + shown + "'");
         }
         return Duration.of(amount * MICROS[i], ChronoUnit.MICROS);
       }
     }
-    throw new IllegalArgumentException(
-        param
-            + " must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m): '"
-            + shown
-            + "'");
+    throw Checks.fail(
+        param,
+        "be a whole number followed by one of us, ms, s, m, h, d (like 50ms or 1m)",
+        "'" + shown + "'");
   }
 
   /**

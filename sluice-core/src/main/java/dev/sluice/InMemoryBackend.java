@@ -1,14 +1,17 @@
 package dev.sluice;
 
-import dev.sluice.algorithm.Model;
-import dev.sluice.algorithm.Outcome;
-import dev.sluice.algorithm.State;
+import dev.sluice.internal.Checks;
+import dev.sluice.internal.algorithm.Decide;
+import dev.sluice.internal.algorithm.Model;
+import dev.sluice.internal.algorithm.Outcome;
+import dev.sluice.internal.algorithm.State;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -96,11 +99,10 @@ public final class InMemoryBackend implements Backend {
                 entry,
                 current,
                 Snapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
-          return policy.decide(outcome);
+          return Decide.decision(policy, outcome);
         }
       }
     }
-    Outcome[] outcomes = new Outcome[models.length];
     State[] states = new State[models.length];
     while (true) {
       Object current = entry.state;
@@ -109,30 +111,40 @@ public final class InMemoryBackend implements Backend {
         continue;
       }
       Snapshot snapshot = (Snapshot) current;
-      boolean allowed = true;
       for (int i = 0; i < models.length; i++) {
         states[i] = snapshot == null ? null : snapshot.state(policy, i);
-        outcomes[i] = models[i].step(states[i], now, cost);
-        allowed &= outcomes[i].allowed();
       }
-      if (!allowed) {
-        // Nothing is consumed: a limit that would have allowed reports its reset as it stands,
-        // not as if it had taken the cost.
-        for (int i = 0; i < models.length; i++) {
-          if (outcomes[i].allowed()) {
-            outcomes[i] = models[i].step(states[i], now, 0);
-          }
-        }
-        return policy.decide(outcomes);
+      Outcome[] outcomes = Decide.all(models, states, now, cost);
+      if (!Decide.allowed(outcomes)) {
+        return Decide.decision(policy, outcomes);
       }
       State[] next = new State[models.length];
       for (int i = 0; i < models.length; i++) {
         next[i] = outcomes[i].state();
       }
       if (STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
-        return policy.decide(outcomes);
+        return Decide.decision(policy, outcomes);
       }
     }
+  }
+
+  @Override
+  public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+    return Backend.completed(() -> tryAcquire(policy, key, cost));
+  }
+
+  @Override
+  public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+    return Backend.completed(() -> peek(policy, key));
+  }
+
+  @Override
+  public CompletionStage<Void> resetAsync(Policy policy, String key) {
+    return Backend.completed(
+        () -> {
+          reset(policy, key);
+          return null;
+        });
   }
 
   @Override
@@ -147,7 +159,7 @@ public final class InMemoryBackend implements Backend {
     for (int i = 0; i < models.length; i++) {
       outcomes[i] = models[i].peek(snapshot == null ? null : snapshot.state(policy, i), now);
     }
-    return policy.decide(outcomes);
+    return Decide.decision(policy, outcomes);
   }
 
   @Override

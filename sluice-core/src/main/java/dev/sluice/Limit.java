@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.time.Duration;
 
 /**
@@ -127,6 +128,8 @@ public sealed interface Limit
     /**
      * Validates the limit.
      *
+     * @param capacity the burst size, from 1 to 10^9
+     * @param refill the refill rate
      * @throws IllegalArgumentException if out of range
      */
     public TokenBucket {
@@ -162,6 +165,8 @@ public sealed interface Limit
     /**
      * Validates the limit.
      *
+     * @param limit the limit per window, from 1 to 10^9
+     * @param window the window
      * @throws IllegalArgumentException if out of range
      */
     public FixedWindow {
@@ -196,6 +201,8 @@ public sealed interface Limit
     /**
      * Validates the limit.
      *
+     * @param limit the limit per window, from 1 to 10^9
+     * @param window the window
      * @throws IllegalArgumentException if out of range
      */
     public SlidingWindow {
@@ -230,6 +237,8 @@ public sealed interface Limit
     /**
      * Validates the limit.
      *
+     * @param limit the limit per window, from 1 to 100,000
+     * @param window the window
      * @throws IllegalArgumentException if out of range
      */
     public SlidingLog {
@@ -265,6 +274,8 @@ public sealed interface Limit
     /**
      * Validates the limit.
      *
+     * @param capacity the bucket size, from 1 to 10^9
+     * @param leak the leak rate
      * @throws IllegalArgumentException if out of range
      */
     public LeakyBucket {
@@ -298,15 +309,11 @@ public sealed interface Limit
   private static void checkScale(long capacity, Rate rate, String param) {
     long period = rate.reducedPeriodMicros();
     if (Math.multiplyHigh(capacity, period) != 0 || capacity * period > (1L << 52)) {
-      throw new IllegalArgumentException(
-          "capacity x "
-              + param
-              + " period must be at most 2^52 microseconds "
-              + "(the bucket would take centuries to fill; raise the rate or lower the capacity): "
-              + capacity
-              + " x "
-              + period
-              + "us");
+      throw Checks.fail(
+          "capacity x " + param + " period",
+          "be at most 2^52 microseconds "
+              + "(the bucket would take centuries to fill; raise the rate or lower the capacity)",
+          capacity + " x " + period + "us");
     }
   }
 

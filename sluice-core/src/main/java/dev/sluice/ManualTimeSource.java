@@ -6,6 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A clock that moves only when told to, for tests: {@code clock.advance(Duration.ofSeconds(1))},
  * then an assertion. Thread-safe. It may be set backwards, to test that buckets ignore that.
+ *
+ * <p>A supported testing aid, not only Sluice's own: give it to {@link
+ * InMemoryBackend.Builder#timeSource} (or {@code RedisBackend.Builder#clientClock}) to test code
+ * that is rate limited without waiting for real time to pass.
  */
 public final class ManualTimeSource implements TimeSource {
 

@@ -1,7 +1,7 @@
 package dev.sluice;
 
-import dev.sluice.algorithm.Model;
-import dev.sluice.algorithm.Outcome;
+import dev.sluice.internal.Checks;
+import dev.sluice.internal.algorithm.Model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -20,8 +20,8 @@ import java.util.function.UnaryOperator;
  * policy's name and the limit's id, never under the limit's parameters: a policy whose limits are
  * edited (a reload, a rolling deploy with two versions, a limiter rebuilt over the same store)
  * keeps every client's usage, which the new parameters then judge (see {@link
- * dev.sluice.algorithm.State} for how a bucket's debt and a window's count carry over). Immutable
- * and thread-safe; two policies are equal when their names, ids and limits are.
+ * dev.sluice.internal.algorithm.State} for how a bucket's debt and a window's count carry over).
+ * Immutable and thread-safe; two policies are equal when their names, ids and limits are.
  */
 public final class Policy {
 
@@ -42,16 +42,14 @@ public final class Policy {
   private Policy(String name, List<String> ids, List<Limit> limits) {
     this.name = Checks.name("policy name", name);
     if (limits.isEmpty() || limits.size() > MAX_LIMITS) {
-      throw new IllegalArgumentException(
-          "limits must hold 1 to " + MAX_LIMITS + " limits: " + limits.size());
+      throw Checks.fail("limits", "hold 1 to " + MAX_LIMITS + " limits", limits.size());
     }
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < limits.size(); i++) {
       Checks.notNull("limit", limits.get(i));
       String id = Checks.name("limit id", ids.get(i));
       if (!seen.add(id)) {
-        throw new IllegalArgumentException(
-            "limit id must be unique within policy '" + name + "': '" + id + "'");
+        throw Checks.fail("limit id", "be unique within policy '" + name + "'", "'" + id + "'");
       }
     }
     this.limits = List.copyOf(limits);
@@ -134,15 +132,6 @@ public final class Policy {
     return ids;
   }
 
-  /**
-   * The reference models of the limits, in the same order: what a backend runs or checks against.
-   *
-   * @return an immutable list
-   */
-  public List<Model> models() {
-    return List.of(models);
-  }
-
   Model[] modelArray() {
     return models;
   }
@@ -178,67 +167,13 @@ public final class Policy {
    */
   public long checkCost(long cost) {
     if (cost < 1) {
-      throw new IllegalArgumentException("cost must be at least 1: " + cost);
+      throw Checks.fail("cost", "be at least 1", cost);
     }
     if (cost > maxCost) {
-      throw new IllegalArgumentException(
-          "cost must be at most the capacity " + maxCost + " of policy '" + name + "': " + cost);
+      throw Checks.fail(
+          "cost", "be at most the capacity " + maxCost + " of policy '" + name + "'", cost);
     }
     return cost;
-  }
-
-  /**
-   * Combines the outcomes of this policy's limits, one per limit in order, into one decision:
-   * allowed if all allow; the binding limit is the denying one with the longest wait, or when
-   * allowed the one with the least left. The decision reports the binding limit: its id, capacity,
-   * remaining, retry and reset.
-   *
-   * @param outcomes one outcome per limit
-   * @return the decision
-   */
-  public Decision decide(Outcome... outcomes) {
-    int binding = 0;
-    boolean allowed = true;
-    for (int i = 0; i < outcomes.length; i++) {
-      Outcome o = outcomes[i];
-      Outcome b = outcomes[binding];
-      if (!o.allowed()) {
-        if (allowed || o.retryAfter() > b.retryAfter()) {
-          binding = i;
-        }
-        allowed = false;
-      } else if (allowed && o.remaining() < b.remaining()) {
-        binding = i;
-      }
-    }
-    Outcome b = outcomes[binding];
-    return new Decision(
-        name,
-        ids.get(binding),
-        allowed,
-        limits.get(binding).capacity(),
-        b.remaining(),
-        allowed ? 0 : b.retryAfter(),
-        b.resetAfter(),
-        Decision.Source.STORE);
-  }
-
-  /**
-   * The decision of a single-limit policy from its outcome; the fast path of {@link #decide}.
-   *
-   * @param outcome the outcome of the first limit
-   * @return the decision
-   */
-  Decision decide(Outcome outcome) {
-    return new Decision(
-        name,
-        ids.get(0),
-        outcome.allowed(),
-        maxCost,
-        outcome.remaining(),
-        outcome.retryAfter(),
-        outcome.resetAfter(),
-        Decision.Source.STORE);
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
@@ -61,13 +62,12 @@ public final class PolicyRegistry {
     }
     Policy policy = policies.get(requested == null ? Policy.DEFAULT : requested);
     if (policy == null) {
-      throw new IllegalArgumentException(
-          "policy must be one of "
-              + new TreeMap<>(policies).keySet()
-              + ": "
-              + (requested == null
-                  ? "none given and there is no 'default' policy"
-                  : "'" + requested + "'"));
+      throw Checks.fail(
+          "policy",
+          "be one of " + new TreeMap<>(policies).keySet(),
+          requested == null
+              ? "none given and there is no 'default' policy"
+              : "'" + requested + "'");
     }
     return policy;
   }
@@ -117,7 +117,7 @@ public final class PolicyRegistry {
     public Builder policy(Policy policy) {
       Checks.notNull("policy", policy);
       if (policies.putIfAbsent(policy.name(), policy) != null) {
-        throw new IllegalArgumentException("policy name must be unique: '" + policy.name() + "'");
+        throw Checks.fail("policy name", "be unique", "'" + policy.name() + "'");
       }
       return this;
     }
@@ -147,14 +147,10 @@ public final class PolicyRegistry {
           (key, name) -> {
             Policy policy = policies.get(name);
             if (policy == null) {
-              throw new IllegalArgumentException(
-                  "clients."
-                      + key
-                      + " must name a policy, one of "
-                      + new TreeMap<>(policies).keySet()
-                      + ": '"
-                      + name
-                      + "'");
+              throw Checks.fail(
+                  "clients." + key,
+                  "name a policy, one of " + new TreeMap<>(policies).keySet(),
+                  "'" + name + "'");
             }
             resolved.put(key, policy);
           });

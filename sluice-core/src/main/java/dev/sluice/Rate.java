@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.time.Duration;
 
 /**
@@ -23,6 +24,8 @@ public record Rate(long tokens, Duration period) {
   /**
    * Validates the rate.
    *
+   * @param tokens how many tokens are added (or leak) each period, from 1 to 10^9
+   * @param period the period, a whole number of microseconds from 1 microsecond to 30 days
    * @throws IllegalArgumentException if tokens or period are out of range, or the rate is slower
    *     than 1 per day or faster than 10 million per second
    */
@@ -30,16 +33,13 @@ public record Rate(long tokens, Duration period) {
     Checks.range("rate tokens", tokens, 1, 1_000_000_000L);
     long micros = Checks.micros("rate period", period, Duration.ofNanos(1_000), MAX_PERIOD);
     if (tokens > MAX_TOKENS_PER_MICRO * micros) {
-      throw new IllegalArgumentException(
-          "rate must be at most 10000000 per second: "
-              + tokens
-              + " per "
-              + Durations.format(period));
+      throw Checks.fail(
+          "rate", "be at most 10000000 per second", tokens + " per " + Durations.format(period));
     }
     if (micros / tokens > MICROS_PER_DAY
         || (micros / tokens == MICROS_PER_DAY && micros % tokens != 0)) {
-      throw new IllegalArgumentException(
-          "rate must be at least 1 per day: " + tokens + " per " + Durations.format(period));
+      throw Checks.fail(
+          "rate", "be at least 1 per day", tokens + " per " + Durations.format(period));
     }
   }
 
@@ -94,8 +94,8 @@ public record Rate(long tokens, Duration period) {
         || tokens.isEmpty()
         || tokens.length() > 10
         || !tokens.chars().allMatch(Character::isDigit)) {
-      throw new IllegalArgumentException(
-          "rate must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '" + text + "'");
+      throw Checks.fail(
+          "rate", "be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s", "'" + text + "'");
     }
     return new Rate(
         Long.parseLong(tokens), Durations.parsePeriod("rate period", text.substring(slash + 1)));
@@ -112,7 +112,7 @@ public record Rate(long tokens, Duration period) {
    *
    * @return the numerator: tokens
    */
-  public long reducedTokens() {
+  long reducedTokens() {
     return tokens / gcd(tokens, periodMicros());
   }
 
@@ -121,7 +121,7 @@ public record Rate(long tokens, Duration period) {
    *
    * @return the reduced period in microseconds
    */
-  public long reducedPeriodMicros() {
+  long reducedPeriodMicros() {
     return periodMicros() / gcd(tokens, periodMicros());
   }
 

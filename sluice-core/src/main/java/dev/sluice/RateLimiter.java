@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
@@ -112,7 +113,7 @@ public final class RateLimiter implements AutoCloseable {
     try {
       resolved = resolve(key, policy);
       resolved.checkCost(cost);
-    } catch (IllegalArgumentException e) {
+    } catch (IllegalArgumentException | NullPointerException e) {
       return CompletableFuture.failedFuture(e);
     }
     return backend
@@ -327,12 +328,11 @@ public final class RateLimiter implements AutoCloseable {
     public RateLimiter build() {
       PolicyRegistry built = registry.build();
       if (policies != null && !built.policies().isEmpty()) {
-        throw new IllegalArgumentException(
-            "policies must be given either as a registry or one by one, not both");
+        throw Checks.fail(
+            "policies", "be given either as a registry or one by one, not both", null);
       }
       if (backend != null && time != null) {
-        throw new IllegalArgumentException(
-            "timeSource must be set on the backend when a backend is given");
+        throw Checks.fail("timeSource", "be set on the backend when a backend is given", null);
       }
       Backend chosen =
           backend != null

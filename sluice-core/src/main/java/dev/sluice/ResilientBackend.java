@@ -1,18 +1,13 @@
 package dev.sluice;
 
+import dev.sluice.internal.Checks;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.function.Function;
 import java.util.function.IntSupplier;
-import java.util.function.Supplier;
 
 /**
  * Puts a deadline, a failure policy, a circuit breaker and a local deny cache in front of a store
@@ -48,7 +43,7 @@ import java.util.function.Supplier;
  * the circuit is open, and at most twice the deadline when the store is late; the store below
  * should allow its calls at least that long (its own timeout is a safety net, not the deadline).
  * {@code peek} and {@code reset} have the same deadline but no failure policy: they raise {@link
- * StoreException}. Thread-safe; never blocks longer than the deadline.
+ * BackendException}. Thread-safe; never blocks longer than the deadline.
  */
 public final class ResilientBackend implements Backend {
 
@@ -72,53 +67,44 @@ public final class ResilientBackend implements Backend {
     HALF_OPEN
   }
 
-  private final Backend store;
+  private final Backend backend;
   private final TimeSource time;
-  private final Duration timeout;
-  private volatile Map<String, Duration> timeouts;
-  private final OnFailure onFailure;
-  private volatile Map<String, OnFailure> onFailures;
-  private final double localShare;
-  private final long denyRetryMicros;
-  private final InMemoryBackend local;
-  private final Map<Policy, Scaled> scaled = new ConcurrentHashMap<>();
-  private final IntSupplier instances;
+  private final Deadline deadline;
   private final CircuitBreaker breaker;
+  private final FailurePolicy failurePolicy;
   private final DenyCache denyCache;
 
   private ResilientBackend(Builder b) {
-    this.store = b.store;
+    this.backend = b.backend;
     this.time = b.time;
-    this.timeout = b.timeout;
-    this.timeouts = Map.copyOf(b.timeouts);
-    this.onFailure = b.onFailure;
-    this.onFailures = Map.copyOf(b.onFailures);
-    this.localShare = b.localShare;
-    this.instances = b.instances;
-    this.denyRetryMicros = b.denyRetryAfter.toNanos() / 1_000;
-    this.local = InMemoryBackend.builder().timeSource(b.time).maxKeys(b.localMaxKeys).build();
+    this.deadline = new Deadline(b.timeout, b.timeouts);
     this.breaker =
         new CircuitBreaker(
             b.failures,
             b.openAfter.toNanos() / 1_000,
             b.backoff.toNanos() / 1_000,
             b.maxBackoff.toNanos() / 1_000);
+    this.failurePolicy =
+        new FailurePolicy(
+            b.onFailure,
+            b.onFailures,
+            b.localShare,
+            b.instances,
+            b.denyRetryAfter,
+            b.localMaxKeys,
+            breaker,
+            b.time);
     this.denyCache = b.denyCache ? new DenyCache(b.denyCacheSize) : null;
   }
 
   /**
-   * A builder around a store.
+   * A builder around a backend.
    *
-   * @param store the backend to protect, such as a Redis backend
+   * @param backend the backend to protect, such as a Redis backend
    * @return a new builder
    */
-  public static Builder builder(Backend store) {
-    return new Builder(Checks.notNull("store", store));
-  }
-
-  @Override
-  public Decision tryAcquire(Policy policy, String key, long cost) {
-    return tryAcquireAsync(policy, key, cost).toCompletableFuture().join();
+  public static Builder builder(Backend backend) {
+    return new Builder(Checks.notNull("backend", backend));
   }
 
   @Override
@@ -132,14 +118,15 @@ public final class ResilientBackend implements Backend {
     }
     if (!breaker.tryPass(now)) {
       return CompletableFuture.completedFuture(
-          fallback(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
+          failurePolicy.answer(policy, key, cost, Decision.Source.FALLBACK_CIRCUIT_OPEN));
     }
     // A probe of an open circuit tests a store already judged away: its failure policy answers.
     boolean probe = breaker.state() != CircuitState.CLOSED;
-    CompletableFuture<Decision> call = started(() -> store.tryAcquireAsync(policy, key, cost));
+    CompletableFuture<Decision> call =
+        Deadline.started(() -> backend.tryAcquireAsync(policy, key, cost));
     // A success, however late, proves the store alive: it ends a run of failures (see breaker).
     call.thenRun(breaker::success);
-    long deadline = deadline(policy).toNanos();
+    long deadline = this.deadline.of(policy).toNanos();
     return call.copy()
         .orTimeout(deadline, TimeUnit.NANOSECONDS)
         .handle(
@@ -147,8 +134,9 @@ public final class ResilientBackend implements Backend {
               if (error == null) {
                 return CompletableFuture.completedFuture(stored(policy, key, cost, decision, now));
               }
-              if (!isTimeout(error) || probe) {
-                return CompletableFuture.completedFuture(failed(policy, key, cost, error, now));
+              if (!Deadline.isTimeout(error) || probe) {
+                return CompletableFuture.completedFuture(
+                    failurePolicy.failed(policy, key, cost, error, now));
               }
               // Late while the circuit is closed: the store is probably alive and slow (a cold
               // start, a loaded machine). Its own answer is exact, so it gets one more deadline.
@@ -158,9 +146,9 @@ public final class ResilientBackend implements Backend {
                       (late, again) ->
                           again == null
                               ? stored(policy, key, cost, late, now)
-                              : isTimeout(again)
-                                  ? late(policy, key, cost, now)
-                                  : failed(policy, key, cost, again, now));
+                              : Deadline.isTimeout(again)
+                                  ? failurePolicy.late(policy, key, cost, now)
+                                  : failurePolicy.failed(policy, key, cost, again, now));
             })
         .thenCompose(answer -> answer);
   }
@@ -173,32 +161,23 @@ public final class ResilientBackend implements Backend {
     return decision;
   }
 
-  /** The failure policy's answer to a call that failed (or, as a probe, timed out). */
-  private Decision failed(Policy policy, String key, long cost, Throwable error, long started) {
-    breaker.failure(started, time.nowMicros());
-    return fallback(
-        policy,
-        key,
-        cost,
-        isTimeout(error) ? Decision.Source.FALLBACK_TIMEOUT : Decision.Source.FALLBACK_ERROR);
+  /** {@inheritDoc} With the deadline, but no failure policy: a failure raises. */
+  @Override
+  public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+    return deadline.call(policy, () -> backend.peekAsync(policy, key));
   }
 
+  /**
+   * {@inheritDoc} Also forgets this instance's denial and local state of the key; with the
+   * deadline, but no failure policy: a failure raises.
+   */
   @Override
-  public Decision peek(Policy policy, String key) {
-    return await(
-        withDeadline(policy, () -> CompletableFuture.supplyAsync(() -> store.peek(policy, key))),
-        policy);
-  }
-
-  @Override
-  public void reset(Policy policy, String key) {
+  public CompletionStage<Void> resetAsync(Policy policy, String key) {
     if (denyCache != null) {
       denyCache.forget(policy, key);
     }
-    local.reset(scaled(policy), key);
-    await(
-        withDeadline(policy, () -> CompletableFuture.runAsync(() -> store.reset(policy, key))),
-        policy);
+    failurePolicy.reset(policy, key);
+    return deadline.call(policy, () -> backend.resetAsync(policy, key));
   }
 
   /**
@@ -214,8 +193,8 @@ public final class ResilientBackend implements Backend {
     timeouts.forEach(
         (policy, timeout) -> Builder.checkTimeout("policies." + policy + ".timeout", timeout));
     Map<String, OnFailure> answers = Map.copyOf(onFailures);
-    this.timeouts = Map.copyOf(timeouts);
-    this.onFailures = answers;
+    deadline.setOverrides(timeouts);
+    failurePolicy.setOverrides(answers);
   }
 
   /**
@@ -237,163 +216,23 @@ public final class ResilientBackend implements Backend {
   }
 
   /**
-   * The protected store.
+   * The protected backend.
    *
-   * @return the store
+   * @return the backend
    */
-  public Backend store() {
-    return store;
+  public Backend backend() {
+    return backend;
   }
 
   /** Closes the store. */
   @Override
   public void close() {
-    store.close();
-  }
-
-  private <T> CompletableFuture<T> withDeadline(Policy policy, Supplier<CompletionStage<T>> call) {
-    return started(call).copy().orTimeout(deadline(policy).toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  /** The store's call, started; a call that throws is a failed stage. */
-  private static <T> CompletableFuture<T> started(Supplier<CompletionStage<T>> call) {
-    try {
-      return call.get().toCompletableFuture();
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  private <T> T await(CompletableFuture<T> future, Policy policy) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      Throwable cause =
-          e.getCause() instanceof ExecutionException ? e.getCause().getCause() : e.getCause();
-      if (cause instanceof StoreException store) {
-        throw store;
-      }
-      throw new StoreException(
-          isTimeout(cause)
-              ? "the store did not answer within " + Durations.format(deadline(policy))
-              : "the store failed: " + cause.getMessage(),
-          cause);
-    }
-  }
-
-  private Duration deadline(Policy policy) {
-    return timeouts.getOrDefault(policy.name(), timeout);
-  }
-
-  /**
-   * The answer to a call that missed its deadline twice while the circuit is closed. A late answer
-   * is not an outage: the store is probably alive and slow, and the call may still be carried out.
-   * Admitting it locally as well could exceed the limit, so under {@code LOCAL} (and {@code DENY})
-   * it is denied; {@code ALLOW} (fail open) admits it, as configured. Once failures have lasted
-   * long enough to open the circuit, the failure policy answers every call.
-   */
-  private Decision late(Policy policy, String key, long cost, long started) {
-    breaker.failure(started, time.nowMicros());
-    OnFailure answer = onFailures.getOrDefault(policy.name(), onFailure);
-    return answer == OnFailure.ALLOW
-        ? fallback(policy, key, cost, Decision.Source.FALLBACK_TIMEOUT)
-        : denied(policy, policy.maxCost(), Decision.Source.FALLBACK_TIMEOUT);
-  }
-
-  private Decision fallback(Policy policy, String key, long cost, Decision.Source source) {
-    switch (onFailures.getOrDefault(policy.name(), onFailure)) {
-      case ALLOW:
-        return new Decision(
-            policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
-      case DENY:
-        return denied(policy, policy.maxCost(), source);
-      default:
-        Policy localPolicy = scaled(policy);
-        if (cost > localPolicy.maxCost()) {
-          return denied(policy, localPolicy.maxCost(), source);
-        }
-        return local.tryAcquire(localPolicy, key, cost).withSource(source);
-    }
-  }
-
-  /** A denial by this instance, to be retried after the breaker's next probe at the earliest. */
-  private Decision denied(Policy policy, long limit, Decision.Source source) {
-    long retry = Math.max(denyRetryMicros, breaker.untilProbe(time.nowMicros()));
-    return new Decision(policy.name(), policy.ids().get(0), false, limit, 0, retry, retry, source);
-  }
-
-  /** The policy with its limits scaled to this instance's share, cached per share. */
-  private Policy scaled(Policy policy) {
-    double share = share();
-    if (share == 1.0) {
-      return policy;
-    }
-    Scaled cached = scaled.get(policy);
-    if (cached == null || cached.share != share) {
-      cached = new Scaled(share, policy.withEachLimit(limit -> scale(limit, share)));
-      scaled.put(policy, cached);
-    }
-    return cached.policy;
-  }
-
-  /** This instance's share of each limit for the local fallback: explicit, or 1 / instances. */
-  private double share() {
-    if (!Double.isNaN(localShare)) {
-      return localShare;
-    }
-    return 1.0 / Math.max(1, instances.getAsInt());
-  }
-
-  /** A policy scaled to a share. */
-  private record Scaled(double share, Policy policy) {}
-
-  /**
-   * A limit scaled to a share of its capacity and rate: the capacity is rounded down (at least 1)
-   * and the rate's period stretched by 1/share; when that period would leave the valid range, the
-   * rate's tokens are scaled instead, and failing that the limit stays as it is.
-   */
-  static Limit scale(Limit limit, double share) {
-    long capacity = Math.max(1, (long) Math.floor(limit.capacity() * share));
-    Function<Rate, Rate> scaleRate =
-        rate -> {
-          try {
-            return Rate.of(
-                rate.tokens(),
-                Duration.ofNanos(
-                    (long) Math.ceil(rate.period().toNanos() / share / 1_000) * 1_000));
-          } catch (IllegalArgumentException tooSlow) {
-            return Rate.of(Math.max(1, (long) Math.floor(rate.tokens() * share)), rate.period());
-          }
-        };
-    try {
-      if (limit instanceof Limit.TokenBucket tb) {
-        return Limit.tokenBucket(capacity, scaleRate.apply(tb.refill()));
-      } else if (limit instanceof Limit.LeakyBucket lb) {
-        return Limit.leakyBucket(capacity, scaleRate.apply(lb.leak()));
-      } else if (limit instanceof Limit.FixedWindow fw) {
-        return Limit.fixedWindow(capacity, fw.window());
-      } else if (limit instanceof Limit.SlidingWindow sw) {
-        return Limit.slidingWindow(capacity, sw.window());
-      }
-      return Limit.slidingLog(capacity, ((Limit.SlidingLog) limit).window());
-    } catch (IllegalArgumentException outOfRange) {
-      return limit;
-    }
-  }
-
-  private static boolean isTimeout(Throwable error) {
-    for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof TimeoutException
-          || t.getClass().getSimpleName().endsWith("TimeoutException")) {
-        return true;
-      }
-    }
-    return false;
+    backend.close();
   }
 
   /** Builds a {@link ResilientBackend}; each setter validates its argument. Not thread-safe. */
   public static final class Builder {
-    private final Backend store;
+    private final Backend backend;
     private TimeSource time = TimeSource.system();
     private Duration timeout = Duration.ofMillis(50);
     private final Map<String, Duration> timeouts = new HashMap<>();
@@ -410,8 +249,8 @@ public final class ResilientBackend implements Backend {
     private boolean denyCache = true;
     private int denyCacheSize = 100_000;
 
-    private Builder(Backend store) {
-      this.store = store;
+    private Builder(Backend backend) {
+      this.backend = backend;
     }
 
     /**
@@ -474,8 +313,7 @@ public final class ResilientBackend implements Backend {
      */
     public Builder localShare(double share) {
       if (!(share > 0 && share <= 1)) {
-        throw new IllegalArgumentException(
-            "localShare must be more than 0 and at most 1: " + share);
+        throw Checks.fail("localShare", "be more than 0 and at most 1", share);
       }
       this.localShare = share;
       return this;

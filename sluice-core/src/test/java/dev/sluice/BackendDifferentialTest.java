@@ -2,7 +2,7 @@ package dev.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.algorithm.LimitArbitraries;
+import dev.sluice.internal.algorithm.LimitArbitraries;
 import dev.sluice.tck.ReferenceLimiter;
 import java.util.ArrayList;
 import java.util.List;

@@ -111,6 +111,6 @@ class MultiLimitPolicyTest {
   private static Decision decision(
       String limitId, boolean allowed, long limit, long remaining, long retry, long reset) {
     return new Decision(
-        "default", limitId, allowed, limit, remaining, retry, reset, Decision.Source.STORE);
+        "default", limitId, allowed, limit, remaining, retry, reset, Decision.Source.BACKEND);
   }
 }

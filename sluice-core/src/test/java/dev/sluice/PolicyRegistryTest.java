@@ -95,10 +95,10 @@ class PolicyRegistryTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("key must not be empty");
     assertThatThrownBy(() -> PolicyRegistry.builder().client("user123", null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("policy must not be null");
     assertThatThrownBy(() -> PolicyRegistry.builder().policy(null))
-        .isInstanceOf(IllegalArgumentException.class)
+        .isInstanceOf(NullPointerException.class)
         .hasMessage("policy must not be null");
     // An override may be declared before its policy.
     assertThat(

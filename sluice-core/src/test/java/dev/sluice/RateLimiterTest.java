@@ -47,21 +47,23 @@ class RateLimiterTest {
   @Test
   void backendFailuresReachTheCallerAndTheListener() {
     List<Throwable> errors = new ArrayList<>();
-    RuntimeException failure = new StoreException("store down", null);
+    RuntimeException failure = new BackendException("store down", null);
     Backend broken =
         new Backend() {
           @Override
-          public Decision tryAcquire(Policy policy, String key, long cost) {
-            throw failure;
+          public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.failedFuture(failure);
           }
 
           @Override
-          public Decision peek(Policy policy, String key) {
-            throw failure;
+          public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+            return CompletableFuture.failedFuture(failure);
           }
 
           @Override
-          public void reset(Policy policy, String key) {}
+          public CompletionStage<Void> resetAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(null);
+          }
         };
     RateLimiter limiter =
         RateLimiter.builder()
@@ -101,12 +103,14 @@ class RateLimiterTest {
           }
 
           @Override
-          public Decision peek(Policy policy, String key) {
-            return canned;
+          public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(canned);
           }
 
           @Override
-          public void reset(Policy policy, String key) {}
+          public CompletionStage<Void> resetAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(null);
+          }
         };
     RateLimiter limiter =
         RateLimiter.builder()
@@ -122,17 +126,19 @@ class RateLimiterTest {
     Backend backend =
         new Backend() {
           @Override
-          public Decision tryAcquire(Policy policy, String key, long cost) {
-            return null;
+          public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(null);
           }
 
           @Override
-          public Decision peek(Policy policy, String key) {
-            return null;
+          public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(null);
           }
 
           @Override
-          public void reset(Policy policy, String key) {}
+          public CompletionStage<Void> resetAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(null);
+          }
 
           @Override
           public void close() {

@@ -30,34 +30,26 @@ class ResilientBackendTest {
     }
 
     @Override
-    public Decision tryAcquire(Policy policy, String key, long cost) {
-      return tryAcquireAsync(policy, key, cost).toCompletableFuture().join();
-    }
-
-    @Override
     public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
       calls.incrementAndGet();
       switch (mode) {
         case "hang":
           return new CompletableFuture<>();
         case "fail":
-          return CompletableFuture.failedFuture(new StoreException("connection refused", null));
+          return CompletableFuture.failedFuture(new BackendException("connection refused", null));
         default:
           return CompletableFuture.completedFuture(memory.tryAcquire(policy, key, cost));
       }
     }
 
     @Override
-    public Decision peek(Policy policy, String key) {
-      if (mode.equals("hang")) {
-        new CompletableFuture<Void>().join();
-      }
-      return memory.peek(policy, key);
+    public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+      return mode.equals("hang") ? new CompletableFuture<>() : memory.peekAsync(policy, key);
     }
 
     @Override
-    public void reset(Policy policy, String key) {
-      memory.reset(policy, key);
+    public CompletionStage<Void> resetAsync(Policy policy, String key) {
+      return memory.resetAsync(policy, key);
     }
   }
 
@@ -206,9 +198,9 @@ class ResilientBackendTest {
         .as("half the rate: one token per 2 s")
         .isTrue();
     assertThat(backend.tryAcquire(SEED, "k", 1).allowed()).isFalse();
-    assertThat(ResilientBackend.scale(Limit.tokenBucket(10, Rate.perSecond(1)), 0.25))
+    assertThat(FailurePolicy.scale(Limit.tokenBucket(10, Rate.perSecond(1)), 0.25))
         .isEqualTo(Limit.tokenBucket(2, Rate.of(1, Duration.ofSeconds(4))));
-    assertThat(ResilientBackend.scale(Limit.fixedWindow(100, Duration.ofMinutes(1)), 0.1))
+    assertThat(FailurePolicy.scale(Limit.fixedWindow(100, Duration.ofMinutes(1)), 0.1))
         .isEqualTo(Limit.fixedWindow(10, Duration.ofMinutes(1)));
   }
 
@@ -262,9 +254,9 @@ class ResilientBackendTest {
     clock.advance(Duration.ofMillis(500));
     assertThat(backend.tryAcquire(SEED, "k", 1).source())
         .as("the probe succeeds")
-        .isEqualTo(Decision.Source.STORE);
+        .isEqualTo(Decision.Source.BACKEND);
     assertThat(backend.circuitState()).isEqualTo(ResilientBackend.CircuitState.CLOSED);
-    assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.STORE);
+    assertThat(backend.tryAcquire(SEED, "k", 1).source()).isEqualTo(Decision.Source.BACKEND);
   }
 
   @Test
@@ -290,7 +282,7 @@ class ResilientBackendTest {
       backend.tryAcquire(SEED, "flood", 1);
     }
     Decision denied = backend.tryAcquire(SEED, "flood", 1);
-    assertThat(denied.source()).isEqualTo(Decision.Source.STORE);
+    assertThat(denied.source()).isEqualTo(Decision.Source.BACKEND);
     int calls = store.calls.get();
     for (int i = 0; i < 1_000; i++) {
       Decision local = backend.tryAcquire(SEED, "flood", 1 + i % 3);
@@ -309,7 +301,7 @@ class ResilientBackendTest {
     Decision again = backend.tryAcquire(SEED, "flood", 1);
     assertThat(again.source())
         .as("at the retry time the store is asked")
-        .isEqualTo(Decision.Source.STORE);
+        .isEqualTo(Decision.Source.BACKEND);
     assertThat(again.allowed()).isTrue();
   }
 
@@ -319,7 +311,7 @@ class ResilientBackendTest {
     backend.tryAcquire(SEED, "k", 8);
     assertThat(backend.tryAcquire(SEED, "k", 5).allowed()).isFalse();
     Decision smaller = backend.tryAcquire(SEED, "k", 2);
-    assertThat(smaller.source()).isEqualTo(Decision.Source.STORE);
+    assertThat(smaller.source()).isEqualTo(Decision.Source.BACKEND);
     assertThat(smaller.allowed()).isTrue();
   }
 
@@ -337,7 +329,7 @@ class ResilientBackendTest {
     store.mode = "hang";
     ResilientBackend backend = resilient().build();
     assertThatThrownBy(() -> backend.peek(SEED, "k"))
-        .isInstanceOf(StoreException.class)
+        .isInstanceOf(BackendException.class)
         .hasMessage("the store did not answer within 50ms");
   }
 
@@ -365,6 +357,8 @@ class ResilientBackendTest {
         .hasMessage("circuit open-after must be between 0s and 1m: 2m");
     assertThatThrownBy(() -> ResilientBackend.builder(store).instances(0))
         .hasMessage("instances must be between 1 and 10000: 0");
-    assertThatThrownBy(() -> ResilientBackend.builder(null)).hasMessage("store must not be null");
+    assertThatThrownBy(() -> ResilientBackend.builder(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("backend must not be null");
   }
 }

@@ -2,6 +2,7 @@ package dev.sluice;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,8 +16,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * Bad input gets an {@link IllegalArgumentException} whose message reads {@code <param> must
- * <rule>: <actual>}, and changes nothing. One assertion per rule, with the exact message.
+ * Bad input gets a {@link ValidationException} (an {@link IllegalArgumentException}) that names the
+ * parameter and whose message reads {@code <param> must <rule>: <actual>}, and changes nothing; a
+ * missing argument gets a {@link NullPointerException} naming it. One assertion per rule, with the
+ * exact message.
  */
 class ValidationTest {
 
@@ -24,8 +27,34 @@ class ValidationTest {
 
   private static void rejects(ThrowingCallable call, String message) {
     assertThatThrownBy(call)
-        .isExactlyInstanceOf(IllegalArgumentException.class)
-        .hasMessage(message);
+        .isExactlyInstanceOf(ValidationException.class)
+        .hasMessage(message)
+        .satisfies(
+            e -> {
+              ValidationException failure = (ValidationException) e;
+              assertThat(message)
+                  .as("the message is built from the parts an edge maps")
+                  .isEqualTo(
+                      failure.parameter()
+                          + " must "
+                          + failure.rule()
+                          + (failure.actual() == null ? "" : ": " + failure.actual()));
+            });
+  }
+
+  private static void rejectsNull(ThrowingCallable call, String message) {
+    assertThatThrownBy(call).isExactlyInstanceOf(NullPointerException.class).hasMessage(message);
+  }
+
+  @Test
+  void anEdgeRenamesTheParameterWithoutReadingTheMessage() {
+    ValidationException failure =
+        catchThrowableOfType(ValidationException.class, () -> Rate.parse("0/s"));
+    assertThat(failure.parameter()).isEqualTo("rate tokens");
+    assertThat(failure.concerns("rate")).isTrue();
+    assertThat(failure.renamed("rate", "--refill").getMessage())
+        .isEqualTo("--refill tokens must be between 1 and 1000000000: 0");
+    assertThat(failure.renamed("capacity", "x")).isSameAs(failure);
   }
 
   @Test
@@ -35,7 +64,7 @@ class ValidationTest {
     rejects(
         () -> Limit.tokenBucket(1_000_000_001, ONE_PER_SECOND),
         "capacity must be between 1 and 1000000000: 1000000001");
-    rejects(() -> Limit.tokenBucket(10, null), "refill must not be null");
+    rejectsNull(() -> Limit.tokenBucket(10, null), "refill must not be null");
     rejects(
         () -> Limit.tokenBucket(1_000_000_000, Rate.of(1, Duration.ofDays(1))),
         "capacity x refill period must be at most 2^52 microseconds (the bucket would take"
@@ -44,7 +73,7 @@ class ValidationTest {
     rejects(
         () -> Limit.leakyBucket(-1, ONE_PER_SECOND),
         "capacity must be between 1 and 1000000000: -1");
-    rejects(() -> Limit.leakyBucket(10, null), "leak must not be null");
+    rejectsNull(() -> Limit.leakyBucket(10, null), "leak must not be null");
     rejects(
         () -> Limit.leakyBucket(100_000_000, Rate.of(7, Duration.ofDays(1))),
         "capacity x leak period must be at most 2^52 microseconds (the bucket would take centuries"
@@ -52,7 +81,7 @@ class ValidationTest {
     rejects(
         () -> Limit.fixedWindow(0, Duration.ofSeconds(1)),
         "limit must be between 1 and 1000000000: 0");
-    rejects(() -> Limit.fixedWindow(1, null), "window must not be null");
+    rejectsNull(() -> Limit.fixedWindow(1, null), "window must not be null");
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofNanos(999_000)),
         "window must be between 1ms and 30d: 999us");
@@ -101,7 +130,7 @@ class ValidationTest {
     rejects(
         () -> Rate.of(1_000_000_001, Duration.ofDays(1)),
         "rate tokens must be between 1 and 1000000000: 1000000001");
-    rejects(() -> Rate.of(1, null), "rate period must not be null");
+    rejectsNull(() -> Rate.of(1, null), "rate period must not be null");
     rejects(() -> Rate.of(1, Duration.ZERO), "rate period must be between 1us and 30d: 0s");
     rejects(() -> Rate.of(1, Duration.ofDays(31)), "rate period must be between 1us and 30d: 31d");
     rejects(
@@ -119,11 +148,12 @@ class ValidationTest {
         "rate must be at least 1 per day: 2 per 172800000001us");
     rejects(() -> Rate.of(29, Duration.ofDays(30)), "rate must be at least 1 per day: 29 per 30d");
 
-    assertThat(Rate.of(1, Duration.ofDays(1))).isNotNull();
-    assertThat(Rate.of(2, Duration.ofDays(2))).isNotNull();
-    assertThat(Rate.of(30, Duration.ofDays(30))).isNotNull();
-    assertThat(Rate.perSecond(10_000_000)).isNotNull();
-    assertThat(Rate.of(10, Duration.ofNanos(1_000))).isNotNull();
+    // The edges of the range are accepted.
+    assertThat(Rate.of(1, Duration.ofDays(1)).toString()).isEqualTo("1/d");
+    assertThat(Rate.of(2, Duration.ofDays(2)).toString()).isEqualTo("2/2d");
+    assertThat(Rate.of(30, Duration.ofDays(30)).toString()).isEqualTo("30/30d");
+    assertThat(Rate.perSecond(10_000_000).toString()).isEqualTo("10000000/s");
+    assertThat(Rate.of(10, Duration.ofNanos(1_000)).toString()).isEqualTo("10/us");
   }
 
   @Test
@@ -133,7 +163,7 @@ class ValidationTest {
         List.of("10", "/s", "a/s", "-1/s", "1.5/s", "99999999999/s", "", " /s", "1 0/s")) {
       rejects(() -> Rate.parse(text), shape + "'" + text + "'");
     }
-    rejects(() -> Rate.parse(null), "rate must not be null");
+    rejectsNull(() -> Rate.parse(null), "rate must not be null");
     rejects(
         () -> Rate.parse("1/x"),
         "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or"
@@ -170,7 +200,7 @@ class ValidationTest {
         List.of("", "ms", "10", "1.5s", "10 years", "-5s", "5 sec", "1234567890123s", "s5")) {
       rejects(() -> Durations.parse("window", text), shape + "'" + text + "'");
     }
-    rejects(() -> Durations.parse("window", null), "window must not be null");
+    rejectsNull(() -> Durations.parse("window", null), "window must not be null");
     rejects(
         () -> Durations.parse("window", "999999999999d"),
         "window must be at most 106751991d: '999999999999d'");
@@ -206,7 +236,7 @@ class ValidationTest {
         () -> Algorithm.fromId("bogus"),
         "algorithm must be one of token-bucket, fixed-window, sliding-window, sliding-log,"
             + " leaky-bucket: 'bogus'");
-    rejects(() -> Algorithm.fromId(null), "algorithm must not be null");
+    rejectsNull(() -> Algorithm.fromId(null), "algorithm must not be null");
     assertThat(Algorithm.fromId(" Sliding-Log ")).isEqualTo(Algorithm.SLIDING_LOG);
     for (Algorithm algorithm : Algorithm.values()) {
       assertThat(Algorithm.fromId(algorithm.id())).isEqualTo(algorithm);
@@ -224,7 +254,7 @@ class ValidationTest {
         List.of("bad name", "", "-x", ".x", "a".repeat(65), "ünïcode", "a:b", "a/b", "{a}")) {
       rejects(() -> Policy.of(name, limit), rule + "'" + name + "'");
     }
-    rejects(() -> Policy.of(null, limit), "policy name must not be null");
+    rejectsNull(() -> Policy.of(null, limit), "policy name must not be null");
     assertThat(Policy.of("a".repeat(64), limit).name()).hasSize(64);
     assertThat(Policy.of("A1_b.c-d", limit).name()).isEqualTo("A1_b.c-d");
 
@@ -232,16 +262,16 @@ class ValidationTest {
     rejects(
         () -> Policy.of("p", Collections.nCopies(17, limit)),
         "limits must hold 1 to 16 limits: 17");
-    rejects(() -> Policy.of("p", limit, null), "limit must not be null");
-    rejects(() -> Policy.of("p", (Limit[]) null), "limits must not be null");
-    rejects(() -> Policy.of("p", (List<Limit>) null), "limits must not be null");
+    rejectsNull(() -> Policy.of("p", limit, null), "limit must not be null");
+    rejectsNull(() -> Policy.of("p", (Limit[]) null), "limits must not be null");
+    rejectsNull(() -> Policy.of("p", (List<Limit>) null), "limits must not be null");
     assertThat(Policy.of("p", Collections.nCopies(8, limit)).limits()).hasSize(8);
   }
 
   @Test
   void keys() {
     RateLimiter limiter = RateLimiter.create(Limit.tokenBucket(10, ONE_PER_SECOND));
-    rejects(() -> limiter.tryAcquire(null), "key must not be null");
+    rejectsNull(() -> limiter.tryAcquire(null), "key must not be null");
     rejects(() -> limiter.tryAcquire(""), "key must not be empty");
     rejects(
         () -> limiter.tryAcquire("k".repeat(513)),
@@ -267,10 +297,10 @@ class ValidationTest {
         () -> limiter.tryAcquire("\uDC00b"),
         "key must be valid Unicode: an unpaired surrogate at index 0");
     assertThat(limiter.tryAcquire("\uD83D\uDE00").allowed()).as("a pair is fine").isTrue();
-    rejects(() -> limiter.reset(null), "key must not be null");
+    rejectsNull(() -> limiter.reset(null), "key must not be null");
     assertThatThrownBy(() -> limiter.tryAcquireAsync("", 1).toCompletableFuture().join())
         .isInstanceOf(CompletionException.class)
-        .hasCauseExactlyInstanceOf(IllegalArgumentException.class)
+        .hasCauseExactlyInstanceOf(ValidationException.class)
         .hasRootCauseMessage("key must not be empty");
 
     for (String key :
@@ -300,7 +330,7 @@ class ValidationTest {
         () -> limiter.tryAcquire("k", Long.MAX_VALUE),
         "cost must be at most the capacity 10 of policy 'default': " + Long.MAX_VALUE);
     assertThatThrownBy(() -> limiter.tryAcquireAsync("k", 11).toCompletableFuture().join())
-        .hasCauseExactlyInstanceOf(IllegalArgumentException.class)
+        .hasCauseExactlyInstanceOf(ValidationException.class)
         .hasRootCauseMessage("cost must be at most the capacity 10 of policy 'default': 11");
 
     RateLimiter multi =
@@ -319,12 +349,12 @@ class ValidationTest {
         () -> InMemoryBackend.builder().maxKeys((1L << 31) + 1),
         "maxKeys must be between 1 and 2147483648: 2147483649");
     InMemoryBackend.builder().maxKeys(1).maxKeys(1L << 31).build();
-    rejects(() -> InMemoryBackend.builder().timeSource(null), "timeSource must not be null");
+    rejectsNull(() -> InMemoryBackend.builder().timeSource(null), "timeSource must not be null");
 
-    rejects(() -> RateLimiter.builder().backend(null), "backend must not be null");
-    rejects(() -> RateLimiter.builder().timeSource(null), "timeSource must not be null");
-    rejects(() -> RateLimiter.builder().listener(null), "listener must not be null");
-    rejects(() -> RateLimiter.builder().policies(null), "policies must not be null");
+    rejectsNull(() -> RateLimiter.builder().backend(null), "backend must not be null");
+    rejectsNull(() -> RateLimiter.builder().timeSource(null), "timeSource must not be null");
+    rejectsNull(() -> RateLimiter.builder().listener(null), "listener must not be null");
+    rejectsNull(() -> RateLimiter.builder().policies(null), "policies must not be null");
     rejects(() -> RateLimiter.create(), "limits must hold 1 to 16 limits: 0");
     rejects(
         () ->
@@ -340,7 +370,7 @@ class ValidationTest {
                 .limits(Limit.tokenBucket(1, ONE_PER_SECOND))
                 .build(),
         "policies must be given either as a registry or one by one, not both");
-    rejects(
+    rejectsNull(
         () -> RateLimiter.create(Limit.tokenBucket(1, ONE_PER_SECOND)).setPolicies(null),
         "policies must not be null");
   }

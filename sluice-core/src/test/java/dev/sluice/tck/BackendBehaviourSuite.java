@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * class RedisBackendBehaviourTest extends BackendBehaviourSuite {
  *   @Override
  *   protected Backend createBackend(ManualTimeSource clock) {
- *     return RedisBackend.builder().uri(redis.uri()).timeSource(clock).build();   // the clock is required
+ *     return RedisBackend.builder().uri(redis.uri()).clientClock(clock).build();   // the clock is required
  *   }
  *
  *   @Override
@@ -844,6 +844,23 @@ public abstract class BackendBehaviourSuite {
   @ParameterizedTest
   @EnumSource(Algorithm.class)
   void agreesWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
+    randomTimeline(algorithm, 20_231_114L + algorithm.ordinal());
+  }
+
+  /**
+   * The same from a random start: any time up to 2^52 microseconds either side of the epoch, not
+   * aligned to any window, with a new seed each run (in the failure message to replay it).
+   */
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void agreesWithTheReferenceModelFromARandomStart(Algorithm algorithm) {
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    clock.set(random.nextLong(1L << 53) - (1L << 52));
+    randomTimeline(algorithm, seed);
+  }
+
+  private void randomTimeline(Algorithm algorithm, long seed) {
     Policy single =
         Policy.of(name(algorithm, "ref1"), limitOf(algorithm, 7, Duration.ofSeconds(3)));
     Policy multi =
@@ -853,9 +870,10 @@ public abstract class BackendBehaviourSuite {
             limitOf(algorithm, 12, Duration.ofSeconds(20)));
     RateLimiter limiter = limiter(single, multi);
     ReferenceLimiter reference = new ReferenceLimiter();
-    Random random = new Random(20_231_114L + algorithm.ordinal());
+    Random random = new Random(seed);
     String[] keys = {"k1", "k2", "{k3}"};
     List<String> history = new ArrayList<>();
+    history.add("seed " + seed + ", start " + clock.nowMicros());
 
     for (int i = 0; i < 600; i++) {
       Policy policy = random.nextBoolean() ? single : multi;
@@ -888,7 +906,7 @@ public abstract class BackendBehaviourSuite {
         history.add(i + ": back " + step);
       }
       if (history.size() > 12) {
-        history.remove(0);
+        history.remove(1);
       }
     }
   }

@@ -3,9 +3,9 @@ package dev.sluice.tck;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
-import dev.sluice.algorithm.Model;
-import dev.sluice.algorithm.Outcome;
-import dev.sluice.algorithm.State;
+import dev.sluice.internal.algorithm.Model;
+import dev.sluice.internal.algorithm.Outcome;
+import dev.sluice.internal.algorithm.State;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +41,7 @@ public final class ReferenceLimiter {
    * @return the expected decision
    */
   public Decision tryAcquire(Policy policy, String key, long cost, long now) {
-    List<Model> models = policy.models();
+    List<Model> models = policy.limits().stream().map(Model::of).toList();
     Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
     Outcome[] outcomes = new Outcome[models.size()];
     boolean allowed = true;
@@ -85,7 +85,7 @@ public final class ReferenceLimiter {
    * @return the expected peek
    */
   public Decision peek(Policy policy, String key, long now) {
-    List<Model> models = policy.models();
+    List<Model> models = policy.limits().stream().map(Model::of).toList();
     Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
     Outcome[] look = new Outcome[models.size()];
     Outcome[] one = new Outcome[models.size()];
@@ -133,7 +133,7 @@ public final class ReferenceLimiter {
         o.remaining(),
         retryAfter,
         resetAfter,
-        Decision.Source.STORE);
+        Decision.Source.BACKEND);
   }
 
   private static String slot(Policy policy, int index) {

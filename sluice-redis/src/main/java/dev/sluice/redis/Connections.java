@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Connections<C extends StatefulConnection<String, String>> {
 
   /** A connection held by one transaction until {@link #release} or {@link #discard}. */
-  interface Lease {
+  interface Borrowed {
     RedisAsyncCommands<String, String> commands();
 
     void release();
@@ -94,7 +94,7 @@ final class Connections<C extends StatefulConnection<String, String>> {
         max);
   }
 
-  CompletionStage<Lease> lease(String key) {
+  CompletionStage<Borrowed> borrow(String key) {
     return acquire()
         .thenCompose(
             connection ->
@@ -106,8 +106,8 @@ final class Connections<C extends StatefulConnection<String, String>> {
                             discard(connection);
                             throw new java.util.concurrent.CompletionException(error);
                           }
-                          return (Lease)
-                              new Lease() {
+                          return (Borrowed)
+                              new Borrowed() {
                                 @Override
                                 public RedisAsyncCommands<String, String> commands() {
                                   return link.async();
@@ -167,7 +167,9 @@ final class Connections<C extends StatefulConnection<String, String>> {
   }
 
   private void discard(C connection) {
-    connection.closeAsync();
+    // Not on the caller's thread: discards come from callbacks on Lettuce's event loop, and closing
+    // a cluster connection waits for its node connections, which need that same event loop.
+    CompletableFuture.runAsync(connection::closeAsync);
     open.decrementAndGet();
     CompletableFuture<C> waiter = waiters.poll();
     if (waiter != null) {

@@ -1,14 +1,13 @@
 package dev.sluice.redis;
 
-import dev.sluice.StoreException;
+import dev.sluice.BackendException;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.IntSupplier;
 
 /**
@@ -27,6 +26,9 @@ public final class Fleet implements IntSupplier, AutoCloseable {
 
   /** How often an instance sends its heartbeat. */
   static final Duration INTERVAL = Duration.ofSeconds(1);
+
+  /** How long joining may wait for the first heartbeat's answer, late ones retried. */
+  static final Duration JOIN_WAIT = Duration.ofSeconds(10);
 
   /** How long a member counts after its last heartbeat. */
   static final Duration EXPIRY = Duration.ofSeconds(5);
@@ -56,24 +58,25 @@ public final class Fleet implements IntSupplier, AutoCloseable {
    *
    * @param redis the backend whose Redis and key prefix the fleet shares
    * @return the fleet, to be closed before the backend
-   * @throws StoreException if the first heartbeat fails or misses the backend's deadline
+   * @throws BackendException if the first heartbeat fails, or is late for {@link #JOIN_WAIT}
    */
   public static Fleet join(RedisBackend redis) {
     Fleet fleet = new Fleet(redis);
-    try {
-      fleet.size =
-          Math.toIntExact(
-              fleet
-                  .beat()
-                  .toCompletableFuture()
-                  .get(redis.timeout().toNanos() * 20, TimeUnit.NANOSECONDS));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fleet.close();
-      throw new StoreException("interrupted while joining the fleet", e);
-    } catch (ExecutionException | TimeoutException e) {
-      fleet.close();
-      throw new StoreException("cannot count the fleet in Redis: " + e, e);
+    // A cold start may be slow (the script is loaded, the JIT warms up): a late first heartbeat
+    // is tried again, for up to JOIN_WAIT in all; a failure other than a timeout stops at once.
+    long until = System.nanoTime() + JOIN_WAIT.toNanos();
+    while (true) {
+      try {
+        fleet.size = Math.toIntExact(fleet.beat().toCompletableFuture().join());
+        break;
+      } catch (CompletionException e) {
+        BackendException failure = RedisErrors.translate(e, redis.timeout());
+        if (!failure.isTimeout() || System.nanoTime() > until) {
+          fleet.close();
+          throw new BackendException(
+              "cannot count the fleet in Redis: " + failure.getMessage(), failure);
+        }
+      }
     }
     long every = INTERVAL.toMillis();
     fleet.beats.scheduleWithFixedDelay(

@@ -1,26 +1,23 @@
 package dev.sluice.redis;
 
 import dev.sluice.Backend;
+import dev.sluice.BackendException;
 import dev.sluice.Decision;
-import dev.sluice.Limit;
+import dev.sluice.Durations;
 import dev.sluice.Policy;
-import dev.sluice.StoreException;
 import dev.sluice.TimeSource;
+import dev.sluice.internal.Checks;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Predicate;
 
@@ -73,59 +70,42 @@ import java.util.function.Predicate;
  * here. Every decision has the source {@link Decision.Source#STORE}: leased tokens are the store's.
  *
  * <p>Failure semantics are the wrapped backend's: every call has its deadline, and a failed or late
- * call fails the requests waiting for it ({@link StoreException} from {@link #tryAcquire}); its
- * tokens are counted as lost. {@code tryAcquire} waits at most the deadline, and only when a call
- * is needed; {@code tryAcquireAsync} never blocks (a decision holds one key's monitor for a few
- * field updates, never across a call), so it may run on an event loop.
+ * call fails the requests waiting for it ({@link BackendException}); its tokens are counted as
+ * lost. {@code tryAcquire} waits at most the deadline, and only when a call is needed; {@code
+ * tryAcquireAsync} never blocks (a decision holds one key's monitor for a few field updates, never
+ * across a call), so it may run on an event loop.
  *
  * <p>Thread-safe, without a global lock: each key has its own small lock. The wrapped backend must
  * be in {@link RedisBackend.Mode#LUA} mode; it is closed with this backend.
  */
 public final class HybridBackend implements Backend {
 
-  private static final Script LEASE = Script.load("/dev/sluice/redis/lease.lua");
-
-  /** The plan of a policy that is not leased: everything goes to the wrapped backend. */
-  private static final Plan DELEGATE = new Plan();
-
   private final RedisBackend redis;
-  private final Predicate<Policy> selected;
+  private final Leasing leasing;
   private final long horizon;
-  private final long returnAfter;
   private final double maxLeaseFraction;
   private final int hotThreshold;
-  private final boolean prefetch;
-  private final TimeSource time;
-  private final long maxKeys;
   private final Duration timeout;
-  private final String ttlArgument;
   private final ScheduledExecutorService sweeper;
-  private final Map<Policy, Plan> plans = new ConcurrentHashMap<>();
-  private final AtomicLong keys = new AtomicLong();
-  private volatile boolean closed;
-
   private final LongAdder decisions = new LongAdder();
-  private final LongAdder localDecisions = new LongAdder();
-  private final LongAdder delegatedDecisions = new LongAdder();
-  private final LongAdder leaseCalls = new LongAdder();
-  private final LongAdder returnCalls = new LongAdder();
-  private final LongAdder otherCalls = new LongAdder();
-  private final LongAdder tokensLeased = new LongAdder();
-  private final LongAdder tokensReturned = new LongAdder();
-  private final LongAdder tokensLost = new LongAdder();
+  private volatile boolean closed;
 
   private HybridBackend(Builder b) {
     this.redis = b.redis;
-    this.selected = b.selected;
     this.horizon = b.leaseHorizon.toNanos() / 1_000;
-    this.returnAfter = 2 * horizon;
     this.maxLeaseFraction = b.maxLeaseFraction;
     this.hotThreshold = b.hotThreshold;
-    this.prefetch = b.prefetch;
-    this.time = b.time;
-    this.maxKeys = b.maxKeys;
     this.timeout = redis.timeout();
-    this.ttlArgument = Long.toString(redis.minimumTtlMillis());
+    this.leasing =
+        new Leasing(
+            redis,
+            b.selected,
+            b.maxLeaseFraction,
+            horizon,
+            b.hotThreshold,
+            b.prefetch,
+            b.time,
+            b.maxKeys);
     if (b.sweepInterval.isZero()) {
       this.sweeper = null;
     } else {
@@ -146,46 +126,24 @@ public final class HybridBackend implements Backend {
    *
    * @param redis the Redis backend that holds the buckets and decides what is not leased
    * @return a new builder
-   * @throws IllegalArgumentException if {@code redis} is null or not in {@link
-   *     RedisBackend.Mode#LUA}
+   * @throws IllegalArgumentException if {@code redis} is not in {@link RedisBackend.Mode#LUA}
    */
   public static Builder builder(RedisBackend redis) {
     return new Builder(redis);
   }
 
   @Override
-  public Decision tryAcquire(Policy policy, String key, long cost) {
-    decisions.increment();
-    Plan plan = plan(policy);
-    Object step = plan == DELEGATE ? null : step(plan, policy, key, cost, true);
-    if (step == null) {
-      delegatedDecisions.increment();
-      return redis.tryAcquire(policy, key, cost);
-    }
-    if (step instanceof Decision decision) {
-      return decision;
-    }
-    return await(stage(step));
-  }
-
-  @Override
   public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
     decisions.increment();
-    Object step;
+    Step step;
     try {
-      Plan plan = plan(policy);
-      step = plan == DELEGATE ? null : step(plan, policy, key, cost, true);
+      LeasePlan plan = leasing.plan(policy);
+      step =
+          plan == LeasePlan.DELEGATE ? Step.DELEGATED : leasing.step(plan, policy, key, cost, true);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    if (step == null) {
-      delegatedDecisions.increment();
-      return redis.tryAcquireAsync(policy, key, cost);
-    }
-    if (step instanceof Decision decision) {
-      return CompletableFuture.completedFuture(decision);
-    }
-    return stage(step);
+    return leasing.decide(step, policy, key, cost);
   }
 
   /**
@@ -197,39 +155,8 @@ public final class HybridBackend implements Backend {
    * and the bucket has one.
    */
   @Override
-  public Decision peek(Policy policy, String key) {
-    Plan plan = plan(policy);
-    Entry entry = plan == DELEGATE ? null : plan.entries.get(key);
-    long held = 0;
-    long deniedFor = 0;
-    if (entry != null) {
-      long now = time.nowMicros();
-      synchronized (entry) {
-        held = entry.held;
-        deniedFor = entry.starved && now < entry.nextCallAt ? entry.nextCallAt - now : 0;
-      }
-    }
-    if (held == 0 && deniedFor == 0) {
-      otherCalls.add(2);
-      return redis.peek(policy, key);
-    }
-    otherCalls.increment();
-    List<Long> reply = await(call(plan, key, 0, 0, 0));
-    long total = Math.min(plan.full, reply.get(1) + held * plan.unit);
-    boolean allowed = held >= 1 || (deniedFor == 0 && total >= plan.unit);
-    long retryAfter =
-        allowed
-            ? 0
-            : deniedFor > 0 ? deniedFor : Math.max(1, ceilDiv(plan.unit - total, plan.rate));
-    return new Decision(
-        policy.name(),
-        policy.ids().get(0),
-        allowed,
-        plan.capacity,
-        total / plan.unit,
-        retryAfter,
-        ceilDiv(plan.full - total, plan.rate),
-        Decision.Source.STORE);
+  public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+    return leasing.peek(leasing.plan(policy), policy, key);
   }
 
   /**
@@ -240,18 +167,9 @@ public final class HybridBackend implements Backend {
    * capped at its capacity). Like Lua mode's reset, it is not atomic with requests in flight.
    */
   @Override
-  public void reset(Policy policy, String key) {
-    otherCalls.increment();
-    redis.reset(policy, key);
-    Plan plan = plan(policy);
-    Entry entry = plan == DELEGATE ? null : plan.entries.get(key);
-    if (entry != null) {
-      synchronized (entry) {
-        entry.held = 0;
-        entry.starved = false;
-        entry.known = false;
-      }
-    }
+  public CompletionStage<Void> resetAsync(Policy policy, String key) {
+    leasing.otherCalls.increment();
+    return redis.resetAsync(policy, key).thenRun(() -> leasing.forget(leasing.plan(policy), key));
   }
 
   /**
@@ -268,21 +186,21 @@ public final class HybridBackend implements Backend {
    *
    * @return a snapshot
    */
-  public Stats stats() {
-    return new Stats(
+  public HybridStats stats() {
+    return new HybridStats(
         decisions.sum(),
-        localDecisions.sum(),
-        delegatedDecisions.sum(),
-        leaseCalls.sum(),
-        returnCalls.sum(),
-        otherCalls.sum(),
-        tokensLeased.sum(),
-        tokensReturned.sum(),
-        tokensLost.sum());
+        leasing.localDecisions.sum(),
+        leasing.delegatedDecisions.sum(),
+        leasing.leaseCalls.sum(),
+        leasing.returnCalls.sum(),
+        leasing.otherCalls.sum(),
+        leasing.tokensLeased.sum(),
+        leasing.tokensReturned.sum(),
+        leasing.tokensLost.sum());
   }
 
   /**
-   * The calls this backend made to Redis since it was built: {@link Stats#redisCalls()}.
+   * The calls this backend made to Redis since it was built: {@link HybridStats#redisCalls()}.
    *
    * @return the number of calls
    */
@@ -296,12 +214,12 @@ public final class HybridBackend implements Backend {
    * @return the number of keys
    */
   public long size() {
-    return keys.get();
+    return leasing.size();
   }
 
   /**
-   * Gives back every lease (waiting up to the deadline for the answers), stops the sweep and closes
-   * the wrapped backend.
+   * Gives back every lease (waiting up to twice the deadline for the answers), stops the sweep and
+   * closes the wrapped backend.
    */
   @Override
   public void close() {
@@ -312,547 +230,24 @@ public final class HybridBackend implements Backend {
     if (sweeper != null) {
       sweeper.shutdownNow();
     }
-    List<CompletableFuture<Void>> returns = new ArrayList<>();
-    for (Plan plan : plans.values()) {
-      for (Entry entry : plan.entries.values()) {
-        long tokens;
-        synchronized (entry) {
-          tokens = entry.held;
-          entry.held = 0;
-        }
-        if (tokens > 0) {
-          returns.add(giveBack(plan, entry, tokens));
-        }
-      }
-    }
+    List<CompletableFuture<Void>> returns = leasing.giveBackAll();
     try {
       CompletableFuture.allOf(returns.toArray(CompletableFuture[]::new))
           .get(timeout.toNanos() * 2, TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
-      // Counted as lost by giveBack; closing goes on.
+      // Counted as lost by the give-back; closing goes on.
     }
     redis.close();
   }
 
-  // ---- Deciding
-
-  /**
-   * Decides locally when it can. Returns a {@link Decision}; or a {@code
-   * CompletableFuture<Decision>} when a lease call decides; or {@code null} when the wrapped
-   * backend must decide (a key that is not hot and holds no lease, or one more key than {@code
-   * maxKeys}).
-   */
-  private Object step(Plan plan, Policy policy, String key, long cost, boolean count) {
-    while (true) {
-      Entry entry = entry(plan, key);
-      if (entry == null) {
-        return null;
-      }
-      long now = time.nowMicros();
-      Lease lease = null;
-      CompletableFuture<Void> join = null;
-      Decision prefetched = null;
-      synchronized (entry) {
-        if (entry.removed) {
-          continue;
-        }
-        if (count) {
-          record(entry, now, cost);
-        }
-        if (entry.held >= cost) {
-          entry.held -= cost;
-          localDecisions.increment();
-          Decision allowed = decision(plan, policy, entry, now, true, 0);
-          Lease refill = prefetch ? refill(plan, entry, now) : null;
-          if (refill == null) {
-            return allowed;
-          }
-          lease = refill;
-          join = CompletableFuture.completedFuture(null);
-          prefetched = allowed;
-        }
-        if (entry.pending != null) {
-          join = entry.pending;
-        } else if (entry.starved && now < entry.nextCallAt) {
-          localDecisions.increment();
-          return decision(plan, policy, entry, now, false, entry.nextCallAt - now);
-        } else {
-          boolean hot =
-              estimate(entry, now, entry.requests, entry.previousRequests) >= hotThreshold;
-          if (!hot && entry.held == 0) {
-            return null;
-          }
-          // The lease takes over what the key holds, so that no other request spends it meanwhile.
-          long need = cost - entry.held;
-          long batch =
-              hot
-                  ? Math.min(
-                      plan.maxLease,
-                      (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens)))
-                  : 1;
-          lease = new Lease(entry, cost, entry.held, need, Math.max(need, batch));
-          entry.held = 0;
-          entry.pending = new CompletableFuture<>();
-        }
-      }
-      if (prefetched != null) {
-        send(plan, policy, lease);
-        return prefetched;
-      }
-      if (lease != null) {
-        return send(plan, policy, lease);
-      }
-      return deadline(join.thenCompose(ignored -> resume(plan, policy, key, cost)));
-    }
-  }
-
-  /**
-   * The lease call that tops up a hot key's lease when a local decision has left it at less than a
-   * quarter of a batch, so that requests find tokens instead of waiting for a call; {@code null}
-   * when no call is due (one is under way, the key is starved or not hot, or it holds enough). The
-   * lease asks only for what brings the key back to one batch, so an instance never holds more than
-   * B. Called with the entry's monitor held; marks the call as under way.
-   */
-  private Lease refill(Plan plan, Entry entry, long now) {
-    if (entry.pending != null
-        || entry.starved
-        || estimate(entry, now, entry.requests, entry.previousRequests) < hotThreshold) {
-      return null;
-    }
-    long batch =
-        Math.min(
-            plan.maxLease,
-            (long) Math.ceil(estimate(entry, now, entry.tokens, entry.previousTokens)));
-    if (entry.held * 4 >= batch) {
-      return null;
-    }
-    entry.pending = new CompletableFuture<>();
-    return new Lease(entry, 0, 0, 1, batch - entry.held);
-  }
-
-  /** A request that waited for another's lease call decides again (without counting twice). */
-  private CompletionStage<Decision> resume(Plan plan, Policy policy, String key, long cost) {
-    Object step = step(plan, policy, key, cost, false);
-    if (step == null) {
-      delegatedDecisions.increment();
-      return redis.tryAcquireAsync(policy, key, cost);
-    }
-    if (step instanceof Decision decision) {
-      return CompletableFuture.completedFuture(decision);
-    }
-    return stage(step);
-  }
-
-  private CompletableFuture<Decision> send(Plan plan, Policy policy, Lease lease) {
-    leaseCalls.increment();
-    CompletableFuture<Decision> result = new CompletableFuture<>();
-    call(plan, lease.entry.key, 0, lease.need, lease.want)
-        .whenComplete(
-            (reply, error) -> {
-              Entry entry = lease.entry;
-              long now = time.nowMicros();
-              Decision decision = null;
-              CompletableFuture<Void> waiting;
-              synchronized (entry) {
-                waiting = entry.pending;
-                entry.pending = null;
-                if (error != null) {
-                  entry.held += lease.reserved;
-                } else {
-                  long granted = reply.get(0);
-                  tokensLeased.add(granted);
-                  entry.level = reply.get(1);
-                  entry.levelAt = now;
-                  entry.known = true;
-                  if (granted > 0) {
-                    entry.leasedAt = now;
-                  }
-                  entry.starved = granted < lease.want;
-                  if (entry.starved) {
-                    entry.nextCallAt = now + Math.max(1, reply.get(2));
-                  }
-                  long have = lease.reserved + granted;
-                  if (have >= lease.cost) {
-                    entry.held += have - lease.cost;
-                    decision = decision(plan, policy, entry, now, true, 0);
-                  } else {
-                    entry.held += have;
-                    decision =
-                        decision(
-                            plan, policy, entry, now, false, Math.max(1, entry.nextCallAt - now));
-                  }
-                }
-              }
-              if (error != null) {
-                tokensLost.add(lease.want);
-                waiting.completeExceptionally(error);
-                result.completeExceptionally(error);
-              } else {
-                waiting.complete(null);
-                result.complete(decision);
-              }
-            });
-    return result;
-  }
-
-  /**
-   * A decision from what this instance knows: its lease, plus the bucket's level at its last call
-   * refilled since then, capped at full.
-   */
-  private static Decision decision(
-      Plan plan, Policy policy, Entry entry, long now, boolean allowed, long retryAfter) {
-    long total = Math.min(plan.full, level(plan, entry, now) + entry.held * plan.unit);
-    return new Decision(
-        policy.name(),
-        policy.ids().get(0),
-        allowed,
-        plan.capacity,
-        total / plan.unit,
-        retryAfter,
-        ceilDiv(plan.full - total, plan.rate),
-        Decision.Source.LEASE);
-  }
-
-  private static long level(Plan plan, Entry entry, long now) {
-    if (!entry.known) {
-      return 0;
-    }
-    long elapsed = now - entry.levelAt;
-    if (now <= entry.levelAt) {
-      return entry.level;
-    }
-    if (elapsed < 0 || elapsed >= ceilDiv(plan.full - entry.level, plan.rate)) {
-      return plan.full;
-    }
-    return entry.level + elapsed * plan.rate;
-  }
-
-  /** Counts a request in the key's demand: two windows of one lease horizon each. */
-  private void record(Entry entry, long now, long cost) {
-    roll(entry, now);
-    entry.requests++;
-    entry.tokens += cost;
-    entry.lastSeen = now;
-  }
-
-  private void roll(Entry entry, long now) {
-    if (!entry.started) {
-      entry.started = true;
-      entry.windowStart = now;
-      return;
-    }
-    long into = now - entry.windowStart;
-    if (now < entry.windowStart || (into >= 0 && into < horizon)) {
-      return; // still in the window (time that went back counts in it)
-    }
-    boolean adjacent = into >= 0 && into < 2 * horizon;
-    entry.previousRequests = adjacent ? entry.requests : 0;
-    entry.previousTokens = adjacent ? entry.tokens : 0;
-    entry.requests = 0;
-    entry.tokens = 0;
-    entry.windowStart = into >= 0 ? now - into % horizon : now;
-  }
-
-  /** The count of the current window plus the previous one's weighted by its overlap. */
-  private double estimate(Entry entry, long now, long current, long previous) {
-    roll(entry, now);
-    long into = Math.max(0, Math.min(horizon, now - entry.windowStart));
-    return current + (double) previous * (horizon - into) / horizon;
-  }
-
-  // ---- Redis
-
-  /**
-   * One call of the lease script: give back {@code back}, then take from {@code least} to {@code
-   * most}.
-   */
-  private CompletableFuture<List<Long>> call(
-      Plan plan, String key, long back, long least, long most) {
-    String[] args = {
-      redis.nowArgument(),
-      Long.toString(back),
-      Long.toString(least),
-      Long.toString(most),
-      ttlArgument,
-      plan.fullArgument,
-      plan.rateArgument,
-      plan.unitArgument
-    };
-    String[] redisKey = {Keys.of(redis.keyPrefix(), plan.policy, key)[0]};
-    return LEASE
-        .run(redis.commands(), redisKey, args)
-        .toCompletableFuture()
-        .orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private CompletableFuture<Void> giveBack(Plan plan, Entry entry, long tokens) {
-    returnCalls.increment();
-    return call(plan, entry.key, tokens, 0, 0)
-        .handle(
-            (reply, error) -> {
-              if (error != null) {
-                tokensLost.add(tokens);
-              } else {
-                tokensReturned.add(tokens);
-                long now = time.nowMicros();
-                synchronized (entry) {
-                  entry.level = reply.get(1);
-                  entry.levelAt = now;
-                  entry.known = true;
-                }
-              }
-              return null;
-            });
-  }
-
   private void sweep() {
     try {
-      long now = time.nowMicros();
-      for (Plan plan : plans.values()) {
-        for (Entry entry : plan.entries.values()) {
-          long tokens = 0;
-          synchronized (entry) {
-            if (entry.pending != null || entry.removed) {
-              continue;
-            }
-            if (entry.held > 0) {
-              if (since(now, entry.leasedAt) >= returnAfter) {
-                tokens = entry.held;
-                entry.held = 0;
-              }
-            } else if ((!entry.starved || now >= entry.nextCallAt)
-                && since(now, entry.lastSeen) >= returnAfter) {
-              entry.removed = true;
-              plan.entries.remove(entry.key, entry);
-              keys.decrementAndGet();
-            }
-          }
-          if (tokens > 0 && !closed) {
-            giveBack(plan, entry, tokens);
-          } else if (tokens > 0) {
-            tokensLost.add(tokens);
-          }
-        }
-      }
+      leasing.sweep(closed);
     } catch (RuntimeException e) {
       // A sweep must never stop the next one; the store call failures are counted where they
       // happen.
-    }
-  }
-
-  private static long since(long now, long then) {
-    long elapsed = now - then;
-    if (now < then) {
-      return 0;
-    }
-    return elapsed < 0 ? Long.MAX_VALUE : elapsed;
-  }
-
-  // ---- Keys and policies
-
-  private Plan plan(Policy policy) {
-    Plan plan = plans.get(policy);
-    return plan != null ? plan : plans.computeIfAbsent(policy, this::planOf);
-  }
-
-  private Plan planOf(Policy policy) {
-    if (policy.limits().size() != 1
-        || !(policy.limits().get(0) instanceof Limit.TokenBucket bucket)) {
-      return DELEGATE;
-    }
-    long maxLease = (long) Math.floor(bucket.capacity() * maxLeaseFraction);
-    if (maxLease < 2 || !selected.test(policy)) {
-      return DELEGATE;
-    }
-    long[] parameters = policy.models().get(0).parameters();
-    return new Plan(
-        policy, bucket.capacity(), parameters[0], parameters[1], parameters[2], maxLease);
-  }
-
-  private Entry entry(Plan plan, String key) {
-    Entry entry = plan.entries.get(key);
-    if (entry != null) {
-      return entry;
-    }
-    if (keys.get() >= maxKeys) {
-      return null;
-    }
-    Entry created = new Entry(key);
-    entry = plan.entries.putIfAbsent(key, created);
-    if (entry != null) {
-      return entry;
-    }
-    keys.incrementAndGet();
-    return created;
-  }
-
-  // ---- Deadlines
-
-  @SuppressWarnings("unchecked")
-  private static CompletableFuture<Decision> stage(Object step) {
-    return (CompletableFuture<Decision>) step;
-  }
-
-  private <T> CompletableFuture<T> deadline(CompletableFuture<T> future) {
-    return future.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS);
-  }
-
-  private <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.get();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new StoreException("interrupted while waiting for Redis", e);
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof StoreException store) {
-        throw store;
-      }
-      if (cause instanceof TimeoutException) {
-        throw new StoreException(
-            "Redis did not answer within " + timeout.toMillis() + " ms", cause);
-      }
-      throw new StoreException("Redis failed: " + cause.getMessage(), cause);
-    }
-  }
-
-  private static long ceilDiv(long a, long b) {
-    long q = a / b;
-    return q * b == a ? q : q + 1;
-  }
-
-  // ---- State
-
-  /** A leasing policy: its bucket's arithmetic and its keys. */
-  private static final class Plan {
-    final Policy policy;
-    final long capacity;
-
-    /** Units when full, units per microsecond, units per token: the model's parameters. */
-    final long full;
-
-    final long rate;
-    final long unit;
-    final long maxLease;
-    final String fullArgument;
-    final String rateArgument;
-    final String unitArgument;
-    final ConcurrentHashMap<String, Entry> entries = new ConcurrentHashMap<>();
-
-    Plan() {
-      this(null, 0, 0, 1, 1, 0);
-    }
-
-    Plan(Policy policy, long capacity, long full, long rate, long unit, long maxLease) {
-      this.policy = policy;
-      this.capacity = capacity;
-      this.full = full;
-      this.rate = rate;
-      this.unit = unit;
-      this.maxLease = maxLease;
-      this.fullArgument = Long.toString(full);
-      this.rateArgument = Long.toString(rate);
-      this.unitArgument = Long.toString(unit);
-    }
-  }
-
-  /** One key on this instance; every field is guarded by the entry's monitor. */
-  private static final class Entry {
-    final String key;
-    boolean removed;
-
-    /** Tokens leased and not yet spent. */
-    long held;
-
-    /** Local time of the last grant. */
-    long leasedAt;
-
-    /** Redis could not fill the last batch: no call before {@code nextCallAt}. */
-    boolean starved;
-
-    long nextCallAt;
-
-    /** The bucket's level (units) as the last call left it, at local time {@code levelAt}. */
-    boolean known;
-
-    long level;
-    long levelAt;
-
-    /** Completed when the lease call in flight has answered; null when none is. */
-    CompletableFuture<Void> pending;
-
-    /**
-     * Demand: requests and tokens asked in the current and previous windows of one lease horizon.
-     */
-    boolean started;
-
-    long windowStart;
-    long requests;
-    long previousRequests;
-    long tokens;
-    long previousTokens;
-    long lastSeen;
-
-    Entry(String key) {
-      this.key = key;
-    }
-  }
-
-  /** A lease call in flight for one request. */
-  private static final class Lease {
-    final Entry entry;
-    final long cost;
-
-    /** Tokens the key held when the call was made, set aside for this request. */
-    final long reserved;
-
-    final long need;
-    final long want;
-
-    Lease(Entry entry, long cost, long reserved, long need, long want) {
-      this.entry = entry;
-      this.cost = cost;
-      this.reserved = reserved;
-      this.need = need;
-      this.want = want;
-    }
-  }
-
-  /**
-   * What a hybrid backend did since it was built.
-   *
-   * @param decisions requests decided (every policy, failed ones included)
-   * @param localDecisions requests decided from a lease or a local denial, with no call
-   * @param delegatedDecisions requests decided by the wrapped backend (one {@code acquire.lua} call
-   *     each)
-   * @param leaseCalls calls of the lease script that took tokens (each also decides one request)
-   * @param returnCalls calls of the lease script that gave tokens back
-   * @param otherCalls calls for peeks and resets
-   * @param tokensLeased tokens granted by lease calls
-   * @param tokensReturned tokens given back
-   * @param tokensLost tokens that may be lost: the batch asked by a lease call, or the tokens of a
-   *     give-back, that failed or missed its deadline (Redis may or may not have run it)
-   */
-  public record Stats(
-      long decisions,
-      long localDecisions,
-      long delegatedDecisions,
-      long leaseCalls,
-      long returnCalls,
-      long otherCalls,
-      long tokensLeased,
-      long tokensReturned,
-      long tokensLost) {
-
-    /**
-     * Every call made to Redis: delegated decisions, lease and return calls, peeks and resets.
-     *
-     * @return the number of calls
-     */
-    public long redisCalls() {
-      return delegatedDecisions + leaseCalls + returnCalls + otherCalls;
     }
   }
 
@@ -869,12 +264,9 @@ public final class HybridBackend implements Backend {
     private long maxKeys = 100_000;
 
     private Builder(RedisBackend redis) {
-      if (redis == null) {
-        throw new IllegalArgumentException("redis must not be null");
-      }
+      Checks.notNull("redis", redis);
       if (redis.mode() != RedisBackend.Mode.LUA) {
-        throw new IllegalArgumentException(
-            "redis must be in LUA mode (leases are taken by a script): " + redis.mode());
+        throw Checks.fail("redis", "be in LUA mode (leases are taken by a script)", redis.mode());
       }
       this.redis = redis;
     }
@@ -888,10 +280,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if null
      */
     public Builder policies(Set<String> names) {
-      if (names == null) {
-        throw new IllegalArgumentException("policies must not be null");
-      }
-      Set<String> copy = Set.copyOf(names);
+      Set<String> copy = Set.copyOf(Checks.notNull("policies", names));
       this.selected = policy -> copy.contains(policy.name());
       return this;
     }
@@ -905,10 +294,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if null
      */
     public Builder policies(Predicate<Policy> selected) {
-      if (selected == null) {
-        throw new IllegalArgumentException("policies must not be null");
-      }
-      this.selected = selected;
+      this.selected = Checks.notNull("policies", selected);
       return this;
     }
 
@@ -923,13 +309,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder leaseHorizon(Duration leaseHorizon) {
-      if (leaseHorizon == null
-          || leaseHorizon.compareTo(Duration.ofMillis(1)) < 0
-          || leaseHorizon.compareTo(Duration.ofSeconds(10)) > 0
-          || leaseHorizon.getNano() % 1_000 != 0) {
-        throw new IllegalArgumentException(
-            "leaseHorizon must be between 1 ms and 10 s in whole microseconds: " + leaseHorizon);
-      }
+      Checks.micros("leaseHorizon", leaseHorizon, Duration.ofMillis(1), Duration.ofSeconds(10));
       this.leaseHorizon = leaseHorizon;
       return this;
     }
@@ -945,8 +325,7 @@ public final class HybridBackend implements Backend {
      */
     public Builder maxLeaseFraction(double maxLeaseFraction) {
       if (!(maxLeaseFraction > 0 && maxLeaseFraction <= 1)) {
-        throw new IllegalArgumentException(
-            "maxLeaseFraction must be above 0 and at most 1: " + maxLeaseFraction);
+        throw Checks.fail("maxLeaseFraction", "be above 0 and at most 1", maxLeaseFraction);
       }
       this.maxLeaseFraction = maxLeaseFraction;
       return this;
@@ -961,11 +340,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder hotThreshold(int hotThreshold) {
-      if (hotThreshold < 1 || hotThreshold > 1_000_000) {
-        throw new IllegalArgumentException(
-            "hotThreshold must be between 1 and 1000000: " + hotThreshold);
-      }
-      this.hotThreshold = hotThreshold;
+      this.hotThreshold = (int) Checks.range("hotThreshold", hotThreshold, 1, 1_000_000);
       return this;
     }
 
@@ -991,12 +366,12 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder sweepInterval(Duration sweepInterval) {
-      if (sweepInterval == null
-          || (!sweepInterval.isZero()
-              && (sweepInterval.compareTo(Duration.ofMillis(1)) < 0
-                  || sweepInterval.compareTo(Duration.ofSeconds(10)) > 0))) {
-        throw new IllegalArgumentException(
-            "sweepInterval must be 0 or between 1 ms and 10 s: " + sweepInterval);
+      Checks.notNull("sweepInterval", sweepInterval);
+      if (!sweepInterval.isZero()
+          && (sweepInterval.compareTo(Duration.ofMillis(1)) < 0
+              || sweepInterval.compareTo(Duration.ofSeconds(10)) > 0)) {
+        throw Checks.fail(
+            "sweepInterval", "be 0 or between 1ms and 10s", Durations.format(sweepInterval));
       }
       this.sweepInterval = sweepInterval;
       return this;
@@ -1011,10 +386,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if null
      */
     public Builder timeSource(TimeSource time) {
-      if (time == null) {
-        throw new IllegalArgumentException("timeSource must not be null");
-      }
-      this.time = time;
+      this.time = Checks.notNull("timeSource", time);
       return this;
     }
 
@@ -1027,11 +399,7 @@ public final class HybridBackend implements Backend {
      * @throws IllegalArgumentException if out of range
      */
     public Builder maxKeys(long maxKeys) {
-      if (maxKeys < 1 || maxKeys > (1L << 31)) {
-        throw new IllegalArgumentException(
-            "maxKeys must be between 1 and " + (1L << 31) + ": " + maxKeys);
-      }
-      this.maxKeys = maxKeys;
+      this.maxKeys = Checks.range("maxKeys", maxKeys, 1, 1L << 31);
       return this;
     }
 

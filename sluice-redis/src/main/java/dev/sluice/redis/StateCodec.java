@@ -2,7 +2,7 @@ package dev.sluice.redis;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
-import dev.sluice.algorithm.State;
+import dev.sluice.internal.algorithm.State;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -88,7 +88,7 @@ class FaultIT {
       while (System.nanoTime() < deadline) {
         synchronized (calls) {
           for (Call call : calls) {
-            if (call.startNanos >= fromNanos && call.decision.source() == Decision.Source.STORE) {
+            if (call.startNanos >= fromNanos && call.decision.source() == Decision.Source.BACKEND) {
               return call.startNanos - fromNanos;
             }
           }

@@ -212,7 +212,7 @@ class HybridAccuracyIT {
     long calls = 0;
     for (Backend backend : backends) {
       if (backend instanceof HybridBackend hybrid) {
-        HybridBackend.Stats stats = hybrid.stats();
+        HybridStats stats = hybrid.stats();
         calls += stats.leaseCalls() + stats.returnCalls() + stats.delegatedDecisions();
       }
     }

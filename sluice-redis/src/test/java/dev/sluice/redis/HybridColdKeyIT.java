@@ -92,7 +92,7 @@ class HybridColdKeyIT {
               .isEqualTo(want);
         }
       }
-      HybridBackend.Stats stats = backend.stats();
+      HybridStats stats = backend.stats();
       assertThat(stats.leaseCalls()).isZero();
       assertThat(stats.tokensLeased()).isZero();
       assertThat(stats.delegatedDecisions()).isEqualTo(acquires);

@@ -3,13 +3,14 @@ package dev.sluice.redis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.BackendException;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.ManualTimeSource;
 import dev.sluice.Policy;
 import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
-import dev.sluice.StoreException;
+import dev.sluice.ValidationException;
 import dev.sluice.testkit.RedisExtension;
 import dev.sluice.testkit.RedisNode;
 import java.time.Duration;
@@ -99,7 +100,7 @@ class RedisBackendIT {
       REDIS.get().pause();
       long start = System.nanoTime();
       assertThatThrownBy(() -> limiter.tryAcquire("paused"))
-          .isInstanceOf(StoreException.class)
+          .isInstanceOf(BackendException.class)
           .hasMessageContaining("100 ms");
       assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
       REDIS.get().resume();
@@ -113,17 +114,21 @@ class RedisBackendIT {
         .hasMessage(
             "uri must start with redis://, rediss:// or redis-sentinel://: http://localhost");
     assertThatThrownBy(() -> RedisBackend.builder().timeout(Duration.ZERO))
-        .hasMessageStartingWith("timeout must be between 1 ms and 60000 ms");
+        .isInstanceOf(ValidationException.class)
+        .hasMessage("timeout must be between 1ms and 1m: 0s");
     assertThatThrownBy(() -> RedisBackend.builder().keyPrefix("a{b"))
         .hasMessageStartingWith("keyPrefix must be at most 64 characters without braces");
     assertThatThrownBy(() -> RedisBackend.builder().build()).hasMessage("uri must be given");
+    assertThatThrownBy(() -> RedisBackend.builder().uri(null))
+        .isInstanceOf(NullPointerException.class)
+        .hasMessage("uri must not be null");
     assertThatThrownBy(
             () ->
                 RedisBackend.builder()
                     .uri("redis://127.0.0.1:1")
                     .connectTimeout(Duration.ofMillis(200))
                     .build())
-        .isInstanceOf(StoreException.class)
+        .isInstanceOf(BackendException.class)
         .hasMessageContaining("cannot connect to Redis at redis://127.0.0.1:1");
     assertThatThrownBy(
             () ->

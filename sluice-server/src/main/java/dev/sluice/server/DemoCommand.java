@@ -6,6 +6,7 @@ import dev.sluice.Durations;
 import dev.sluice.Limit;
 import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
+import dev.sluice.ValidationException;
 import dev.sluice.redis.RedisBackend;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -183,25 +184,19 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   /**
-   * Runs a core validation and names the command-line option in its message instead of the core's
-   * parameter: {@code rate must ...} becomes {@code --refill must ...}.
+   * Runs a core validation and names the command-line option where the core names its parameter:
+   * {@code rate tokens must ...} becomes {@code --refill tokens must ...}.
    */
   private static <T> T option(String option, String param, Supplier<T> check) {
     try {
       return check.get();
-    } catch (IllegalArgumentException e) {
-      String message = e.getMessage();
-      if (message.startsWith(param + " ")) {
-        throw new IllegalArgumentException(option + message.substring(param.length()), e);
-      }
-      if (message.startsWith("window ")) {
-        throw new IllegalArgumentException("--window" + message.substring("window".length()), e);
-      }
-      if (message.startsWith("capacity x refill")) {
-        throw new IllegalArgumentException(
-            "--capacity x --refill" + message.substring("capacity x refill".length()), e);
-      }
-      throw e;
+    } catch (ValidationException e) {
+      ValidationException named =
+          e.renamed(param, option)
+              .renamed("window", "--window")
+              .renamed("capacity x refill", "--capacity x --refill")
+              .renamed("capacity x leak", "--capacity x --refill");
+      throw named == e ? e : named;
     }
   }
 }

@@ -167,7 +167,7 @@ final class HttpApi {
     if (denied) {
       headers.set(HttpHeaderNames.RETRY_AFTER, RateLimitHeaders.retryAfter(decision));
     }
-    if (decision.source() != Decision.Source.STORE) {
+    if (decision.source() != Decision.Source.BACKEND) {
       headers.set(
           SOURCE_HEADER, decision.source().name().toLowerCase(Locale.ROOT).replace('_', '-'));
     }

@@ -21,6 +21,7 @@ import com.linecorp.armeria.server.HttpStatusException;
 import com.linecorp.armeria.server.ServerErrorHandler;
 import com.linecorp.armeria.server.ServiceConfig;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import dev.sluice.ValidationException;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -146,11 +147,15 @@ final class JsonResponses implements ServerErrorHandler {
       }
       return response;
     }
-    if (cause instanceof IllegalArgumentException) {
-      String message = cause.getMessage();
-      String first = message.split(" ", 2)[0];
+    if (cause instanceof ValidationException e) {
+      // The parameter names a field of the request (key, policy, cost) when it is one.
       return aggregated(
-          HttpStatus.BAD_REQUEST, message, REQUEST_FIELDS.contains(first) ? first : null);
+          HttpStatus.BAD_REQUEST,
+          e.getMessage(),
+          REQUEST_FIELDS.contains(e.parameter()) ? e.parameter() : null);
+    }
+    if (cause instanceof IllegalArgumentException) {
+      return aggregated(HttpStatus.BAD_REQUEST, cause.getMessage(), null);
     }
     if (cause instanceof ContentTooLargeException) {
       return render(null, HttpStatus.REQUEST_ENTITY_TOO_LARGE, null);

@@ -1,6 +1,6 @@
 package dev.sluice.server;
 
-import dev.sluice.StoreException;
+import dev.sluice.BackendException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -50,7 +50,7 @@ public final class Main {
                 commandLine.getErr().flush();
                 return USAGE_ERROR;
               }
-              if (error instanceof StoreException) {
+              if (error instanceof BackendException) {
                 commandLine.getErr().println("sluice: " + error.getMessage());
                 commandLine.getErr().flush();
                 return STORE_UNAVAILABLE;

@@ -78,7 +78,7 @@ final class ServerMetrics implements AutoCloseable {
       @Override
       public void onDecision(Policy policy, String key, long cost, Decision decision) {
         decisions(policy.name())[decision.allowed() ? 0 : 1].increment();
-        if (decision.source() != Decision.Source.STORE) {
+        if (decision.source() != Decision.Source.BACKEND) {
           sources(policy.name(), decision.source()).increment();
         }
       }
@@ -189,35 +189,18 @@ final class ServerMetrics implements AutoCloseable {
     }
 
     @Override
-    public Decision tryAcquire(Policy policy, String key, long cost) {
-      return acquire.time(() -> backend.tryAcquire(policy, key, cost));
-    }
-
-    @Override
     public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
-      long start = System.nanoTime();
-      CompletionStage<Decision> stage;
-      try {
-        stage = backend.tryAcquireAsync(policy, key, cost);
-      } catch (RuntimeException e) {
-        acquire.done(start, false);
-        throw e;
-      }
-      return stage.whenComplete((decision, error) -> acquire.done(start, error == null));
+      return acquire.timed(() -> backend.tryAcquireAsync(policy, key, cost));
     }
 
     @Override
-    public Decision peek(Policy policy, String key) {
-      return peek.time(() -> backend.peek(policy, key));
+    public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+      return peek.timed(() -> backend.peekAsync(policy, key));
     }
 
     @Override
-    public void reset(Policy policy, String key) {
-      reset.time(
-          () -> {
-            backend.reset(policy, key);
-            return null;
-          });
+    public CompletionStage<Void> resetAsync(Policy policy, String key) {
+      return reset.timed(() -> backend.resetAsync(policy, key));
     }
 
     @Override
@@ -247,16 +230,17 @@ final class ServerMetrics implements AutoCloseable {
               .register(registry);
     }
 
-    <T> T time(Supplier<T> call) {
+    /** Times an asynchronous call until its stage completes; a throw or a failure counts. */
+    <T> CompletionStage<T> timed(Supplier<CompletionStage<T>> call) {
       long start = System.nanoTime();
-      boolean ok = false;
+      CompletionStage<T> stage;
       try {
-        T result = call.get();
-        ok = true;
-        return result;
-      } finally {
-        done(start, ok);
+        stage = call.get();
+      } catch (RuntimeException e) {
+        done(start, false);
+        throw e;
       }
+      return stage.whenComplete((result, error) -> done(start, error == null));
     }
 
     void done(long start, boolean ok) {

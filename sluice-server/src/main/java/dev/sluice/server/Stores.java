@@ -40,7 +40,7 @@ final class Stores {
    * @param store the store configuration
    * @param hybrid which policies lease their tokens in batches
    * @return the opened store
-   * @throws dev.sluice.StoreException if Redis cannot be reached
+   * @throws dev.sluice.BackendException if Redis cannot be reached
    */
   static Opened open(StoreConfig store, Predicate<Policy> hybrid) {
     if (store.type() == StoreConfig.Type.MEMORY) {

@@ -62,11 +62,11 @@ class RateLimitHeadersTest {
   @Test
   void namesTheBindingLimitOfAMultiLimitPolicy() {
     Decision dailyBinds =
-        new Decision("tiered", "1", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.STORE);
+        new Decision("tiered", "1", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.BACKEND);
     assertThat(RateLimitHeaders.rateLimit(TIERED, dailyBinds))
         .isEqualTo("\"tiered/1\";r=3;t=86000");
     Decision burstBinds =
-        new Decision("tiered", "0", false, 10, 0, 500_000, 1_000_000, Decision.Source.STORE);
+        new Decision("tiered", "0", false, 10, 0, 500_000, 1_000_000, Decision.Source.BACKEND);
     assertThat(RateLimitHeaders.rateLimit(TIERED, burstBinds)).isEqualTo("\"tiered/0\";r=0;t=1");
   }
 
@@ -90,7 +90,7 @@ class RateLimitHeadersTest {
     assertThat(RateLimitHeaders.policy(named))
         .isEqualTo("\"tiered/burst\";q=10;w=10, \"tiered/daily\";q=1000;w=86400");
     Decision daily =
-        new Decision("tiered", "daily", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.STORE);
+        new Decision("tiered", "daily", true, 1000, 3, 0, 86_000_000_000L, Decision.Source.BACKEND);
     assertThat(RateLimitHeaders.rateLimit(named, daily))
         .as("two limits of one capacity are told apart by id")
         .isEqualTo("\"tiered/daily\";r=3;t=86000");

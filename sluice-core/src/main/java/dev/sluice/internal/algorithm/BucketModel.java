@@ -1,4 +1,4 @@
-package dev.sluice.algorithm;
+package dev.sluice.internal.algorithm;
 
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
@@ -42,8 +42,10 @@ final class BucketModel implements Model {
     this.limit = limit;
     this.leaky = limit.algorithm() == Algorithm.LEAKY_BUCKET;
     this.capacity = capacity;
-    this.rate = rate.reducedTokens();
-    this.unit = rate.reducedPeriodMicros();
+    long period = rate.period().toNanos() / 1_000;
+    long gcd = Maths.gcd(rate.tokens(), period);
+    this.rate = rate.tokens() / gcd;
+    this.unit = period / gcd;
     this.full = capacity * unit;
   }
 
@@ -58,7 +60,7 @@ final class BucketModel implements Model {
     long last = now;
     if (state instanceof State.Bucket bucket && bucket.leaky() == leaky) {
       last = Math.max(bucket.last(), now);
-      used = drain(adopt(bucket), Maths.sub(last, bucket.last()));
+      used = Maths.drain(adopt(bucket), Maths.sub(last, bucket.last()), rate);
     }
     long need = cost * unit;
     if (used + need <= full) {
@@ -101,14 +103,6 @@ final class BucketModel implements Model {
       return Math.min(bucket.used(), full);
     }
     return Math.min(capacity, Maths.ceilDiv(bucket.used(), bucket.unit())) * unit;
-  }
-
-  /** What is left of {@code used} after {@code elapsed} microseconds; no overflow however long. */
-  private long drain(long used, long elapsed) {
-    if (elapsed >= Maths.ceilDiv(used, rate)) {
-      return 0;
-    }
-    return used - elapsed * rate;
   }
 
   private long untilEmpty(long used) {

@@ -1,4 +1,4 @@
-package dev.sluice.algorithm;
+package dev.sluice.internal.algorithm;
 
 import dev.sluice.Limit;
 import java.util.Arrays;

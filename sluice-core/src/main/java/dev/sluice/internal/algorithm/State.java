@@ -1,4 +1,4 @@
-package dev.sluice.algorithm;
+package dev.sluice.internal.algorithm;
 
 /**
  * The stored state of one key under one limit: immutable, replaced as a whole by each step.

@@ -1,0 +1,130 @@
+package dev.sluice.redis;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import dev.sluice.internal.algorithm.Model;
+import dev.sluice.internal.algorithm.Outcome;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Lua mode: one EVALSHA per decision, of {@code token_bucket.lua} for a policy of one token bucket
+ * (the common shape, with less work in Redis) or of {@code acquire.lua} for any policy. The script
+ * reads the server's clock, takes over states of other versions of the policy, decides every limit
+ * and writes all of them or none (see {@link StateCodec}).
+ */
+final class LuaDecider {
+
+  private static final Script ACQUIRE = Script.load("/dev/sluice/redis/acquire.lua");
+  private static final Script TOKEN_BUCKET = Script.load("/dev/sluice/redis/token_bucket.lua");
+
+  private final RedisClusterAsyncCommands<String, String> redis;
+  private final String prefix;
+  private final TimeSource clock;
+  private final String minimumTtl;
+  private final Map<Policy, ScriptCall> calls = new ConcurrentHashMap<>();
+
+  LuaDecider(
+      RedisClusterAsyncCommands<String, String> redis,
+      String prefix,
+      TimeSource clock,
+      long minimumTtlMillis) {
+    this.redis = redis;
+    this.prefix = prefix;
+    this.clock = clock;
+    this.minimumTtl = Long.toString(minimumTtlMillis);
+  }
+
+  /** The script a policy's decisions run, and the constant tail of its arguments. */
+  private record ScriptCall(Script script, String[] tail) {
+    static ScriptCall of(Policy policy) {
+      List<Model> models = policy.limits().stream().map(Model::of).toList();
+      if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
+        long[] bucket = models.get(0).parameters();
+        return new ScriptCall(
+            TOKEN_BUCKET,
+            new String[] {
+              Long.toString(bucket[0]), Long.toString(bucket[1]), Long.toString(bucket[2])
+            });
+      }
+      List<String> args = new ArrayList<>();
+      args.add(Integer.toString(models.size()));
+      for (Model model : models) {
+        args.add(Integer.toString(StateCodec.scriptKind(model.limit().algorithm())));
+        long[] parameters = model.parameters();
+        for (int i = 0; i < 3; i++) {
+          args.add(Long.toString(i < parameters.length ? parameters[i] : 0));
+        }
+      }
+      return new ScriptCall(ACQUIRE, args.toArray(String[]::new));
+    }
+  }
+
+  /**
+   * One script call.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost the cost; 0 only looks
+   * @param commit whether to consume when every limit allows
+   * @return one outcome per limit (without state: the state stays in Redis)
+   */
+  CompletionStage<Outcome[]> run(Policy policy, String key, long cost, boolean commit) {
+    ScriptCall call = calls.computeIfAbsent(policy, ScriptCall::of);
+    String[] tail = call.tail();
+    String[] args = new String[4 + tail.length];
+    args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
+    args[1] = Long.toString(cost);
+    args[2] = commit ? "1" : "0";
+    args[3] = minimumTtl;
+    System.arraycopy(tail, 0, args, 4, tail.length);
+    return call.script()
+        .run(redis, Keys.of(prefix, policy, key), args)
+        .thenApply(
+            reply -> {
+              Outcome[] outcomes = new Outcome[reply.size() / 4];
+              for (int i = 0; i < outcomes.length; i++) {
+                outcomes[i] =
+                    new Outcome(
+                        null,
+                        reply.get(4 * i) == 1,
+                        reply.get(4 * i + 1),
+                        reply.get(4 * i + 2),
+                        reply.get(4 * i + 3));
+              }
+              return outcomes;
+            });
+  }
+
+  /**
+   * A look: what a cost-1 request would get, with the remaining and reset of the state as it is
+   * (two script calls that write nothing).
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @return one outcome per limit
+   */
+  CompletionStage<Outcome[]> peek(Policy policy, String key) {
+    return run(policy, key, 0, false)
+        .thenCombine(
+            run(policy, key, 1, false),
+            (current, one) -> {
+              Outcome[] peeked = new Outcome[current.length];
+              for (int i = 0; i < current.length; i++) {
+                peeked[i] =
+                    new Outcome(
+                        null,
+                        one[i].allowed(),
+                        current[i].remaining(),
+                        one[i].retryAfter(),
+                        current[i].resetAfter());
+              }
+              return peeked;
+            });
+  }
+}

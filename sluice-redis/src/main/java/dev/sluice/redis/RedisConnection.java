@@ -1,0 +1,182 @@
+package dev.sluice.redis;
+
+import dev.sluice.BackendException;
+import io.lettuce.core.AbstractRedisClient;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The Lettuce client set-up of a Redis backend: standalone, Sentinel or Cluster; one shared,
+ * multiplexed connection for scripts, and for transaction mode a bounded pool of dedicated ones.
+ *
+ * <p>Every command has the backend's deadline (Lettuce's command timeout). Commands are never
+ * replayed after a reconnect (a consuming script run twice would consume twice): the replay filter
+ * drops what was queued, and commands issued while disconnected are rejected at once. A cluster's
+ * topology is read every second and at once on redirects, so decisions on moved slots resume within
+ * about a second of a failover.
+ */
+final class RedisConnection implements AutoCloseable {
+
+  /** The longest {@link #close()} waits for the client to shut down. */
+  private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+  private final ClientResources resources;
+  private final AbstractRedisClient client;
+  private final StatefulConnection<String, String> shared;
+  private final RedisClusterAsyncCommands<String, String> commands;
+  private final Connections<?> pool;
+
+  private RedisConnection(
+      ClientResources resources,
+      AbstractRedisClient client,
+      StatefulConnection<String, String> shared,
+      RedisClusterAsyncCommands<String, String> commands,
+      Connections<?> pool) {
+    this.resources = resources;
+    this.client = client;
+    this.shared = shared;
+    this.commands = commands;
+    this.pool = pool;
+  }
+
+  /**
+   * Connects.
+   *
+   * @param uri a Redis URI, or for a cluster comma-separated seed URIs
+   * @param cluster whether {@code uri} names Redis Cluster seeds
+   * @param timeout every command's deadline
+   * @param connectTimeout how long to wait for the first connection
+   * @param maxReconnectDelay the longest wait between two reconnect attempts
+   * @param poolSize the dedicated connections of transaction mode, or 0 for none
+   * @return the connection
+   * @throws BackendException if Redis cannot be reached
+   */
+  static RedisConnection open(
+      String uri,
+      boolean cluster,
+      Duration timeout,
+      Duration connectTimeout,
+      Duration maxReconnectDelay,
+      int poolSize) {
+    ClientResources resources =
+        DefaultClientResources.builder()
+            .reconnectDelay(
+                Delay.exponential(
+                    Duration.ofMillis(10), maxReconnectDelay, 2, TimeUnit.MILLISECONDS))
+            .build();
+    ClientOptions options =
+        ClientOptions.builder()
+            .autoReconnect(true)
+            .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+            .replayFilter(command -> true)
+            .socketOptions(SocketOptions.builder().connectTimeout(connectTimeout).build())
+            .timeoutOptions(TimeoutOptions.enabled(timeout))
+            .build();
+    if (cluster) {
+      List<RedisURI> seeds =
+          Arrays.stream(uri.split(",")).map(String::trim).map(RedisURI::create).toList();
+      RedisClusterClient client = RedisClusterClient.create(resources, seeds);
+      client.setOptions(
+          ClusterClientOptions.builder(options)
+              .topologyRefreshOptions(
+                  ClusterTopologyRefreshOptions.builder()
+                      .enablePeriodicRefresh(Duration.ofSeconds(1))
+                      .enableAllAdaptiveRefreshTriggers()
+                      .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                      .build())
+              .build());
+      var shared = connect(resources, client, () -> client.connect(StringCodec.UTF8), uri);
+      return new RedisConnection(
+          resources,
+          client,
+          shared,
+          shared.async(),
+          poolSize > 0 ? Connections.cluster(client, poolSize) : null);
+    }
+    RedisURI target = RedisURI.create(uri);
+    RedisClient client = RedisClient.create(resources);
+    client.setOptions(options);
+    var shared = connect(resources, client, () -> client.connect(StringCodec.UTF8, target), uri);
+    return new RedisConnection(
+        resources,
+        client,
+        shared,
+        shared.async(),
+        poolSize > 0 ? Connections.standalone(client, target, poolSize) : null);
+  }
+
+  private static <C extends StatefulConnection<String, String>> C connect(
+      ClientResources resources, AbstractRedisClient client, Supplier<C> connect, String uri) {
+    try {
+      return connect.get();
+    } catch (RuntimeException e) {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      throw new BackendException(
+          "cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * A Redis URI (or comma-separated list) fit for logs: each password replaced.
+   *
+   * @param uri the URI
+   * @return the URI without credentials
+   */
+  static String redacted(String uri) {
+    return uri.replaceAll("://[^@/,]*@", "://***@");
+  }
+
+  /** The shared connection's commands: scripts, peeks, resets, the fleet's heartbeat. */
+  RedisClusterAsyncCommands<String, String> commands() {
+    return commands;
+  }
+
+  /** The dedicated connections of transaction mode; {@code null} in Lua mode. */
+  Connections<?> pool() {
+    return pool;
+  }
+
+  /**
+   * Closes the connections, the client and its threads: within a few seconds, whatever state the
+   * connections are in (a shutdown that hangs is left to its daemon thread).
+   */
+  @Override
+  public void close() {
+    Thread closing =
+        new Thread(
+            () -> {
+              if (pool != null) {
+                pool.close();
+              }
+              shared.close();
+              client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+              resources.shutdown(0, 2, TimeUnit.SECONDS);
+            },
+            "sluice-redis-close");
+    closing.setDaemon(true);
+    closing.start();
+    try {
+      closing.join(CLOSE_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

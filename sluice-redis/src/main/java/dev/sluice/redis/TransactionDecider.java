@@ -1,0 +1,242 @@
+package dev.sluice.redis;
+
+import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import dev.sluice.Policy;
+import dev.sluice.TimeSource;
+import dev.sluice.internal.algorithm.Decide;
+import dev.sluice.internal.algorithm.Model;
+import dev.sluice.internal.algorithm.Outcome;
+import dev.sluice.internal.algorithm.State;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.ScoredValue;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.api.async.RedisAsyncCommands;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Transaction mode, for Redis deployments that forbid scripts: WATCH the keys, read them and TIME
+ * in one pipelined round trip on a dedicated connection, decide with the core's reference models,
+ * then MULTI/EXEC the new states (what the scripts write, {@link StateCodec}). A conflicting write
+ * aborts the EXEC, and the decision is retried with jittered back-off, at most {@code maxRetries}
+ * times; then the configured {@link RedisBackend.Contention} is answered rather than a guess. A
+ * denial costs one round trip and writes nothing.
+ */
+final class TransactionDecider {
+
+  private final Connections<?> pool;
+  private final TimeSource clock;
+  private final long minimumTtlMillis;
+  private final int maxRetries;
+  private final RedisBackend.Contention contention;
+  private final Map<Policy, Model[]> models = new ConcurrentHashMap<>();
+
+  TransactionDecider(
+      Connections<?> pool,
+      TimeSource clock,
+      long minimumTtlMillis,
+      int maxRetries,
+      RedisBackend.Contention contention) {
+    this.pool = pool;
+    this.clock = clock;
+    this.minimumTtlMillis = minimumTtlMillis;
+    this.maxRetries = maxRetries;
+    this.contention = contention;
+  }
+
+  /** The states of a policy's limits as read, and the time they were read at. */
+  private record Read(State[] states, long now) {}
+
+  /**
+   * Decides one request.
+   *
+   * @param policy the policy
+   * @param keys the policy's Redis keys for the client ({@link Keys#of})
+   * @param cost the cost
+   * @return one outcome per limit
+   */
+  CompletionStage<Outcome[]> acquire(Policy policy, String[] keys, long cost) {
+    return attempt(policy, keys, cost, 0);
+  }
+
+  /**
+   * A look: the outcome of a cost-1 request with the state as it is; writes nothing.
+   *
+   * @param policy the policy
+   * @param keys the policy's Redis keys for the client
+   * @return one outcome per limit
+   */
+  CompletionStage<Outcome[]> peek(Policy policy, String[] keys) {
+    return pool.borrow(keys[0])
+        .thenCompose(
+            borrowed ->
+                read(policy, keys, borrowed.commands())
+                    .whenComplete(
+                        (read, error) -> {
+                          if (error != null) {
+                            borrowed.discard();
+                          } else {
+                            borrowed.release();
+                          }
+                        }))
+        .thenApply(
+            read -> {
+              Model[] models = models(policy);
+              Outcome[] outcomes = new Outcome[models.length];
+              for (int i = 0; i < models.length; i++) {
+                outcomes[i] = models[i].peek(read.states()[i], read.now());
+              }
+              return outcomes;
+            });
+  }
+
+  private Model[] models(Policy policy) {
+    return models.computeIfAbsent(
+        policy, p -> p.limits().stream().map(Model::of).toArray(Model[]::new));
+  }
+
+  private CompletionStage<Outcome[]> attempt(Policy policy, String[] keys, long cost, int attempt) {
+    return pool.borrow(keys[0])
+        .thenCompose(
+            borrowed -> {
+              RedisAsyncCommands<String, String> commands = borrowed.commands();
+              CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+              commands.watch(keys);
+              read(policy, keys, commands)
+                  .whenComplete(
+                      (read, error) -> {
+                        if (error != null) {
+                          borrowed.discard();
+                          result.completeExceptionally(error);
+                          return;
+                        }
+                        Outcome[] outcomes =
+                            Decide.all(models(policy), read.states(), read.now(), cost);
+                        if (!Decide.allowed(outcomes)) {
+                          commands.unwatch();
+                          borrowed.release();
+                          result.complete(outcomes);
+                          return;
+                        }
+                        commands.multi();
+                        write(keys, outcomes, commands);
+                        commands
+                            .exec()
+                            .whenComplete(
+                                (exec, failed) -> {
+                                  if (failed != null) {
+                                    borrowed.discard();
+                                    result.completeExceptionally(failed);
+                                    return;
+                                  }
+                                  borrowed.release();
+                                  if (!exec.wasDiscarded()) {
+                                    result.complete(outcomes);
+                                  } else if (attempt < maxRetries) {
+                                    retry(policy, keys, cost, attempt + 1)
+                                        .whenComplete(
+                                            (again, e) -> {
+                                              if (e != null) {
+                                                result.completeExceptionally(e);
+                                              } else {
+                                                result.complete(again);
+                                              }
+                                            });
+                                  } else {
+                                    result.complete(contended(outcomes));
+                                  }
+                                });
+                      });
+              return result;
+            });
+  }
+
+  private CompletionStage<Outcome[]> retry(Policy policy, String[] keys, long cost, int attempt) {
+    long backoffMicros = ThreadLocalRandom.current().nextLong(100L << Math.min(attempt, 6));
+    return CompletableFuture.supplyAsync(
+            () -> null, CompletableFuture.delayedExecutor(backoffMicros, TimeUnit.MICROSECONDS))
+        .thenCompose(ignored -> attempt(policy, keys, cost, attempt));
+  }
+
+  private Outcome[] contended(Outcome[] wouldBe) {
+    Outcome[] outcomes = new Outcome[wouldBe.length];
+    for (int i = 0; i < outcomes.length; i++) {
+      Outcome o = wouldBe[i];
+      outcomes[i] =
+          contention == RedisBackend.Contention.ALLOW
+              ? new Outcome(null, true, o.remaining(), 0, o.resetAfter())
+              : new Outcome(null, false, 0, 1_000, o.resetAfter());
+    }
+    return outcomes;
+  }
+
+  /** Reads every limit's state and the time in one pipelined round trip. */
+  private CompletionStage<Read> read(
+      Policy policy, String[] keys, RedisAsyncCommands<String, String> commands) {
+    List<Limit> limits = policy.limits();
+    List<CompletableFuture<State>> states = new ArrayList<>(limits.size());
+    int k = 0;
+    for (Limit limit : limits) {
+      String key = keys[k++];
+      if (limit.algorithm() == Algorithm.SLIDING_LOG) {
+        RedisFuture<List<String>> times = commands.zrange(key, 0, -1);
+        RedisFuture<Map<String, String>> costs = commands.hgetall(keys[k++]);
+        long window = StateCodec.windowMicros(limit);
+        states.add(
+            times
+                .toCompletableFuture()
+                .thenCombine(costs, (t, c) -> StateCodec.decodeLog(window, t, c)));
+      } else {
+        states.add(
+            commands
+                .get(key)
+                .toCompletableFuture()
+                .thenApply(value -> StateCodec.decode(limit.algorithm(), value)));
+      }
+    }
+    CompletableFuture<Long> now =
+        clock == null
+            ? commands
+                .time()
+                .toCompletableFuture()
+                .thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
+            : CompletableFuture.completedFuture(clock.nowMicros());
+    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
+        .thenCombine(
+            now,
+            (ignored, time) ->
+                new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
+  }
+
+  /** Queues the new states inside MULTI: what the script writes ({@link StateCodec}). */
+  private void write(
+      String[] keys, Outcome[] outcomes, RedisAsyncCommands<String, String> commands) {
+    int k = 0;
+    for (Outcome outcome : outcomes) {
+      State state = outcome.state();
+      String key = keys[k++];
+      long ttl = Math.max(minimumTtlMillis, (outcome.resetAfter() + 999) / 1_000);
+      if (state instanceof State.Log log) {
+        String costsKey = keys[k++];
+        commands.del(key, costsKey);
+        List<ScoredValue<String>> members = new ArrayList<>();
+        for (long time : log.times()) {
+          members.add(ScoredValue.just(time, Long.toString(time)));
+        }
+        commands.zadd(key, members.toArray(ScoredValue[]::new));
+        commands.hset(costsKey, StateCodec.logFields(log));
+        commands.pexpire(key, ttl);
+        commands.pexpire(costsKey, ttl);
+      } else {
+        commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl));
+      }
+    }
+  }
+}
