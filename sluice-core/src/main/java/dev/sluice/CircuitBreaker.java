@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,6 +46,10 @@ final class CircuitBreaker {
     this.state = new AtomicReference<>(closed());
   }
 
+  private State current() {
+    return Objects.requireNonNull(state.get());
+  }
+
   private State closed() {
     return new State(ResilientBackend.CircuitState.CLOSED, 0, 0, 0, baseBackoff);
   }
@@ -52,40 +57,36 @@ final class CircuitBreaker {
   /** Whether a call may go to the store now; true for at most one prober when the back-off ends. */
   boolean tryPass(long now) {
     while (true) {
-      State current = state.get();
-      switch (current.position) {
-        case CLOSED:
-          return true;
-        case HALF_OPEN:
-          return false;
-        default:
-          if (now < current.openUntil) {
-            return false;
-          }
-          if (state.compareAndSet(
-              current,
-              new State(
-                  ResilientBackend.CircuitState.HALF_OPEN,
-                  current.failures,
-                  current.firstStart,
-                  current.openUntil,
-                  current.backoff))) {
-            return true;
-          }
+      State current = current();
+      if (current.position == ResilientBackend.CircuitState.CLOSED) {
+        return true;
+      }
+      if (current.position == ResilientBackend.CircuitState.HALF_OPEN || now < current.openUntil) {
+        return false;
+      }
+      if (state.compareAndSet(
+          current,
+          new State(
+              ResilientBackend.CircuitState.HALF_OPEN,
+              current.failures,
+              current.firstStart,
+              current.openUntil,
+              current.backoff))) {
+        return true;
       }
     }
   }
 
   /** Microseconds until the breaker lets a probe through; 0 unless open. */
   long untilProbe(long now) {
-    State current = state.get();
+    State current = current();
     return current.position == ResilientBackend.CircuitState.OPEN
         ? Math.max(0, current.openUntil - now)
         : 0;
   }
 
   void success() {
-    State current = state.get();
+    State current = current();
     if (current.position != ResilientBackend.CircuitState.CLOSED || current.failures != 0) {
       state.set(closed());
     }
@@ -99,7 +100,7 @@ final class CircuitBreaker {
    */
   void failure(long started, long now) {
     while (true) {
-      State current = state.get();
+      State current = current();
       State next;
       if (current.position == ResilientBackend.CircuitState.HALF_OPEN) {
         long backoff = Math.min(maxBackoff, current.backoff * 2);
@@ -134,6 +135,6 @@ final class CircuitBreaker {
   }
 
   ResilientBackend.CircuitState state() {
-    return state.get().position;
+    return current().position;
   }
 }

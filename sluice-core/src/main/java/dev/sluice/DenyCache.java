@@ -4,6 +4,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
+import org.jspecify.annotations.Nullable;
 
 /**
  * This instance's memory of the store's recent denials: a key denied a cost {@code c} with retry
@@ -32,9 +33,12 @@ final class DenyCache {
   }
 
   /** The local denial for this request, or {@code null} if the store must be asked. */
-  Decision check(Policy policy, String key, long cost, long now) {
+  @Nullable Decision check(Policy policy, String key, long cost, long now) {
     Map<String, Entry> keys = entries.get(policy);
-    Entry entry = keys == null ? null : keys.get(key);
+    if (keys == null) {
+      return null;
+    }
+    Entry entry = keys.get(key);
     if (entry == null) {
       return null;
     }
@@ -94,15 +98,19 @@ final class DenyCache {
   }
 
   private int sweep(long now) {
-    int removed = 0;
+    int[] removed = {0};
     for (Map<String, Entry> keys : entries.values()) {
-      for (Map.Entry<String, Entry> e : keys.entrySet()) {
-        if (now >= e.getValue().until && keys.remove(e.getKey(), e.getValue())) {
-          size.decrementAndGet();
-          removed++;
-        }
-      }
+      keys.values()
+          .removeIf(
+              entry -> {
+                boolean expired = now >= entry.until;
+                if (expired) {
+                  size.decrementAndGet();
+                  removed[0]++;
+                }
+                return expired;
+              });
     }
-    return removed;
+    return removed[0];
   }
 }

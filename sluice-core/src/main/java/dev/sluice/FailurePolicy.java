@@ -81,19 +81,17 @@ final class FailurePolicy {
 
   /** The failure policy's answer, with the source saying why it answered. */
   Decision answer(Policy policy, String key, long cost, Decision.Source source) {
-    switch (onFailures.getOrDefault(policy.name(), onFailure)) {
-      case ALLOW:
-        return new Decision(
-            policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
-      case DENY:
-        return denied(policy, policy.maxCost(), source);
-      default:
+    return switch (onFailures.getOrDefault(policy.name(), onFailure)) {
+      case ALLOW ->
+          new Decision(policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
+      case DENY -> denied(policy, policy.maxCost(), source);
+      case LOCAL -> {
         Policy localPolicy = scaled(policy);
-        if (cost > localPolicy.maxCost()) {
-          return denied(policy, localPolicy.maxCost(), source);
-        }
-        return local.tryAcquire(localPolicy, key, cost).withSource(source);
-    }
+        yield cost > localPolicy.maxCost()
+            ? denied(policy, localPolicy.maxCost(), source)
+            : local.tryAcquire(localPolicy, key, cost).withSource(source);
+      }
+    };
   }
 
   /** A denial by this instance, to be retried after the breaker's next probe at the earliest. */

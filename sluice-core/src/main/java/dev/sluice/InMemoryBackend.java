@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Buckets in this JVM's heap: the fastest backend, for a single instance or as a fallback.
@@ -166,7 +167,7 @@ public final class InMemoryBackend implements Backend {
   public void reset(Policy policy, String key) {
     Store store = stores.get(policy.name());
     Entry entry = store == null ? null : store.map.get(key);
-    if (entry != null) {
+    if (store != null && entry != null) {
       store.remove(key, entry, entry.state, true);
     }
   }
@@ -241,7 +242,7 @@ public final class InMemoryBackend implements Backend {
     if (store == null) {
       store = stores.computeIfAbsent(policy.name(), name -> new Store());
     }
-    if (store.latest != policy) {
+    if (!policy.equals(store.latest)) {
       store.latest = policy;
     }
     return store;
@@ -260,7 +261,7 @@ public final class InMemoryBackend implements Backend {
     final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
 
     /** The version of the policy last decided with; written only when it changes. */
-    volatile Policy latest;
+    volatile @Nullable Policy latest;
 
     Entry entry(String key) {
       Entry entry = map.get(key);
@@ -282,7 +283,7 @@ public final class InMemoryBackend implements Backend {
     }
 
     /** Removes a key if its state is still {@code expected}; a concurrent decision wins. */
-    void remove(String key, Entry entry, Object expected, boolean force) {
+    void remove(String key, Entry entry, @Nullable Object expected, boolean force) {
       while (expected != REMOVED) {
         if (STATE.compareAndSet(entry, expected, REMOVED)) {
           map.remove(key, entry);
@@ -302,7 +303,10 @@ public final class InMemoryBackend implements Backend {
      * count as fresh.
      */
     long freshAt(Object state) {
-      return state instanceof Snapshot snapshot ? snapshot.freshAt(latest) : Long.MIN_VALUE;
+      Policy reader = latest;
+      return state instanceof Snapshot snapshot && reader != null
+          ? snapshot.freshAt(reader)
+          : Long.MIN_VALUE;
     }
   }
 
@@ -322,7 +326,7 @@ public final class InMemoryBackend implements Backend {
     }
 
     /** The state of limit {@code index} of {@code policy}, or {@code null} if it has none. */
-    State state(Policy policy, int index) {
+    @Nullable State state(Policy policy, int index) {
       String[] wanted = policy.slots();
       if (slots == wanted) {
         return states[index];
@@ -336,7 +340,7 @@ public final class InMemoryBackend implements Backend {
     }
 
     /** The snapshot after {@code policy} stored {@code next}, one state per limit. */
-    static Snapshot written(Snapshot before, Policy policy, State[] next) {
+    static Snapshot written(@Nullable Snapshot before, Policy policy, State[] next) {
       String[] mine = policy.slots();
       if (before == null || before.slots == mine) {
         return new Snapshot(mine, next);
@@ -371,7 +375,7 @@ public final class InMemoryBackend implements Backend {
   /** One key: its {@link Snapshot}, {@code null} if fresh, or {@code REMOVED}. */
   private static final class Entry {
     @SuppressWarnings("unused") // written through STATE
-    volatile Object state;
+    volatile @Nullable Object state;
   }
 
   /** Builds an {@link InMemoryBackend}. Not thread-safe. */

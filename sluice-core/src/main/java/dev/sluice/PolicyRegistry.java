@@ -4,6 +4,7 @@ import dev.sluice.internal.Checks;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Resolves a request to its policy: the client's override if it has one, else the policy the
@@ -55,7 +56,7 @@ public final class PolicyRegistry {
    * @throws IllegalArgumentException if the named policy does not exist, or none was named and
    *     there is neither an override nor a {@code default} policy
    */
-  public Policy resolve(String key, String requested) {
+  public Policy resolve(String key, @Nullable String requested) {
     Policy override = clients.isEmpty() ? null : clients.get(key);
     if (override != null) {
       return override;
@@ -78,7 +79,7 @@ public final class PolicyRegistry {
    * @param name the name
    * @return the policy, or {@code null}
    */
-  public Policy get(String name) {
+  public @Nullable Policy get(String name) {
     return policies.get(name);
   }
 

@@ -3,6 +3,7 @@ package dev.sluice;
 import dev.sluice.internal.Checks;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Decides whether a client may spend tokens now: the entry point of Sluice.
@@ -85,7 +86,7 @@ public final class RateLimiter implements AutoCloseable {
    * @return the decision
    * @throws IllegalArgumentException if the key, policy or cost is invalid
    */
-  public Decision tryAcquire(String key, String policy, long cost) {
+  public Decision tryAcquire(String key, @Nullable String policy, long cost) {
     Policy resolved = resolve(key, policy);
     resolved.checkCost(cost);
     Decision decision;
@@ -108,7 +109,7 @@ public final class RateLimiter implements AutoCloseable {
    * @return the decision; a stage failed with {@link IllegalArgumentException} for invalid input,
    *     or with the backend's exception
    */
-  public CompletionStage<Decision> tryAcquireAsync(String key, String policy, long cost) {
+  public CompletionStage<Decision> tryAcquireAsync(String key, @Nullable String policy, long cost) {
     Policy resolved;
     try {
       resolved = resolve(key, policy);
@@ -158,7 +159,7 @@ public final class RateLimiter implements AutoCloseable {
    * @return what a cost-1 request would get now, with the current remaining
    * @throws IllegalArgumentException if the key or policy is invalid
    */
-  public Decision peek(String key, String policy) {
+  public Decision peek(String key, @Nullable String policy) {
     return backend.peek(resolve(key, policy), key);
   }
 
@@ -179,7 +180,7 @@ public final class RateLimiter implements AutoCloseable {
    * @param policy the policy name, or {@code null}
    * @throws IllegalArgumentException if the key or policy is invalid
    */
-  public void reset(String key, String policy) {
+  public void reset(String key, @Nullable String policy) {
     backend.reset(resolve(key, policy), key);
   }
 
@@ -217,7 +218,7 @@ public final class RateLimiter implements AutoCloseable {
     backend.close();
   }
 
-  private Policy resolve(String key, String policy) {
+  private Policy resolve(String key, @Nullable String policy) {
     return policies.resolve(Checks.key(key), policy);
   }
 
@@ -244,9 +245,9 @@ public final class RateLimiter implements AutoCloseable {
   /** Builds a {@link RateLimiter}. Not thread-safe. */
   public static final class Builder {
     private final PolicyRegistry.Builder registry = PolicyRegistry.builder();
-    private PolicyRegistry policies;
-    private Backend backend;
-    private TimeSource time;
+    private @Nullable PolicyRegistry policies;
+    private @Nullable Backend backend;
+    private @Nullable TimeSource time;
     private DecisionListener listener = DecisionListener.NONE;
 
     private Builder() {}

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Puts a deadline, a failure policy, a circuit breaker and a local deny cache in front of a store
@@ -72,7 +73,7 @@ public final class ResilientBackend implements Backend {
   private final Deadline deadline;
   private final CircuitBreaker breaker;
   private final FailurePolicy failurePolicy;
-  private final DenyCache denyCache;
+  private final @Nullable DenyCache denyCache;
 
   private ResilientBackend(Builder b) {
     this.backend = b.backend;
@@ -123,17 +124,20 @@ public final class ResilientBackend implements Backend {
     // A probe of an open circuit tests a store already judged away: its failure policy answers.
     boolean probe = breaker.state() != CircuitState.CLOSED;
     CompletableFuture<Decision> call =
-        Deadline.started(() -> backend.tryAcquireAsync(policy, key, cost));
-    // A success, however late, proves the store alive: it ends a run of failures (see breaker).
-    call.thenRun(breaker::success);
+        Deadline.started(() -> backend.tryAcquireAsync(policy, key, cost))
+            .whenComplete(
+                (decision, error) -> {
+                  if (error == null) {
+                    // A success, however late, proves the store alive: it ends a run of failures.
+                    breaker.success();
+                  }
+                });
     long deadline = this.deadline.of(policy).toNanos();
     return call.copy()
         .orTimeout(deadline, TimeUnit.NANOSECONDS)
-        .handle(
-            (decision, error) -> {
-              if (error == null) {
-                return CompletableFuture.completedFuture(stored(policy, key, cost, decision, now));
-              }
+        .thenApply(decision -> stored(policy, key, cost, decision, now))
+        .exceptionallyCompose(
+            error -> {
               if (!Deadline.isTimeout(error) || probe) {
                 return CompletableFuture.completedFuture(
                     failurePolicy.failed(policy, key, cost, error, now));
@@ -149,8 +153,7 @@ public final class ResilientBackend implements Backend {
                               : Deadline.isTimeout(again)
                                   ? failurePolicy.late(policy, key, cost, now)
                                   : failurePolicy.failed(policy, key, cost, again, now));
-            })
-        .thenCompose(answer -> answer);
+            });
   }
 
   /** The store's answer, remembered by the deny cache if it is a denial. */

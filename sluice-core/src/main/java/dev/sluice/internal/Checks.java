@@ -147,7 +147,7 @@ public final class Checks {
    */
   public static long micros(String param, Duration value, Duration min, Duration max) {
     duration(param, value, min, max);
-    if (value.getNano() % 1_000 != 0) {
+    if (value.toNanos() % 1_000 != 0) {
       throw fail(param, "be a whole number of microseconds", value);
     }
     return value.toNanos() / 1_000;

@@ -12,8 +12,10 @@ import io.lettuce.core.cluster.models.partitions.RedisClusterNode;
 import io.lettuce.core.codec.StringCodec;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -104,7 +106,7 @@ final class Connections<C extends StatefulConnection<String, String>> {
                         (link, error) -> {
                           if (error != null) {
                             discard(connection);
-                            throw new java.util.concurrent.CompletionException(error);
+                            throw new CompletionException(error);
                           }
                           return (Borrowed)
                               new Borrowed() {
@@ -169,19 +171,21 @@ final class Connections<C extends StatefulConnection<String, String>> {
   private void discard(C connection) {
     // Not on the caller's thread: discards come from callbacks on Lettuce's event loop, and closing
     // a cluster connection waits for its node connections, which need that same event loop.
-    CompletableFuture.runAsync(connection::closeAsync);
+    ForkJoinPool.commonPool().execute(connection::close);
     open.decrementAndGet();
     CompletableFuture<C> waiter = waiters.poll();
     if (waiter != null) {
-      acquire()
-          .whenComplete(
-              (next, error) -> {
-                if (error != null) {
-                  waiter.completeExceptionally(error);
-                } else if (!waiter.complete(next)) {
-                  release(next);
-                }
-              });
+      // Errors are handed to the waiter: nothing is lost by not keeping this stage.
+      var unused =
+          acquire()
+              .whenComplete(
+                  (next, error) -> {
+                    if (error != null) {
+                      waiter.completeExceptionally(error);
+                    } else if (!waiter.complete(next)) {
+                      release(next);
+                    }
+                  });
     }
   }
 

@@ -79,8 +79,9 @@ public final class Fleet implements IntSupplier, AutoCloseable {
       }
     }
     long every = INTERVAL.toMillis();
-    fleet.beats.scheduleWithFixedDelay(
-        fleet::beatInBackground, every, every, TimeUnit.MILLISECONDS);
+    var unusedSchedule =
+        fleet.beats.scheduleWithFixedDelay(
+            fleet::beatInBackground, every, every, TimeUnit.MILLISECONDS);
     return fleet;
   }
 
@@ -103,7 +104,7 @@ public final class Fleet implements IntSupplier, AutoCloseable {
   public void close() {
     beats.shutdownNow();
     try {
-      redis.commands().zrem(key[0], id);
+      var unusedLeave = redis.commands().zrem(key[0], id);
     } catch (RuntimeException e) {
       // Leaving is a courtesy: the member expires on its own.
     }
@@ -117,10 +118,12 @@ public final class Fleet implements IntSupplier, AutoCloseable {
 
   private void beatInBackground() {
     try {
-      beat()
-          .toCompletableFuture()
-          .orTimeout(INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
-          .thenAccept(count -> size = (int) Math.max(1, Math.min(Integer.MAX_VALUE, count)));
+      // A failed or late heartbeat changes nothing: the last count stays.
+      var unused =
+          beat()
+              .toCompletableFuture()
+              .orTimeout(INTERVAL.toMillis(), TimeUnit.MILLISECONDS)
+              .thenAccept(count -> size = (int) Math.max(1, Math.min(Integer.MAX_VALUE, count)));
     } catch (RuntimeException e) {
       // Redis away: the last count stays.
     }

@@ -117,7 +117,8 @@ public final class HybridBackend implements Backend {
                 return thread;
               });
       long every = b.sweepInterval.toNanos() / 1_000;
-      sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MICROSECONDS);
+      var unusedSchedule =
+          sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MICROSECONDS);
     }
   }
 

@@ -133,7 +133,8 @@ final class Leasing {
         }
       }
       if (prefetched != null) {
-        send(plan, policy, lease);
+        // A failed top-up is counted (tokens lost) and fails its waiters; none waits here.
+        var unused = send(plan, policy, lease);
         return new Step.Decided(prefetched);
       }
       if (lease != null) {
@@ -330,7 +331,8 @@ final class Leasing {
           }
         }
         if (tokens > 0 && !closed) {
-          giveBack(plan, entry, tokens);
+          // The give-back counts its own failure (tokens lost).
+          var unused = giveBack(plan, entry, tokens);
         } else if (tokens > 0) {
           tokensLost.add(tokens);
         }

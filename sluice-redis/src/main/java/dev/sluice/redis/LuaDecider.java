@@ -41,7 +41,15 @@ final class LuaDecider {
   }
 
   /** The script a policy's decisions run, and the constant tail of its arguments. */
-  private record ScriptCall(Script script, String[] tail) {
+  private static final class ScriptCall {
+    final Script script;
+    final String[] tail;
+
+    ScriptCall(Script script, String[] tail) {
+      this.script = script;
+      this.tail = tail;
+    }
+
     static ScriptCall of(Policy policy) {
       List<Model> models = policy.limits().stream().map(Model::of).toList();
       if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
@@ -76,14 +84,14 @@ final class LuaDecider {
    */
   CompletionStage<Outcome[]> run(Policy policy, String key, long cost, boolean commit) {
     ScriptCall call = calls.computeIfAbsent(policy, ScriptCall::of);
-    String[] tail = call.tail();
+    String[] tail = call.tail;
     String[] args = new String[4 + tail.length];
     args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
     args[1] = Long.toString(cost);
     args[2] = commit ? "1" : "0";
     args[3] = minimumTtl;
     System.arraycopy(tail, 0, args, 4, tail.length);
-    return call.script()
+    return call.script
         .run(redis, Keys.of(prefix, policy, key), args)
         .thenApply(
             reply -> {

@@ -128,7 +128,7 @@ final class RedisConnection implements AutoCloseable {
       return connect.get();
     } catch (RuntimeException e) {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-      resources.shutdown(0, 2, TimeUnit.SECONDS);
+      resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
       throw new BackendException(
           "cannot connect to Redis at " + redacted(uri) + ": " + e.getMessage(), e);
     }
@@ -168,7 +168,7 @@ final class RedisConnection implements AutoCloseable {
               }
               shared.close();
               client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
-              resources.shutdown(0, 2, TimeUnit.SECONDS);
+              resources.shutdown(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3_000);
             },
             "sluice-redis-close");
     closing.setDaemon(true);

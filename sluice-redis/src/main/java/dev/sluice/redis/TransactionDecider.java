@@ -9,7 +9,6 @@ import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
 import dev.sluice.internal.algorithm.State;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.ScoredValue;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayList;
@@ -52,7 +51,15 @@ final class TransactionDecider {
   }
 
   /** The states of a policy's limits as read, and the time they were read at. */
-  private record Read(State[] states, long now) {}
+  private static final class Read {
+    final State[] states;
+    final long now;
+
+    Read(State[] states, long now) {
+      this.states = states;
+      this.now = now;
+    }
+  }
 
   /**
    * Decides one request.
@@ -91,7 +98,7 @@ final class TransactionDecider {
               Model[] models = models(policy);
               Outcome[] outcomes = new Outcome[models.length];
               for (int i = 0; i < models.length; i++) {
-                outcomes[i] = models[i].peek(read.states()[i], read.now());
+                outcomes[i] = models[i].peek(read.states[i], read.now);
               }
               return outcomes;
             });
@@ -108,7 +115,9 @@ final class TransactionDecider {
             borrowed -> {
               RedisAsyncCommands<String, String> commands = borrowed.commands();
               CompletableFuture<Outcome[]> result = new CompletableFuture<>();
-              commands.watch(keys);
+              // WATCH, MULTI and UNWATCH fail only with the connection, which fails the EXEC or the
+              // reads that follow on it: their own stages are not needed.
+              var unusedWatch = commands.watch(keys);
               read(policy, keys, commands)
                   .whenComplete(
                       (read, error) -> {
@@ -118,15 +127,15 @@ final class TransactionDecider {
                           return;
                         }
                         Outcome[] outcomes =
-                            Decide.all(models(policy), read.states(), read.now(), cost);
+                            Decide.all(models(policy), read.states, read.now, cost);
                         if (!Decide.allowed(outcomes)) {
-                          commands.unwatch();
+                          var unusedUnwatch = commands.unwatch();
                           borrowed.release();
                           result.complete(outcomes);
                           return;
                         }
-                        commands.multi();
-                        write(keys, outcomes, commands);
+                        var unusedMulti = commands.multi();
+                        List<RedisFuture<?>> queued = write(keys, outcomes, commands);
                         commands
                             .exec()
                             .whenComplete(
@@ -137,7 +146,11 @@ final class TransactionDecider {
                                     return;
                                   }
                                   borrowed.release();
-                                  if (!exec.wasDiscarded()) {
+                                  RuntimeException partial =
+                                      failedWrite(exec.wasDiscarded(), queued);
+                                  if (partial != null) {
+                                    result.completeExceptionally(partial);
+                                  } else if (!exec.wasDiscarded()) {
                                     result.complete(outcomes);
                                   } else if (attempt < maxRetries) {
                                     retry(policy, keys, cost, attempt + 1)
@@ -215,9 +228,34 @@ final class TransactionDecider {
                 new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
   }
 
-  /** Queues the new states inside MULTI: what the script writes ({@link StateCodec}). */
-  private void write(
+  /**
+   * Whether a command of a committed transaction failed: Redis runs the others of an EXEC anyway (a
+   * key of another type, say), so the decision is reported as a failure, not as made.
+   */
+  private static RuntimeException failedWrite(boolean discarded, List<RedisFuture<?>> queued) {
+    if (discarded) {
+      return null;
+    }
+    for (RedisFuture<?> command : queued) {
+      if (command.toCompletableFuture().isCompletedExceptionally()) {
+        try {
+          command.toCompletableFuture().join();
+        } catch (RuntimeException e) {
+          return new IllegalStateException("a write of the transaction failed: " + e, e);
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Queues the new states inside MULTI: what the script writes ({@link StateCodec}).
+   *
+   * @return the queued commands, completed when EXEC answers
+   */
+  private List<RedisFuture<?>> write(
       String[] keys, Outcome[] outcomes, RedisAsyncCommands<String, String> commands) {
+    List<RedisFuture<?>> queued = new ArrayList<>();
     int k = 0;
     for (Outcome outcome : outcomes) {
       State state = outcome.state();
@@ -225,18 +263,20 @@ final class TransactionDecider {
       long ttl = Math.max(minimumTtlMillis, (outcome.resetAfter() + 999) / 1_000);
       if (state instanceof State.Log log) {
         String costsKey = keys[k++];
-        commands.del(key, costsKey);
-        List<ScoredValue<String>> members = new ArrayList<>();
-        for (long time : log.times()) {
-          members.add(ScoredValue.just(time, Long.toString(time)));
+        queued.add(commands.del(key, costsKey));
+        Object[] members = new Object[2 * log.times().length];
+        for (int i = 0; i < log.times().length; i++) {
+          members[2 * i] = (double) log.times()[i];
+          members[2 * i + 1] = Long.toString(log.times()[i]);
         }
-        commands.zadd(key, members.toArray(ScoredValue[]::new));
-        commands.hset(costsKey, StateCodec.logFields(log));
-        commands.pexpire(key, ttl);
-        commands.pexpire(costsKey, ttl);
+        queued.add(commands.zadd(key, members));
+        queued.add(commands.hset(costsKey, StateCodec.logFields(log)));
+        queued.add(commands.pexpire(key, ttl));
+        queued.add(commands.pexpire(costsKey, ttl));
       } else {
-        commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl));
+        queued.add(commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl)));
       }
     }
+    return queued;
   }
 }

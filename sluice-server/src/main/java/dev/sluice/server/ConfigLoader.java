@@ -196,9 +196,9 @@ final class ConfigLoader {
           List.of("limits", "on-failure", "timeout", "hybrid"),
           " (beside limits, a policy takes only on-failure, timeout and hybrid)");
       Node list = keys.get("limits").getValueNode();
-      if (!(list instanceof SequenceNode)
-          || ((SequenceNode) list).getValue().isEmpty()
-          || ((SequenceNode) list).getValue().size() > Policy.MAX_LIMITS) {
+      if (!(list instanceof SequenceNode sequence)
+          || sequence.getValue().isEmpty()
+          || sequence.getValue().size() > Policy.MAX_LIMITS) {
         throw yaml.error(
             list,
             path
@@ -291,48 +291,38 @@ final class ConfigLoader {
         keys.containsKey("algorithm")
             ? algorithm(keys.get("algorithm").getValueNode(), path + ".algorithm")
             : Algorithm.TOKEN_BUCKET;
-    switch (algorithm) {
-      case TOKEN_BUCKET:
-      case LEAKY_BUCKET:
-        {
-          String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
-          yaml.fields(
-              node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
-          long capacity =
-              yaml.integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
-          Node rateNode = required(node, keys, path, rateKey, algorithm);
-          String rateText = yaml.text(rateNode, path + "." + rateKey, "a rate such as 1/s");
-          Rate rate = rate(rateNode, path + "." + rateKey, rateText);
-          return build(
-              node,
-              keys,
-              path,
-              () ->
-                  algorithm == Algorithm.TOKEN_BUCKET
-                      ? Limit.tokenBucket(capacity, rate)
-                      : Limit.leakyBucket(capacity, rate));
-        }
-      default:
-        {
-          yaml.fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
-          long limit =
-              yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
-          Node windowNode = required(node, keys, path, "window", algorithm);
-          String windowText = yaml.text(windowNode, path + ".window", "a duration such as 1m");
-          Duration window =
-              yaml.check(windowNode, () -> Durations.parse(path + ".window", windowText));
-          return build(
-              node,
-              keys,
-              path,
-              () ->
-                  algorithm == Algorithm.FIXED_WINDOW
-                      ? Limit.fixedWindow(limit, window)
-                      : algorithm == Algorithm.SLIDING_WINDOW
-                          ? Limit.slidingWindow(limit, window)
-                          : Limit.slidingLog(limit, window));
-        }
+    if (algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.LEAKY_BUCKET) {
+      String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
+      yaml.fields(node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
+      long capacity =
+          yaml.integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
+      Node rateNode = required(node, keys, path, rateKey, algorithm);
+      String rateText = yaml.text(rateNode, path + "." + rateKey, "a rate such as 1/s");
+      Rate rate = rate(rateNode, path + "." + rateKey, rateText);
+      return build(
+          node,
+          keys,
+          path,
+          () ->
+              algorithm == Algorithm.TOKEN_BUCKET
+                  ? Limit.tokenBucket(capacity, rate)
+                  : Limit.leakyBucket(capacity, rate));
     }
+    yaml.fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
+    long limit = yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
+    Node windowNode = required(node, keys, path, "window", algorithm);
+    String windowText = yaml.text(windowNode, path + ".window", "a duration such as 1m");
+    Duration window = yaml.check(windowNode, () -> Durations.parse(path + ".window", windowText));
+    return build(
+        node,
+        keys,
+        path,
+        () ->
+            algorithm == Algorithm.FIXED_WINDOW
+                ? Limit.fixedWindow(limit, window)
+                : algorithm == Algorithm.SLIDING_WINDOW
+                    ? Limit.slidingWindow(limit, window)
+                    : Limit.slidingLog(limit, window));
   }
 
   private static List<String> with(List<String> extra, String... keys) {

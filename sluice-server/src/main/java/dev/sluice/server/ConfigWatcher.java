@@ -68,8 +68,10 @@ final class ConfigWatcher implements AutoCloseable {
 
   /** Starts polling. */
   void start() {
-    scheduler.scheduleWithFixedDelay(
-        this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    // Stopped by shutting the scheduler down; each poll handles its own failures.
+    var unusedSchedule =
+        scheduler.scheduleWithFixedDelay(
+            this::poll, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void poll() {

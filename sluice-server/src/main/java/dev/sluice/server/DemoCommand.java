@@ -163,23 +163,21 @@ final class DemoCommand implements Callable<Integer> {
         "--capacity",
         chosen == Algorithm.TOKEN_BUCKET || chosen == Algorithm.LEAKY_BUCKET ? "capacity" : "limit",
         () -> {
-          switch (chosen) {
-            case TOKEN_BUCKET:
-              return Limit.tokenBucket(capacity, rate);
-            case LEAKY_BUCKET:
-              return Limit.leakyBucket(capacity, rate);
-            default:
-              Duration length =
-                  window != null
-                      ? option("--window", "window", () -> Durations.parse("window", window))
-                      : Limit.tokenBucket(capacity, rate).window();
-              if (chosen == Algorithm.FIXED_WINDOW) {
-                return Limit.fixedWindow(capacity, length);
-              }
-              return chosen == Algorithm.SLIDING_WINDOW
-                  ? Limit.slidingWindow(capacity, length)
-                  : Limit.slidingLog(capacity, length);
+          if (chosen == Algorithm.TOKEN_BUCKET) {
+            return Limit.tokenBucket(capacity, rate);
           }
+          if (chosen == Algorithm.LEAKY_BUCKET) {
+            return Limit.leakyBucket(capacity, rate);
+          }
+          Duration length =
+              window != null
+                  ? option("--window", "window", () -> Durations.parse("window", window))
+                  : Limit.tokenBucket(capacity, rate).window();
+          return switch (chosen) {
+            case FIXED_WINDOW -> Limit.fixedWindow(capacity, length);
+            case SLIDING_WINDOW -> Limit.slidingWindow(capacity, length);
+            default -> Limit.slidingLog(capacity, length);
+          };
         });
   }
 

@@ -19,6 +19,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -46,7 +48,7 @@ final class ServerMetrics implements AutoCloseable {
    * Per policy, the counters of decisions not made by the store, by source ordinal, made on first
    * use.
    */
-  private final Map<String, Counter[]> unstored = new ConcurrentHashMap<>();
+  private final Map<String, Map<Decision.Source, Counter>> unstored = new ConcurrentHashMap<>();
 
   private final Counter reloadSuccesses;
   private final Counter reloadFailures;
@@ -96,7 +98,7 @@ final class ServerMetrics implements AutoCloseable {
    * saved ({@code sluice_deny_cache_saved_calls_total}).
    */
   void watch(ResilientBackend backend) {
-    Gauge.builder("sluice.store.circuit.state", backend, b -> b.circuitState().ordinal())
+    Gauge.builder("sluice.store.circuit.state", backend, b -> gaugeValue(b.circuitState()))
         .description(
             "The store's circuit breaker: 0 closed (calling the store), 1 open (failure policy"
                 + " answers), 2 half-open (probing)")
@@ -106,13 +108,23 @@ final class ServerMetrics implements AutoCloseable {
         .register(registry);
   }
 
+  /** The circuit state as the gauge documents it. */
+  private static int gaugeValue(ResilientBackend.CircuitState state) {
+    return switch (state) {
+      case CLOSED -> 0;
+      case OPEN -> 1;
+      case HALF_OPEN -> 2;
+    };
+  }
+
   private Counter sources(String policy, Decision.Source source) {
-    Counter[] counters = unstored.get(policy);
+    Map<Decision.Source, Counter> counters = unstored.get(policy);
     if (counters == null) {
       counters =
-          unstored.computeIfAbsent(policy, name -> new Counter[Decision.Source.values().length]);
+          unstored.computeIfAbsent(
+              policy, name -> Collections.synchronizedMap(new EnumMap<>(Decision.Source.class)));
     }
-    Counter counter = counters[source.ordinal()];
+    Counter counter = counters.get(source);
     if (counter == null) {
       counter =
           Counter.builder("sluice.decisions.unstored")
@@ -122,7 +134,7 @@ final class ServerMetrics implements AutoCloseable {
               .tag("policy", policy)
               .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
               .register(registry);
-      counters[source.ordinal()] = counter;
+      counters.put(source, counter);
     }
     return counter;
   }

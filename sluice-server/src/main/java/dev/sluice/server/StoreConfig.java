@@ -215,8 +215,6 @@ record StoreConfig(
     return value.name().toLowerCase(Locale.ROOT);
   }
 
-  /** The URI without its user and password, for logs. */
-
   /**
    * A short description for logs, such as {@code memory} or {@code redis redis://h:6379 (lua,
    * timeout 50ms)}.

@@ -145,7 +145,7 @@ final class YamlReader {
    * allowed} is given, keys outside it.
    */
   Map<String, NodeTuple> fields(Node node, String path, List<String> allowed, String hint) {
-    if (!(node instanceof MappingNode)) {
+    if (!(node instanceof MappingNode mapping)) {
       throw error(
           node,
           path
@@ -156,12 +156,12 @@ final class YamlReader {
     }
     Map<String, NodeTuple> fields = new LinkedHashMap<>();
     String prefix = path.equals("the configuration") ? "" : path + ".";
-    for (NodeTuple tuple : ((MappingNode) node).getValue()) {
+    for (NodeTuple tuple : mapping.getValue()) {
       Node keyNode = tuple.getKeyNode();
-      if (!(keyNode instanceof ScalarNode) || isNull(keyNode)) {
+      if (!(keyNode instanceof ScalarNode scalar) || isNull(keyNode)) {
         throw error(keyNode, path + " keys must be plain text: found " + kind(keyNode));
       }
-      String key = ((ScalarNode) keyNode).getValue();
+      String key = scalar.getValue();
       if (allowed != null && !allowed.contains(key)) {
         throw error(
             keyNode,
@@ -181,10 +181,10 @@ final class YamlReader {
 
   /** A scalar's text. */
   String text(Node node, String path, String expected) {
-    if (!(node instanceof ScalarNode) || isNull(node)) {
+    if (!(node instanceof ScalarNode scalar) || isNull(node)) {
       throw error(node, path + " must be " + expected + ": found " + kind(node));
     }
-    return ((ScalarNode) node).getValue();
+    return scalar.getValue();
   }
 
   /** A whole number written in decimal. */

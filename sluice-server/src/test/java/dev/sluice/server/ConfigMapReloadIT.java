@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -55,6 +56,7 @@ class ConfigMapReloadIT {
             },
             "configmap-traffic");
     try {
+      server.ready().get(30, TimeUnit.SECONDS);
       assertThat(limit(http, "before")).isEqualTo(10);
       traffic.start();
 

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -65,7 +66,7 @@ class KubernetesManifestsIT {
   }
 
   @Test
-  void probesAnswerOnAServerStartedFromTheConfigMap(@TempDir Path dir) throws IOException {
+  void probesAnswerOnAServerStartedFromTheConfigMap(@TempDir Path dir) throws Exception {
     Map<String, Object> container = container();
     String yaml = string(map(only("ConfigMap").get("data")).get("sluice.yaml"));
     Path file = dir.resolve("sluice.yaml");
@@ -82,6 +83,7 @@ class KubernetesManifestsIT {
             config -> config.withStore(StoreConfig.MEMORY).withPort(0).withHost("127.0.0.1"),
             Duration.ofSeconds(1));
     try {
+      server.ready().get(30, TimeUnit.SECONDS);
       TestHttp http = new TestHttp(server.port());
       for (String probe : List.of("startupProbe", "readinessProbe", "livenessProbe")) {
         Map<String, Object> get = map(map(container.get(probe)).get("httpGet"));

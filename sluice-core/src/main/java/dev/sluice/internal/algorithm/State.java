@@ -45,11 +45,51 @@ public sealed interface State permits State.Bucket, State.Window, State.Sliding,
 
   /**
    * Sliding log state: the admitted requests still inside the window, oldest first. The arrays are
-   * never modified once the state is built.
-   *
-   * @param times the admission times in microseconds, ascending; one entry per distinct time
-   * @param costs the total cost admitted at each time
-   * @param window the window's length in microseconds
+   * never modified once the state is built (a class, not a record: arrays compare by identity).
    */
-  record Log(long[] times, long[] costs, long window) implements State {}
+  final class Log implements State {
+    private final long[] times;
+    private final long[] costs;
+    private final long window;
+
+    /**
+     * A log; it keeps the arrays given, which no one may modify afterwards.
+     *
+     * @param times the admission times in microseconds, ascending; one entry per distinct time
+     * @param costs the total cost admitted at each time
+     * @param window the window's length in microseconds
+     */
+    public Log(long[] times, long[] costs, long window) {
+      this.times = times;
+      this.costs = costs;
+      this.window = window;
+    }
+
+    /**
+     * The admission times, oldest first; not to be modified.
+     *
+     * @return the times in microseconds
+     */
+    public long[] times() {
+      return times;
+    }
+
+    /**
+     * The cost admitted at each time; not to be modified.
+     *
+     * @return the costs
+     */
+    public long[] costs() {
+      return costs;
+    }
+
+    /**
+     * The window's length.
+     *
+     * @return microseconds
+     */
+    public long window() {
+      return window;
+    }
+  }
 }
