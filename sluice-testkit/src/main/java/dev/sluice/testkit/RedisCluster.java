@@ -234,8 +234,7 @@ public final class RedisCluster implements AutoCloseable {
         Poll.until(
             TAKEOVER_AFTER,
             promoted + " to win the failover",
-            () -> "master".equals(role(promoted)),
-            null);
+            () -> "master".equals(role(promoted)));
       } catch (IllegalStateException notYet) {
         LOG.warn(
             "CLUSTER FAILOVER{} did not promote {} within {} ms, using TAKEOVER",

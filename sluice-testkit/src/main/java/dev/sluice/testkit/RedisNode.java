@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,6 +63,8 @@ public final class RedisNode implements AutoCloseable {
   static final int CLUSTER_BUS_OFFSET = 10000;
 
   private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration START_INTERVAL = Duration.ofMillis(10);
+  private static final Duration PING_TIMEOUT = Duration.ofMillis(250);
   private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
   private static final int PORT_ATTEMPTS = 5;
 
@@ -278,8 +281,7 @@ public final class RedisNode implements AutoCloseable {
       Poll.until(
           Duration.ofSeconds(2),
           "pid " + pid + " to stop",
-          () -> Processes.procState(pid).map(s -> s == 'T' || s == 't').orElse(true),
-          null);
+          () -> Processes.procState(pid).map(s -> s == 'T' || s == 't').orElse(true));
     }
   }
 
@@ -608,48 +610,50 @@ public final class RedisNode implements AutoCloseable {
     paused = false;
     Processes.writeOwner(dir, p.pid(), port);
     long started = System.nanoTime();
-    long deadline = started + START_TIMEOUT.toNanos();
-    while (true) {
-      if (!p.isAlive()) {
-        Processes.unregister(p);
-        String fresh = readFrom(logFile, logOffset) + readFrom(outputFile, outOffset);
-        if (fresh.contains("Address already in use")) {
-          throw new PortTakenException(port);
-        }
-        throw new IllegalStateException(
-            "redis-server exited with code "
-                + p.exitValue()
-                + " during startup on port "
-                + port
-                + "\n"
-                + diagnostics());
+    AtomicBoolean exited = new AtomicBoolean();
+    boolean up =
+        Poll.within(
+            START_TIMEOUT,
+            START_INTERVAL,
+            () -> {
+              if (!p.isAlive()) {
+                exited.set(true);
+                return true;
+              }
+              // throws (not up yet) while the connection is refused or the server is LOADING
+              return "PONG".equals(Resp.call(HOST, port, PING_TIMEOUT, "PING"));
+            });
+    if (exited.get()) {
+      Processes.unregister(p);
+      String fresh = readFrom(logFile, logOffset) + readFrom(outputFile, outOffset);
+      if (fresh.contains("Address already in use")) {
+        throw new PortTakenException(port);
       }
-      try {
-        if ("PONG".equals(Resp.call(HOST, port, Duration.ofMillis(250), "PING"))) {
-          long millis = (System.nanoTime() - started) / 1_000_000;
-          if (millis > 2_000) {
-            LOG.warn("{} took {} ms to answer PING (is the machine overloaded?)", this, millis);
-          } else {
-            LOG.debug("started {} in {} ms", this, millis);
-          }
-          return;
-        }
-      } catch (IOException | RedisReplyException e) {
-        // not up yet (connection refused, or LOADING)
-      }
-      if (System.nanoTime() - deadline > 0) {
-        String diag = diagnostics();
-        Processes.destroyForcibly(p, 5_000);
-        Processes.unregister(p);
-        throw new IllegalStateException(
-            "redis-server on port "
-                + port
-                + " did not answer PING within "
-                + START_TIMEOUT.toSeconds()
-                + " s\n"
-                + diag);
-      }
-      Poll.sleepQuietly(10);
+      throw new IllegalStateException(
+          "redis-server exited with code "
+              + p.exitValue()
+              + " during startup on port "
+              + port
+              + "\n"
+              + diagnostics());
+    }
+    if (!up) {
+      String diag = diagnostics();
+      Processes.destroyForcibly(p, 5_000);
+      Processes.unregister(p);
+      throw new IllegalStateException(
+          "redis-server on port "
+              + port
+              + " did not answer PING within "
+              + START_TIMEOUT.toSeconds()
+              + " s\n"
+              + diag);
+    }
+    long millis = (System.nanoTime() - started) / 1_000_000;
+    if (millis > 2_000) {
+      LOG.warn("{} took {} ms to answer PING (is the machine overloaded?)", this, millis);
+    } else {
+      LOG.debug("started {} in {} ms", this, millis);
     }
   }
 

@@ -81,6 +81,9 @@ public final class RedisSentinel implements AutoCloseable {
   private static final Duration LINK_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration QUICK = Duration.ofSeconds(1);
 
+  /** How often {@code SENTINEL FAILOVER} is tried again while the Sentinels refuse it. */
+  private static final Duration REQUEST_INTERVAL = Duration.ofMillis(100);
+
   /** The original primary and the original replica, in that order. */
   private final List<RedisNode> dataNodes;
 
@@ -497,6 +500,7 @@ public final class RedisSentinel implements AutoCloseable {
   private void requestFailover() {
     Poll.until(
         FAILOVER_WAIT,
+        REQUEST_INTERVAL,
         "a Sentinel to accept SENTINEL FAILOVER " + MASTER_NAME,
         () -> {
           List<RedisNode> live = liveSentinels();
@@ -516,7 +520,6 @@ public final class RedisSentinel implements AutoCloseable {
             }
           }
           // NOGOODSLAVE: no Sentinel has a fresh enough view of a promotable replica yet
-          Poll.sleepQuietly(100);
           throw refused;
         },
         this::diagnostics);
