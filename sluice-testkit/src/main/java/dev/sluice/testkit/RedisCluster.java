@@ -128,13 +128,7 @@ public final class RedisCluster implements AutoCloseable {
       LOG.info("Redis cluster formed in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, cluster);
       return cluster;
     } catch (RuntimeException | Error e) {
-      for (RedisNode node : nodes) {
-        try {
-          node.close();
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
+      Nodes.closeAfter(e, nodes);
       throw e;
     }
   }
@@ -371,7 +365,7 @@ public final class RedisCluster implements AutoCloseable {
   /** Closes all six nodes (kills the processes, deletes their directories). Idempotent. */
   @Override
   public void close() {
-    RedisNode.closeAll(allNodes);
+    Nodes.closeAll(allNodes);
   }
 
   /**

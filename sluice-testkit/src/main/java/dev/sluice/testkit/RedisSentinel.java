@@ -129,9 +129,7 @@ public final class RedisSentinel implements AutoCloseable {
       LOG.info("Redis Sentinel formed in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, fixture);
       return fixture;
     } catch (RuntimeException | Error e) {
-      for (RedisNode node : started) {
-        closeQuietly(node, e);
-      }
+      Nodes.closeAfter(e, started);
       throw e;
     }
   }
@@ -292,7 +290,7 @@ public final class RedisSentinel implements AutoCloseable {
   public void close() {
     List<RedisNode> all = new ArrayList<>(sentinels);
     all.addAll(dataNodes);
-    RedisNode.closeAll(all);
+    Nodes.closeAll(all);
   }
 
   /**
@@ -348,12 +346,12 @@ public final class RedisSentinel implements AutoCloseable {
   }
 
   private static List<RedisNode> startSentinels(RedisBinary binary, RedisNode primary) {
-    RedisNode.PortTakenException last = null;
+    PortTakenException last = null;
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
       int[] ports = new int[SENTINEL_COUNT];
       String[] ids = new String[SENTINEL_COUNT];
       for (int i = 0; i < SENTINEL_COUNT; i++) {
-        ports[i] = RedisNode.reservePort();
+        ports[i] = Ports.reserve(false);
         ids[i] = randomRunId();
       }
       List<RedisNode> started = new ArrayList<>();
@@ -366,15 +364,13 @@ public final class RedisSentinel implements AutoCloseable {
       } catch (RuntimeException | Error e) {
         // the one that failed closed itself (releasing its port); release the ones never used
         for (int j = started.size() + 1; j < SENTINEL_COUNT; j++) {
-          RedisNode.releasePort(ports[j]);
+          Ports.release(ports[j]);
         }
-        for (RedisNode node : started) {
-          closeQuietly(node, e);
-        }
-        if (!(e instanceof RedisNode.PortTakenException)) {
+        Nodes.closeAfter(e, started);
+        if (!(e instanceof PortTakenException)) {
           throw e;
         }
-        last = (RedisNode.PortTakenException) e;
+        last = (PortTakenException) e;
         LOG.debug(
             "a Sentinel port was taken before it could be bound, retrying ({}/{})",
             attempt,
@@ -672,13 +668,5 @@ public final class RedisSentinel implements AutoCloseable {
       }
     }
     return sb.toString();
-  }
-
-  private static void closeQuietly(RedisNode node, Throwable primaryFailure) {
-    try {
-      node.close();
-    } catch (RuntimeException e) {
-      primaryFailure.addSuppressed(e);
-    }
   }
 }
