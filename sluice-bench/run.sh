@@ -8,6 +8,11 @@
 #                                       sluice-bench/results/*.csv
 #   sluice-bench/run.sh --short         a quick look (a few minutes): sluice-bench/target/short/
 #   sluice-bench/run.sh --parts 2,3     only some parts (1 in-process, 2 Redis, 3 HTTP); the report keeps the others
+#
+# The report alone, from the saved results and without running any benchmark (BENCHMARKS.md and
+# docs/bench/*.png again from sluice-bench/results/*.csv; add --short for sluice-bench/target/short/):
+#
+#   ./mvnw -q -B -pl sluice-bench -am -DskipTests package && java -jar sluice-bench/target/sluice-bench.jar report
 set -euo pipefail
 root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 cd "$root"

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -288,7 +289,7 @@ final class Processes {
       commandLine =
           new String(
                   Files.readAllBytes(Paths.get("/proc", Long.toString(handle.pid()), "cmdline")),
-                  java.nio.charset.StandardCharsets.UTF_8)
+                  StandardCharsets.UTF_8)
               .replace('\0', ' ');
     } catch (IOException | RuntimeException e) {
       ProcessHandle.Info info = handle.info();

@@ -1,9 +1,8 @@
 package dev.sluice.testkit;
 
-import java.nio.charset.StandardCharsets;
+import dev.sluice.testkit.ClusterView.NodeLine;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,16 +42,14 @@ public final class RedisCluster implements AutoCloseable {
   public static final int NODE_TIMEOUT_MILLIS = 2000;
 
   /** Number of hash slots in Redis Cluster. */
-  public static final int SLOTS = 16384;
+  public static final int SLOTS = SlotHash.SLOTS;
 
   private static final int SHARDS = 3;
 
   /** The classic layout of redis-cli for three primaries. */
   private static final int[][] SLOT_RANGES = {{0, 5460}, {5461, 10922}, {10923, 16383}};
 
-  private static final Duration FORM_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration FAILOVER_TIMEOUT = Duration.ofSeconds(15);
-  private static final Duration QUICK = Duration.ofSeconds(1);
 
   /**
    * How long a {@code CLUSTER FAILOVER [FORCE]} may take before {@code TAKEOVER} is used. It
@@ -61,33 +58,14 @@ public final class RedisCluster implements AutoCloseable {
    */
   private static final Duration TAKEOVER_AFTER = Duration.ofSeconds(3);
 
-  private final List<Shard> shards;
+  private final List<ClusterShard> shards;
   private final List<RedisNode> allNodes;
-
-  /** Whether the binary has CLUSTER ADDSLOTSRANGE (Redis 7+). */
-  private final boolean slotRanges;
 
   private volatile boolean failedOver;
 
-  /** One slot range with its current primary and replica (swapped by failover). */
-  private static final class Shard {
-    final int firstSlot;
-    final int lastSlot;
-    volatile RedisNode primary;
-    volatile RedisNode replica;
-
-    Shard(int firstSlot, int lastSlot, RedisNode primary, RedisNode replica) {
-      this.firstSlot = firstSlot;
-      this.lastSlot = lastSlot;
-      this.primary = primary;
-      this.replica = replica;
-    }
-  }
-
-  private RedisCluster(List<Shard> shards, List<RedisNode> allNodes, boolean slotRanges) {
+  private RedisCluster(List<ClusterShard> shards, List<RedisNode> allNodes) {
     this.shards = shards;
     this.allNodes = allNodes;
-    this.slotRanges = slotRanges;
   }
 
   /**
@@ -116,25 +94,20 @@ public final class RedisCluster implements AutoCloseable {
       for (int i = 0; i < 2 * SHARDS; i++) {
         nodes.add(RedisNode.start(binary, config, true));
       }
-      List<Shard> shards = new ArrayList<>();
+      List<ClusterShard> shards = new ArrayList<>();
       for (int i = 0; i < SHARDS; i++) {
         shards.add(
-            new Shard(SLOT_RANGES[i][0], SLOT_RANGES[i][1], nodes.get(i), nodes.get(SHARDS + i)));
+            new ClusterShard(
+                SLOT_RANGES[i][0], SLOT_RANGES[i][1], nodes.get(i), nodes.get(SHARDS + i)));
       }
-      RedisCluster cluster =
-          new RedisCluster(shards, List.copyOf(nodes), binary.majorVersion() >= 7);
+      RedisCluster cluster = new RedisCluster(shards, List.copyOf(nodes));
       LOG.debug("6 cluster nodes started in {} ms", (System.nanoTime() - t0) / 1_000_000);
-      cluster.form(t0);
+      // CLUSTER ADDSLOTSRANGE exists from Redis 7 on
+      ClusterFormation.form(shards, cluster.allNodes, binary.majorVersion() >= 7, t0);
       LOG.info("Redis cluster formed in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, cluster);
       return cluster;
     } catch (RuntimeException | Error e) {
-      for (RedisNode node : nodes) {
-        try {
-          node.close();
-        } catch (RuntimeException suppressed) {
-          e.addSuppressed(suppressed);
-        }
-      }
+      Nodes.closeAfter(e, nodes);
       throw e;
     }
   }
@@ -217,7 +190,7 @@ public final class RedisCluster implements AutoCloseable {
    *     complete within 15 s
    */
   public synchronized RedisNode failover(RedisNode primary, boolean force) {
-    Shard shard = shardOf(primary);
+    ClusterShard shard = shardOf(primary);
     RedisNode promoted = shard.replica;
     if (!promoted.isRunning() || promoted.isPaused()) {
       throw new IllegalStateException(
@@ -234,8 +207,7 @@ public final class RedisCluster implements AutoCloseable {
         Poll.until(
             TAKEOVER_AFTER,
             promoted + " to win the failover",
-            () -> "master".equals(role(promoted)),
-            null);
+            () -> "master".equals(role(promoted)));
       } catch (IllegalStateException notYet) {
         LOG.warn(
             "CLUSTER FAILOVER{} did not promote {} within {} ms, using TAKEOVER",
@@ -262,10 +234,10 @@ public final class RedisCluster implements AutoCloseable {
             if (!node.isRunning() || node.isPaused()) {
               continue;
             }
-            if (!"ok".equals(clusterInfo(node).get("cluster_state"))) {
+            if (!"ok".equals(ClusterView.info(node).get("cluster_state"))) {
               return false;
             }
-            ClusterNode view = clusterNodes(node).get(promotedId);
+            NodeLine view = ClusterView.nodes(node).get(promotedId);
             if (view == null || !view.isMaster() || !view.ownsSlot(shard.firstSlot)) {
               return false;
             }
@@ -305,7 +277,7 @@ public final class RedisCluster implements AutoCloseable {
         continue;
       }
       try {
-        List<?> ranges = (List<?>) node.command(QUICK, "CLUSTER", "SLOTS");
+        List<?> ranges = (List<?>) node.command(ClusterView.QUICK, "CLUSTER", "SLOTS");
         for (Object r : ranges) {
           List<?> range = (List<?>) r;
           long first = (Long) range.get(0);
@@ -322,7 +294,7 @@ public final class RedisCluster implements AutoCloseable {
         LOG.debug("CLUSTER SLOTS on {} failed", node, e);
       }
     }
-    for (Shard shard : shards) {
+    for (ClusterShard shard : shards) {
       if (slot >= shard.firstSlot && slot <= shard.lastSlot) {
         return shard.primary;
       }
@@ -349,36 +321,19 @@ public final class RedisCluster implements AutoCloseable {
    * @return its slot in 0..16383
    */
   public static int slot(String key) {
-    byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-    int start = 0;
-    int end = bytes.length;
-    for (int i = 0; i < bytes.length; i++) {
-      if (bytes[i] == '{') {
-        for (int j = i + 1; j < bytes.length; j++) {
-          if (bytes[j] == '}') {
-            if (j > i + 1) {
-              start = i + 1;
-              end = j;
-            }
-            break;
-          }
-        }
-        break;
-      }
-    }
-    return crc16(bytes, start, end) & (SLOTS - 1);
+    return SlotHash.slot(key);
   }
 
   /** Closes all six nodes (kills the processes, deletes their directories). Idempotent. */
   @Override
   public void close() {
-    RedisNode.closeAll(allNodes);
+    Nodes.closeAll(allNodes);
   }
 
   /**
    * Returns a description of the shards: slot ranges with their primary and replica ports.
    *
-   * @return e.g. {@code RedisCluster[0-5460: 40001/40004, ...]}
+   * @return e.g. {@code RedisCluster[0-5460: primary 40001, replica 40004; ...]}
    */
   @Override
   public String toString() {
@@ -396,8 +351,6 @@ public final class RedisCluster implements AutoCloseable {
             .collect(Collectors.joining("; ", "[", "]"));
   }
 
-  // ------------------------------------------------------------------------------------------------ internals
-
   void dropConnections() {
     allNodes.forEach(RedisNode::dropConnection);
   }
@@ -406,94 +359,13 @@ public final class RedisCluster implements AutoCloseable {
     return failedOver || allNodes.stream().anyMatch(RedisNode::faultInjected);
   }
 
-  private Shard shardOf(RedisNode primary) {
-    for (Shard shard : shards) {
+  private ClusterShard shardOf(RedisNode primary) {
+    for (ClusterShard shard : shards) {
       if (shard.primary == primary) {
         return shard;
       }
     }
     throw new IllegalArgumentException(primary + " is not a primary of " + this);
-  }
-
-  private void form(long t0) {
-    Map<RedisNode, String> ids = new HashMap<>();
-    int epoch = 1;
-    for (RedisNode node : allNodes) {
-      ids.put(node, (String) node.command("CLUSTER", "MYID"));
-      node.command("CLUSTER", "SET-CONFIG-EPOCH", Integer.toString(epoch++));
-    }
-    for (Shard shard : shards) {
-      if (slotRanges) {
-        shard.primary.command(
-            "CLUSTER",
-            "ADDSLOTSRANGE",
-            Integer.toString(shard.firstSlot),
-            Integer.toString(shard.lastSlot));
-      } else {
-        List<String> args = new ArrayList<>(List.of("CLUSTER", "ADDSLOTS"));
-        for (int s = shard.firstSlot; s <= shard.lastSlot; s++) {
-          args.add(Integer.toString(s));
-        }
-        shard.primary.command(args.toArray(new String[0]));
-      }
-    }
-    // Every pair meets directly (15 MEETs) instead of everyone meeting the first node and waiting
-    // for gossip
-    // to spread the rest, which takes about a second longer.
-    for (int i = 0; i < allNodes.size(); i++) {
-      for (RedisNode other : allNodes.subList(i + 1, allNodes.size())) {
-        allNodes.get(i).command("CLUSTER", "MEET", other.host(), Integer.toString(other.port()));
-      }
-    }
-    Poll.until(
-        FORM_TIMEOUT,
-        "all 6 cluster nodes to know each other (CLUSTER MEET)",
-        () ->
-            allNodes.stream()
-                .allMatch(
-                    n -> {
-                      Map<String, ClusterNode> view = clusterNodes(n);
-                      return view.size() == allNodes.size()
-                          && view.values().stream().noneMatch(ClusterNode::unsettled)
-                          && view.keySet().containsAll(ids.values());
-                    }),
-        this::diagnostics);
-    LOG.debug("cluster nodes know each other after {} ms", (System.nanoTime() - t0) / 1_000_000);
-    for (Shard shard : shards) {
-      shard.replica.command("CLUSTER", "REPLICATE", ids.get(shard.primary));
-    }
-    Poll.until(
-        FORM_TIMEOUT,
-        "cluster_state:ok, agreed roles and replica links up on all 6 nodes",
-        () -> {
-          for (Shard shard : shards) {
-            if (!"up".equals(shard.replica.info("replication").get("master_link_status"))) {
-              return false;
-            }
-          }
-          for (RedisNode node : allNodes) {
-            if (!"ok".equals(clusterInfo(node).get("cluster_state"))) {
-              return false;
-            }
-            Map<String, ClusterNode> view = clusterNodes(node);
-            for (Shard shard : shards) {
-              ClusterNode p = view.get(ids.get(shard.primary));
-              ClusterNode r = view.get(ids.get(shard.replica));
-              if (p == null
-                  || r == null
-                  || !p.isMaster()
-                  || !p.ownsSlot(shard.firstSlot)
-                  || r.isMaster()
-                  || !ids.get(shard.primary).equals(r.masterId)
-                  || p.unsettled()
-                  || r.unsettled()) {
-                return false;
-              }
-            }
-          }
-          return true;
-        },
-        this::diagnostics);
   }
 
   private static String role(RedisNode node) {
@@ -504,97 +376,7 @@ public final class RedisCluster implements AutoCloseable {
     return (String) node.command("CLUSTER", "MYID");
   }
 
-  private static Map<String, String> clusterInfo(RedisNode node) {
-    return RedisNode.parseInfo((String) node.command(QUICK, "CLUSTER", "INFO"));
-  }
-
-  private static Map<String, ClusterNode> clusterNodes(RedisNode node) {
-    String text = (String) node.command(QUICK, "CLUSTER", "NODES");
-    Map<String, ClusterNode> nodes = new HashMap<>();
-    for (String line : text.split("\n")) {
-      if (!line.isBlank()) {
-        ClusterNode n = ClusterNode.parse(line.trim());
-        nodes.put(n.id, n);
-      }
-    }
-    return nodes;
-  }
-
   private String diagnostics() {
-    StringBuilder sb = new StringBuilder();
-    for (RedisNode node : allNodes) {
-      sb.append(node.diagnostics());
-      if (node.isRunning() && !node.isPaused()) {
-        try {
-          sb.append("--- CLUSTER NODES:\n").append(node.command(QUICK, "CLUSTER", "NODES"));
-          sb.append("--- cluster_state:")
-              .append(clusterInfo(node).get("cluster_state"))
-              .append('\n');
-        } catch (RuntimeException e) {
-          sb.append("--- (cannot query: ").append(e).append(")\n");
-        }
-      }
-    }
-    return sb.toString();
-  }
-
-  /** One line of {@code CLUSTER NODES}. */
-  private static final class ClusterNode {
-    final String id;
-    final List<String> flags;
-    final String masterId;
-    final List<String> slots;
-
-    private ClusterNode(String id, List<String> flags, String masterId, List<String> slots) {
-      this.id = id;
-      this.flags = flags;
-      this.masterId = masterId;
-      this.slots = slots;
-    }
-
-    static ClusterNode parse(String line) {
-      String[] f = line.split(" ");
-      List<String> slots = f.length > 8 ? Arrays.asList(f).subList(8, f.length) : List.of();
-      return new ClusterNode(f[0], Arrays.asList(f[2].split(",")), f[3], slots);
-    }
-
-    boolean isMaster() {
-      return flags.contains("master");
-    }
-
-    /** Handshake in progress, address unknown, or (possibly) failed. */
-    boolean unsettled() {
-      return flags.contains("handshake")
-          || flags.contains("noaddr")
-          || flags.contains("fail")
-          || flags.contains("fail?");
-    }
-
-    boolean ownsSlot(int slot) {
-      for (String s : slots) {
-        if (s.startsWith("[")) {
-          continue; // migrating/importing
-        }
-        int dash = s.indexOf('-');
-        int first = Integer.parseInt(dash < 0 ? s : s.substring(0, dash));
-        int last = dash < 0 ? first : Integer.parseInt(s.substring(dash + 1));
-        if (slot >= first && slot <= last) {
-          return true;
-        }
-      }
-      return false;
-    }
-  }
-
-  private static int crc16(byte[] bytes, int start, int end) {
-    int crc = 0;
-    for (int i = start; i < end; i++) {
-      crc ^= (bytes[i] & 0xff) << 8;
-      for (int bit = 0; bit < 8; bit++) {
-        crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
-      }
-      crc &= 0xffff;
-    }
-    return crc;
+    return ClusterView.diagnostics(allNodes);
   }
 }

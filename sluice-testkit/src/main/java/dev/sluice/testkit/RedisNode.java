@@ -1,23 +1,13 @@
 package dev.sluice.testkit;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * started as {@code redis-server sentinel.conf --sentinel}, logging to {@code sentinel.log}, with
  * the same fault injection.
  *
- * <p>{@link #command(String...)} sends a command over a fresh connection with a timeout, for test
- * assertions and setup; it is not meant to be the client under test.
+ * <p>{@link #command(String...)} sends a command over the node's own connection with a timeout, for
+ * test assertions and setup; it is not meant to be the client under test.
  *
  * <pre>{@code
  * try (RedisNode node = RedisNode.start()) {
@@ -54,58 +44,31 @@ public final class RedisNode implements AutoCloseable {
   /** The only address nodes listen on. */
   static final String HOST = "127.0.0.1";
 
-  static final int DEVELOPER_PORT = 6379;
-
-  /** The default Sentinel port, never used either. */
-  static final int DEVELOPER_SENTINEL_PORT = 26379;
-
-  static final int CLUSTER_BUS_OFFSET = 10000;
-
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration DEFAULT_COMMAND_TIMEOUT = Duration.ofSeconds(5);
   private static final int PORT_ATTEMPTS = 5;
 
-  /**
-   * Ports handed out to nodes of this JVM that are still open, so two nodes never race for the same
-   * one.
-   */
-  private static final Set<Integer> PORTS_IN_USE = ConcurrentHashMap.newKeySet();
-
-  private final RedisBinary binary;
   private final Path dir;
-  private final Path configFile;
-  private final Path logFile;
-  private final Path outputFile;
   private final List<String> extraConfig;
   private final boolean clusterBus;
 
   /** Runs as a Sentinel ({@code redis-server sentinel.conf --sentinel}) instead of a data node. */
   private final boolean sentinel;
 
+  private final ServerProcess process;
+  private final CommandChannel channel;
+
   private volatile int port;
-  private volatile Process process;
-  private volatile boolean paused;
   private volatile boolean faultInjected;
   private volatile boolean closed;
 
-  /**
-   * Connection used by {@link #command}; guarded by {@link #connectionLock}, closed by lifecycle
-   * changes.
-   */
-  private volatile Resp.Connection connection;
-
-  private final Object connectionLock = new Object();
-
   private RedisNode(
       RedisBinary binary, List<String> extraConfig, boolean clusterBus, boolean sentinel) {
-    this.binary = binary;
     this.dir = Processes.createNodeDirectory();
-    this.configFile = dir.resolve(sentinel ? "sentinel.conf" : "redis.conf");
-    this.logFile = dir.resolve(sentinel ? "sentinel.log" : "redis.log");
-    this.outputFile = dir.resolve("stdout.log");
     this.extraConfig = List.copyOf(extraConfig);
     this.clusterBus = clusterBus;
     this.sentinel = sentinel;
+    this.process = new ServerProcess(binary, dir, sentinel, this);
+    this.channel = new CommandChannel(this);
   }
 
   /**
@@ -116,18 +79,13 @@ public final class RedisNode implements AutoCloseable {
    *     log tail)
    */
   public static RedisNode start() {
-    return start(List.of(), false);
+    return start(RedisBinary.get(), List.of(), false);
   }
 
   /**
-   * Starts a node with extra {@code redis.conf} lines; {@code clusterBus} also reserves port +
-   * 10000.
+   * Starts a node with a given binary (tests of the embedded fallback use this) and extra {@code
+   * redis.conf} lines; {@code clusterBus} also reserves port + 10000.
    */
-  static RedisNode start(List<String> extraConfig, boolean clusterBus) {
-    return start(RedisBinary.get(), extraConfig, clusterBus);
-  }
-
-  /** Starts a node with a given binary (tests of the embedded fallback use this). */
   static RedisNode start(RedisBinary binary, List<String> extraConfig, boolean clusterBus) {
     RedisNode node = new RedisNode(binary, extraConfig, clusterBus, false);
     try {
@@ -141,7 +99,7 @@ public final class RedisNode implements AutoCloseable {
 
   /**
    * Starts a Sentinel ({@code redis-server sentinel.conf --sentinel}) on a port reserved with
-   * {@link #reservePort()}, with the given {@code sentinel ...} config lines. There is a single
+   * {@link Ports#reserve}, with the given {@code sentinel ...} config lines. There is a single
    * attempt: if the port was taken meanwhile, {@link PortTakenException} is thrown (and the port
    * released), since the caller wrote it into the other Sentinels' configs.
    */
@@ -151,25 +109,12 @@ public final class RedisNode implements AutoCloseable {
     node.port = reservedPort;
     try {
       node.writeConfig();
-      node.launch();
+      node.process.launch(node.port);
       return node;
     } catch (RuntimeException | Error e) {
       node.close();
       throw e;
     }
-  }
-
-  /**
-   * Reserves a free loopback port (never 6379 or 26379) for {@link #startSentinel}; release unused
-   * ones.
-   */
-  static int reservePort() {
-    return freePort(false);
-  }
-
-  /** Releases a port reserved with {@link #reservePort()} that no node was started on. */
-  static void releasePort(int port) {
-    PORTS_IN_USE.remove(port);
   }
 
   /**
@@ -216,7 +161,7 @@ public final class RedisNode implements AutoCloseable {
    * @throws IllegalStateException if the node has no process (closed)
    */
   public long pid() {
-    Process p = process;
+    Process p = process.current();
     if (p == null) {
       throw new IllegalStateException(this + " has no process");
     }
@@ -238,8 +183,7 @@ public final class RedisNode implements AutoCloseable {
    * @return true if the process exists
    */
   public boolean isRunning() {
-    Process p = process;
-    return p != null && p.isAlive();
+    return process.isRunning();
   }
 
   /**
@@ -248,7 +192,7 @@ public final class RedisNode implements AutoCloseable {
    * @return true between {@code pause()} and {@code resume()}/{@code kill()}/{@code restart()}
    */
   public boolean isPaused() {
-    return paused && isRunning();
+    return process.isPaused();
   }
 
   /**
@@ -270,17 +214,7 @@ public final class RedisNode implements AutoCloseable {
   public synchronized void pause() {
     requireRunning("pause");
     faultInjected = true;
-    long pid = process.pid();
-    Processes.signal(pid, "STOP");
-    paused = true;
-    // Linux: make sure the stop has been delivered before returning.
-    if (Processes.procState(pid).isPresent()) {
-      Poll.until(
-          Duration.ofSeconds(2),
-          "pid " + pid + " to stop",
-          () -> Processes.procState(pid).map(s -> s == 'T' || s == 't').orElse(true),
-          null);
-    }
+    process.pause();
   }
 
   /**
@@ -290,11 +224,7 @@ public final class RedisNode implements AutoCloseable {
    */
   public synchronized void resume() {
     requireRunning("resume");
-    if (!paused) {
-      return;
-    }
-    Processes.signal(process.pid(), "CONT");
-    paused = false;
+    process.resume();
   }
 
   /**
@@ -315,7 +245,7 @@ public final class RedisNode implements AutoCloseable {
     faultInjected = true;
     killProcess();
     try {
-      launch();
+      process.launch(port);
     } catch (PortTakenException e) {
       throw new IllegalStateException(
           "cannot restart " + this + ": port " + port + " was taken meanwhile\n" + diagnostics(),
@@ -336,7 +266,7 @@ public final class RedisNode implements AutoCloseable {
    *     {@link List} for arrays, {@code null} for nil
    * @throws RedisReplyException if the server answers with an error
    * @throws UncheckedIOException on connection failure or timeout (cause {@link
-   *     java.net.SocketTimeoutException})
+   *     SocketTimeoutException})
    */
   public Object command(String... args) {
     return command(DEFAULT_COMMAND_TIMEOUT, args);
@@ -351,62 +281,15 @@ public final class RedisNode implements AutoCloseable {
    * @return the reply, mapped as described in {@link #command(String...)}
    * @throws RedisReplyException if the server answers with an error
    * @throws UncheckedIOException on connection failure or timeout (cause {@link
-   *     java.net.SocketTimeoutException})
+   *     SocketTimeoutException})
    */
   public Object command(Duration timeout, String... args) {
-    synchronized (connectionLock) {
-      Resp.Connection used = connection;
-      try {
-        return exchange(timeout, args);
-      } catch (IOException e) {
-        Resp.Connection failed = connection;
-        dropConnection();
-        boolean staleIdleConnection =
-            used != null
-                && failed == used
-                && !used.replyStarted()
-                && !(e instanceof SocketTimeoutException);
-        if (staleIdleConnection) {
-          // The server closed our idle connection (e.g. it dropped clients): retry once on a new
-          // one.
-          try {
-            return exchange(timeout, args);
-          } catch (IOException retryFailure) {
-            dropConnection();
-            throw commandFailed(args, retryFailure);
-          }
-        }
-        throw commandFailed(args, e);
-      } catch (RuntimeException e) {
-        if (!(e instanceof RedisReplyException)) {
-          dropConnection();
-        }
-        throw e;
-      }
-    }
-  }
-
-  private Object exchange(Duration timeout, String... args) throws IOException {
-    Resp.Connection c = connection;
-    if (c == null) {
-      c = Resp.Connection.open(HOST, port, timeout);
-      connection = c;
-    }
-    return c.call(timeout, args);
-  }
-
-  private UncheckedIOException commandFailed(String[] args, IOException e) {
-    return new UncheckedIOException(
-        String.join(" ", args) + " on " + this + " failed: " + e.getMessage(), e);
+    return channel.call(port, timeout, args);
   }
 
   /** Closes the node's command connection; the next command opens a new one. */
   void dropConnection() {
-    Resp.Connection c = connection;
-    connection = null;
-    if (c != null) {
-      c.close();
-    }
+    channel.drop();
   }
 
   /**
@@ -420,27 +303,6 @@ public final class RedisNode implements AutoCloseable {
     return parseInfo((String) command("INFO", section));
   }
 
-  /**
-   * Closes every node, even when some fail; the first failure is thrown with the others suppressed.
-   */
-  static void closeAll(Iterable<RedisNode> nodes) {
-    RuntimeException failure = null;
-    for (RedisNode node : nodes) {
-      try {
-        node.close();
-      } catch (RuntimeException e) {
-        if (failure == null) {
-          failure = e;
-        } else {
-          failure.addSuppressed(e);
-        }
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
-
   /** Kills the process (if running) and deletes the node's directory. Idempotent. */
   @Override
   public synchronized void close() {
@@ -449,7 +311,7 @@ public final class RedisNode implements AutoCloseable {
     }
     closed = true;
     killProcess();
-    PORTS_IN_USE.remove(port);
+    Ports.release(port);
     Processes.deleteNodeDirectory(dir);
   }
 
@@ -461,8 +323,9 @@ public final class RedisNode implements AutoCloseable {
    */
   @Override
   public String toString() {
-    Process p = process;
-    String state = closed ? "closed" : !isRunning() ? "stopped" : paused ? "paused" : "running";
+    Process p = process.current();
+    String state =
+        closed ? "closed" : !isRunning() ? "stopped" : process.isPaused() ? "paused" : "running";
     return "RedisNode["
         + (sentinel ? "sentinel " : "")
         + uri()
@@ -472,21 +335,13 @@ public final class RedisNode implements AutoCloseable {
         + "]";
   }
 
-  // ------------------------------------------------------------------------------------------------ internals
-
   boolean faultInjected() {
     return faultInjected || closed;
   }
 
+  /** The node, its directory and the tails of its logs, for failure messages. */
   String diagnostics() {
-    StringBuilder sb = new StringBuilder();
-    sb.append("--- ").append(this).append(", dir ").append(dir).append('\n');
-    sb.append("--- tail of ").append(logFile.getFileName()).append(":\n").append(tail(logFile, 30));
-    String out = tail(outputFile, 10);
-    if (!out.isBlank()) {
-      sb.append("--- tail of ").append(outputFile.getFileName()).append(":\n").append(out);
-    }
-    return sb.toString();
+    return process.diagnostics();
   }
 
   static Map<String, String> parseInfo(String info) {
@@ -512,14 +367,14 @@ public final class RedisNode implements AutoCloseable {
   private void startOnFreePort() {
     PortTakenException last = null;
     for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      port = freePort(clusterBus);
+      port = Ports.reserve(clusterBus);
       writeConfig();
       try {
-        launch();
+        process.launch(port);
         return;
       } catch (PortTakenException e) {
         last = e;
-        PORTS_IN_USE.remove(port);
+        Ports.release(port);
         LOG.debug(
             "port {} was taken before redis-server could bind it, retrying ({}/{})",
             port,
@@ -535,230 +390,11 @@ public final class RedisNode implements AutoCloseable {
   }
 
   private void writeConfig() {
-    List<String> lines = new ArrayList<>();
-    lines.add("# generated by sluice-testkit");
-    lines.add("port " + port);
-    lines.add("bind " + HOST);
-    lines.add("protected-mode no");
-    lines.add("daemonize no");
-    if (sentinel) {
-      // Sentinel rewrites this file itself (myid, known replicas and Sentinels, current primary); a
-      // restart
-      // starts from the rewritten file.
-      lines.add("dir " + quote(dir.toString()));
-      lines.add("logfile " + quote(logFile.toString()));
-      lines.add("loglevel notice");
-      lines.addAll(extraConfig);
-      writeLines(lines);
-      return;
-    }
-    lines.add("save \"\"");
-    lines.add("appendonly no");
-    lines.add("dir " + quote(dir.toString()));
-    lines.add("logfile " + quote(logFile.toString()));
-    lines.add("loglevel notice");
-    // Full resyncs of replicas start at once (Redis 7 waits 5 s by default for more replicas to
-    // show up).
-    lines.add("repl-diskless-sync yes");
-    lines.add("repl-diskless-sync-delay 0");
-    lines.addAll(extraConfig);
-    writeLines(lines);
-  }
-
-  private void writeLines(List<String> lines) {
-    try {
-      Files.write(configFile, lines, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + configFile, e);
-    }
-  }
-
-  private static String quote(String s) {
-    return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
-  }
-
-  /**
-   * Starts the process from the config file and waits for PING; throws PortTakenException if bind
-   * failed.
-   */
-  private void launch() {
-    long logOffset = size(logFile);
-    long outOffset = size(outputFile);
-    Process p;
-    try {
-      List<String> command =
-          new ArrayList<>(List.of(binary.path().toString(), configFile.toString()));
-      if (sentinel) {
-        // selects Sentinel mode whatever the executable is called (Debian's redis-server is a
-        // symlink)
-        command.add("--sentinel");
-      }
-      p =
-          new ProcessBuilder(command)
-              .directory(dir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(outputFile.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.PIPE)
-              .start();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot start " + binary.path(), e);
-    }
-    Processes.register(p);
-    process = p;
-    paused = false;
-    Processes.writeOwner(dir, p.pid(), port);
-    long started = System.nanoTime();
-    long deadline = started + START_TIMEOUT.toNanos();
-    while (true) {
-      if (!p.isAlive()) {
-        Processes.unregister(p);
-        String fresh = readFrom(logFile, logOffset) + readFrom(outputFile, outOffset);
-        if (fresh.contains("Address already in use")) {
-          throw new PortTakenException(port);
-        }
-        throw new IllegalStateException(
-            "redis-server exited with code "
-                + p.exitValue()
-                + " during startup on port "
-                + port
-                + "\n"
-                + diagnostics());
-      }
-      try {
-        if ("PONG".equals(Resp.call(HOST, port, Duration.ofMillis(250), "PING"))) {
-          long millis = (System.nanoTime() - started) / 1_000_000;
-          if (millis > 2_000) {
-            LOG.warn("{} took {} ms to answer PING (is the machine overloaded?)", this, millis);
-          } else {
-            LOG.debug("started {} in {} ms", this, millis);
-          }
-          return;
-        }
-      } catch (IOException | RedisReplyException e) {
-        // not up yet (connection refused, or LOADING)
-      }
-      if (System.nanoTime() - deadline > 0) {
-        String diag = diagnostics();
-        Processes.destroyForcibly(p, 5_000);
-        Processes.unregister(p);
-        throw new IllegalStateException(
-            "redis-server on port "
-                + port
-                + " did not answer PING within "
-                + START_TIMEOUT.toSeconds()
-                + " s\n"
-                + diag);
-      }
-      Poll.sleepQuietly(10);
-    }
+    NodeConfig.write(process.configFile(), port, dir, process.logFile(), sentinel, extraConfig);
   }
 
   private void killProcess() {
     dropConnection();
-    Process p = process;
-    if (p == null) {
-      return;
-    }
-    if (p.isAlive()) {
-      Processes.destroyForcibly(p, 10_000);
-      if (p.isAlive()) {
-        throw new IllegalStateException(
-            "redis-server pid " + p.pid() + " did not die after SIGKILL");
-      }
-    }
-    try {
-      p.waitFor(1, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    Processes.unregister(p);
-    paused = false;
-  }
-
-  /**
-   * Picks a free loopback port (never 6379 or 26379); for cluster nodes port + 10000 must be free
-   * as well.
-   */
-  private static int freePort(boolean clusterBus) {
-    for (int i = 0; i < 100; i++) {
-      int candidate;
-      try (ServerSocket s = new ServerSocket()) {
-        s.setReuseAddress(false);
-        s.bind(new InetSocketAddress(InetAddress.getByName(HOST), 0));
-        candidate = s.getLocalPort();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot find a free port on " + HOST, e);
-      }
-      if (candidate == DEVELOPER_PORT
-          || candidate == DEVELOPER_PORT + CLUSTER_BUS_OFFSET
-          || candidate == DEVELOPER_SENTINEL_PORT) {
-        continue;
-      }
-      if (clusterBus
-          && (candidate + CLUSTER_BUS_OFFSET > 65535
-              || !bindable(candidate + CLUSTER_BUS_OFFSET))) {
-        continue;
-      }
-      if (PORTS_IN_USE.add(candidate)) {
-        return candidate;
-      }
-    }
-    throw new IllegalStateException("cannot find a free port on " + HOST);
-  }
-
-  private static boolean bindable(int port) {
-    try (ServerSocket s = new ServerSocket()) {
-      s.setReuseAddress(false);
-      s.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
-      return true;
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static long size(Path file) {
-    try {
-      return Files.exists(file) ? Files.size(file) : 0;
-    } catch (IOException e) {
-      return 0;
-    }
-  }
-
-  private static String readFrom(Path file, long offset) {
-    try {
-      if (!Files.exists(file)) {
-        return "";
-      }
-      byte[] all = Files.readAllBytes(file);
-      int from = (int) Math.min(offset, all.length);
-      return new String(all, from, all.length - from, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
-  private static String tail(Path file, int lines) {
-    try {
-      if (!Files.exists(file)) {
-        return "(no " + file.getFileName() + ")\n";
-      }
-      List<String> all = Files.readAllLines(file, StandardCharsets.UTF_8);
-      StringBuilder sb = new StringBuilder();
-      for (String line : all.subList(Math.max(0, all.size() - lines), all.size())) {
-        sb.append("    ").append(line).append('\n');
-      }
-      return sb.toString();
-    } catch (IOException | RuntimeException e) {
-      return "(cannot read " + file + ": " + e + ")\n";
-    }
-  }
-
-  /** redis-server could not bind its port because someone else took it first. */
-  static final class PortTakenException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    PortTakenException(int port) {
-      super("port " + port + " already in use");
-    }
+    process.kill();
   }
 }

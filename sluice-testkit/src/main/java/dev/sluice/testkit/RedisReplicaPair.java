@@ -1,6 +1,7 @@
 package dev.sluice.testkit;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -48,8 +49,7 @@ public final class RedisReplicaPair implements AutoCloseable {
       follow(replica, primary);
       return new RedisReplicaPair(primary, replica);
     } catch (RuntimeException | Error e) {
-      closeQuietly(replica, e);
-      closeQuietly(primary, e);
+      Nodes.closeAfter(e, Arrays.asList(replica, primary));
       throw e;
     }
   }
@@ -120,7 +120,7 @@ public final class RedisReplicaPair implements AutoCloseable {
   /** Closes both nodes (kills the processes, deletes their directories). Idempotent. */
   @Override
   public void close() {
-    RedisNode.closeAll(List.of(replica, primary));
+    Nodes.closeAll(List.of(replica, primary));
   }
 
   /**
@@ -154,15 +154,5 @@ public final class RedisReplicaPair implements AutoCloseable {
         follower + " to report master_link_status:up (replica of " + leader + ")",
         () -> "up".equals(follower.info("replication").get("master_link_status")),
         () -> follower.diagnostics() + leader.diagnostics());
-  }
-
-  private static void closeQuietly(RedisNode node, Throwable primaryFailure) {
-    if (node != null) {
-      try {
-        node.close();
-      } catch (RuntimeException e) {
-        primaryFailure.addSuppressed(e);
-      }
-    }
   }
 }

@@ -2,13 +2,8 @@ package dev.sluice.testkit;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,17 +69,13 @@ public final class RedisSentinel implements AutoCloseable {
    */
   public static final int FAILOVER_TIMEOUT_MILLIS = 3000;
 
-  private static final int SENTINEL_COUNT = 3;
-  private static final int PORT_ATTEMPTS = 5;
-  private static final Duration FORM_TIMEOUT = Duration.ofSeconds(20);
   private static final Duration FAILOVER_WAIT = Duration.ofSeconds(15);
   private static final Duration LINK_TIMEOUT = Duration.ofSeconds(10);
-  private static final Duration QUICK = Duration.ofSeconds(1);
 
   /** The original primary and the original replica, in that order. */
   private final List<RedisNode> dataNodes;
 
-  private final List<RedisNode> sentinels;
+  private final SentinelGroup group;
 
   /** The primary as of formation, {@link #failover()} or {@link #awaitFailover(Duration)}. */
   private volatile RedisNode knownPrimary;
@@ -93,7 +84,7 @@ public final class RedisSentinel implements AutoCloseable {
 
   private RedisSentinel(RedisNode primary, RedisNode replica, List<RedisNode> sentinels) {
     this.dataNodes = List.of(primary, replica);
-    this.sentinels = sentinels;
+    this.group = new SentinelGroup(sentinels, this::diagnostics);
     this.knownPrimary = primary;
   }
 
@@ -119,16 +110,14 @@ public final class RedisSentinel implements AutoCloseable {
       RedisNode replica = RedisNode.start(binary, List.of(), false);
       started.add(replica);
       RedisReplicaPair.follow(replica, primary);
-      List<RedisNode> sentinels = startSentinels(binary, primary);
+      List<RedisNode> sentinels = SentinelLauncher.start(binary, primary);
       started.addAll(sentinels);
       RedisSentinel fixture = new RedisSentinel(primary, replica, sentinels);
-      fixture.awaitFormed();
+      fixture.group.awaitFormed(primary, replica);
       LOG.info("Redis Sentinel formed in {} ms: {}", (System.nanoTime() - t0) / 1_000_000, fixture);
       return fixture;
     } catch (RuntimeException | Error e) {
-      for (RedisNode node : started) {
-        closeQuietly(node, e);
-      }
+      Nodes.closeAfter(e, started);
       throw e;
     }
   }
@@ -142,9 +131,9 @@ public final class RedisSentinel implements AutoCloseable {
    * @return one of {@link #nodes()}
    */
   public RedisNode primary() {
-    for (RedisNode sentinel : liveSentinels()) {
+    for (RedisNode sentinel : group.live()) {
       try {
-        RedisNode node = dataNodeAt(masterPort(sentinel));
+        RedisNode node = dataNodeAt(SentinelGroup.masterPort(sentinel));
         if (node != null) {
           return node;
         }
@@ -182,7 +171,7 @@ public final class RedisSentinel implements AutoCloseable {
    * @return three Sentinels, in a fixed order
    */
   public List<RedisNode> sentinels() {
-    return sentinels;
+    return group.nodes();
   }
 
   /**
@@ -204,7 +193,9 @@ public final class RedisSentinel implements AutoCloseable {
    */
   public String uri() {
     return "redis-sentinel://"
-        + sentinels.stream().map(s -> s.host() + ":" + s.port()).collect(Collectors.joining(","))
+        + group.nodes().stream()
+            .map(s -> s.host() + ":" + s.port())
+            .collect(Collectors.joining(","))
         + "#"
         + MASTER_NAME;
   }
@@ -232,8 +223,8 @@ public final class RedisSentinel implements AutoCloseable {
     }
     failedOver = true;
     long t0 = System.nanoTime();
-    requestFailover();
-    awaitMaster(
+    group.requestFailover();
+    group.awaitMaster(
         to, FAILOVER_WAIT, "the Sentinels to report " + to + " as primary of " + MASTER_NAME);
     long promoted = System.nanoTime();
     if (from.isRunning() && !from.isPaused()) {
@@ -268,7 +259,7 @@ public final class RedisSentinel implements AutoCloseable {
     RedisNode next = other(former);
     failedOver = true;
     long t0 = System.nanoTime();
-    awaitMaster(
+    group.awaitMaster(
         next,
         timeout,
         "the Sentinels to fail " + MASTER_NAME + " over from " + former + " to " + next);
@@ -287,9 +278,9 @@ public final class RedisSentinel implements AutoCloseable {
    */
   @Override
   public void close() {
-    List<RedisNode> all = new ArrayList<>(sentinels);
+    List<RedisNode> all = new ArrayList<>(group.nodes());
     all.addAll(dataNodes);
-    RedisNode.closeAll(all);
+    Nodes.closeAll(all);
   }
 
   /**
@@ -308,15 +299,15 @@ public final class RedisSentinel implements AutoCloseable {
         + ", replica "
         + other(p).port()
         + ", sentinels "
-        + sentinels.stream().map(s -> Integer.toString(s.port())).collect(Collectors.joining(","))
+        + group.nodes().stream()
+            .map(s -> Integer.toString(s.port()))
+            .collect(Collectors.joining(","))
         + "]";
   }
 
-  // ------------------------------------------------------------------------------------------------ internals
-
   void dropConnections() {
     dataNodes.forEach(RedisNode::dropConnection);
-    sentinels.forEach(RedisNode::dropConnection);
+    group.nodes().forEach(RedisNode::dropConnection);
   }
 
   /**
@@ -325,221 +316,10 @@ public final class RedisSentinel implements AutoCloseable {
    * original primary as healthy means the fixture must be replaced.
    */
   boolean faultInjected() {
-    if (failedOver
+    return failedOver
         || dataNodes.stream().anyMatch(RedisNode::faultInjected)
-        || sentinels.stream().anyMatch(RedisNode::faultInjected)) {
-      return true;
-    }
-    String originalPort = Integer.toString(dataNodes.get(0).port());
-    for (RedisNode sentinel : sentinels) {
-      try {
-        Map<String, String> master = master(sentinel);
-        if (!"master".equals(master.get("flags")) || !originalPort.equals(master.get("port"))) {
-          return true;
-        }
-      } catch (RuntimeException e) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static List<RedisNode> startSentinels(RedisBinary binary, RedisNode primary) {
-    RedisNode.PortTakenException last = null;
-    for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
-      int[] ports = new int[SENTINEL_COUNT];
-      String[] ids = new String[SENTINEL_COUNT];
-      for (int i = 0; i < SENTINEL_COUNT; i++) {
-        ports[i] = RedisNode.reservePort();
-        ids[i] = randomRunId();
-      }
-      List<RedisNode> started = new ArrayList<>();
-      try {
-        for (int i = 0; i < SENTINEL_COUNT; i++) {
-          started.add(
-              RedisNode.startSentinel(binary, ports[i], sentinelConfig(primary, i, ports, ids)));
-        }
-        return List.copyOf(started);
-      } catch (RuntimeException | Error e) {
-        // the one that failed closed itself (releasing its port); release the ones never used
-        for (int j = started.size() + 1; j < SENTINEL_COUNT; j++) {
-          RedisNode.releasePort(ports[j]);
-        }
-        for (RedisNode node : started) {
-          closeQuietly(node, e);
-        }
-        if (!(e instanceof RedisNode.PortTakenException)) {
-          throw e;
-        }
-        last = (RedisNode.PortTakenException) e;
-        LOG.debug(
-            "a Sentinel port was taken before it could be bound, retrying ({}/{})",
-            attempt,
-            PORT_ATTEMPTS);
-      }
-    }
-    throw new IllegalStateException(
-        "could not start the Sentinels: "
-            + PORT_ATTEMPTS
-            + " times a free port was taken before a Sentinel could bind it",
-        last);
-  }
-
-  /**
-   * The {@code sentinel ...} lines of Sentinel {@code index}: monitoring, quick timings, and its
-   * peers.
-   */
-  private static List<String> sentinelConfig(
-      RedisNode primary, int index, int[] ports, String[] ids) {
-    List<String> lines = new ArrayList<>();
-    lines.add("sentinel myid " + ids[index]);
-    lines.add(
-        "sentinel monitor "
-            + MASTER_NAME
-            + " "
-            + primary.host()
-            + " "
-            + primary.port()
-            + " "
-            + QUORUM);
-    lines.add("sentinel down-after-milliseconds " + MASTER_NAME + " " + DOWN_AFTER_MILLIS);
-    lines.add("sentinel failover-timeout " + MASTER_NAME + " " + FAILOVER_TIMEOUT_MILLIS);
-    lines.add("sentinel parallel-syncs " + MASTER_NAME + " 1");
-    for (int j = 0; j < ports.length; j++) {
-      if (j != index) {
-        lines.add(
-            "sentinel known-sentinel "
-                + MASTER_NAME
-                + " "
-                + RedisNode.HOST
-                + " "
-                + ports[j]
-                + " "
-                + ids[j]);
-      }
-    }
-    return lines;
-  }
-
-  /** A Sentinel run id: 40 hex characters. */
-  private static String randomRunId() {
-    byte[] bytes = new byte[20];
-    ThreadLocalRandom.current().nextBytes(bytes);
-    return HexFormat.of().formatHex(bytes);
-  }
-
-  private void awaitFormed() {
-    RedisNode primary = dataNodes.get(0);
-    RedisNode replica = dataNodes.get(1);
-    String primaryPort = Integer.toString(primary.port());
-    String replicaPort = Integer.toString(replica.port());
-    Poll.until(
-        FORM_TIMEOUT,
-        "all "
-            + SENTINEL_COUNT
-            + " Sentinels to monitor "
-            + MASTER_NAME
-            + " (primary "
-            + primaryPort
-            + ", replica "
-            + replicaPort
-            + ") and know each other",
-        () -> {
-          for (RedisNode sentinel : sentinels) {
-            Map<String, String> master = master(sentinel);
-            if (!"master".equals(master.get("flags"))
-                || !primaryPort.equals(master.get("port"))
-                || !"1".equals(master.get("num-slaves"))
-                || !Integer.toString(SENTINEL_COUNT - 1)
-                    .equals(master.get("num-other-sentinels"))) {
-              return false;
-            }
-            List<Map<String, String>> replicas = entries(sentinel, "REPLICAS");
-            if (replicas.size() != 1) {
-              return false;
-            }
-            Map<String, String> r = replicas.get(0);
-            if (!replicaPort.equals(r.get("port"))
-                || !"slave".equals(r.get("flags"))
-                || !"ok".equals(r.get("master-link-status"))
-                || !primaryPort.equals(r.get("master-port"))) {
-              return false;
-            }
-            Set<String> expectedPeers = new HashSet<>();
-            for (RedisNode other : sentinels) {
-              if (other != sentinel) {
-                expectedPeers.add(Integer.toString(other.port()));
-              }
-            }
-            List<Map<String, String>> peers = entries(sentinel, "SENTINELS");
-            Set<String> peerPorts = new HashSet<>();
-            for (Map<String, String> peer : peers) {
-              if (!"sentinel".equals(peer.get("flags"))) {
-                return false;
-              }
-              peerPorts.add(peer.get("port"));
-            }
-            if (!peerPorts.equals(expectedPeers)) {
-              return false;
-            }
-            // throws (not yet) unless enough Sentinels are reachable to authorize a failover
-            sentinel.command(QUICK, "SENTINEL", "CKQUORUM", MASTER_NAME);
-          }
-          return true;
-        },
-        this::diagnostics);
-  }
-
-  /**
-   * Sends SENTINEL FAILOVER to the first live Sentinel that accepts it (INPROG: one is under way
-   * already).
-   */
-  private void requestFailover() {
-    Poll.until(
-        FAILOVER_WAIT,
-        "a Sentinel to accept SENTINEL FAILOVER " + MASTER_NAME,
-        () -> {
-          List<RedisNode> live = liveSentinels();
-          if (live.isEmpty()) {
-            throw new IllegalStateException("no Sentinel is running");
-          }
-          RedisReplyException refused = null;
-          for (RedisNode sentinel : live) {
-            try {
-              sentinel.command(QUICK, "SENTINEL", "FAILOVER", MASTER_NAME);
-              return true;
-            } catch (RedisReplyException e) {
-              if (e.getMessage().startsWith("INPROG")) {
-                return true;
-              }
-              refused = e;
-            }
-          }
-          // NOGOODSLAVE: no Sentinel has a fresh enough view of a promotable replica yet
-          Poll.sleepQuietly(100);
-          throw refused;
-        },
-        this::diagnostics);
-  }
-
-  /** Waits until every live Sentinel reports {@code node} as primary and it reports role:master. */
-  private void awaitMaster(RedisNode node, Duration timeout, String what) {
-    Poll.until(
-        timeout,
-        what,
-        () -> {
-          List<RedisNode> live = liveSentinels();
-          if (live.isEmpty()) {
-            throw new IllegalStateException("no Sentinel is running");
-          }
-          for (RedisNode sentinel : live) {
-            if (masterPort(sentinel) != node.port()) {
-              return false;
-            }
-          }
-          return "master".equals(node.info("replication").get("role"));
-        },
-        this::diagnostics);
+        || group.nodes().stream().anyMatch(RedisNode::faultInjected)
+        || !group.allReportHealthy(dataNodes.get(0).port());
   }
 
   /**
@@ -566,12 +346,6 @@ public final class RedisSentinel implements AutoCloseable {
         this::diagnostics);
   }
 
-  private List<RedisNode> liveSentinels() {
-    return sentinels.stream()
-        .filter(s -> s.isRunning() && !s.isPaused())
-        .collect(Collectors.toList());
-  }
-
   private RedisNode other(RedisNode node) {
     return node == dataNodes.get(0) ? dataNodes.get(1) : dataNodes.get(0);
   }
@@ -583,34 +357,6 @@ public final class RedisSentinel implements AutoCloseable {
       }
     }
     return null;
-  }
-
-  private static int masterPort(RedisNode sentinel) {
-    List<?> address =
-        (List<?>) sentinel.command(QUICK, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER_NAME);
-    return Integer.parseInt((String) address.get(1));
-  }
-
-  private static Map<String, String> master(RedisNode sentinel) {
-    return fields((List<?>) sentinel.command(QUICK, "SENTINEL", "MASTER", MASTER_NAME));
-  }
-
-  /** {@code SENTINEL REPLICAS|SENTINELS mymaster}: one field map per instance. */
-  private static List<Map<String, String>> entries(RedisNode sentinel, String what) {
-    List<Map<String, String>> result = new ArrayList<>();
-    for (Object entry : (List<?>) sentinel.command(QUICK, "SENTINEL", what, MASTER_NAME)) {
-      result.add(fields((List<?>) entry));
-    }
-    return result;
-  }
-
-  /** A flat RESP2 array of alternating names and values. */
-  private static Map<String, String> fields(List<?> flat) {
-    Map<String, String> map = new LinkedHashMap<>();
-    for (int i = 0; i + 1 < flat.size(); i += 2) {
-      map.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
-    }
-    return map;
   }
 
   private String diagnostics() {
@@ -633,49 +379,7 @@ public final class RedisSentinel implements AutoCloseable {
         }
       }
     }
-    for (RedisNode sentinel : sentinels) {
-      sb.append(sentinel.diagnostics());
-      if (sentinel.isRunning() && !sentinel.isPaused()) {
-        try {
-          Map<String, String> m = master(sentinel);
-          sb.append("--- SENTINEL MASTER: port ")
-              .append(m.get("port"))
-              .append(", flags ")
-              .append(m.get("flags"))
-              .append(", num-slaves ")
-              .append(m.get("num-slaves"))
-              .append(", num-other-sentinels ")
-              .append(m.get("num-other-sentinels"))
-              .append('\n');
-          for (Map<String, String> r : entries(sentinel, "REPLICAS")) {
-            sb.append("--- replica ")
-                .append(r.get("port"))
-                .append(": flags ")
-                .append(r.get("flags"))
-                .append(", master-link-status ")
-                .append(r.get("master-link-status"))
-                .append('\n');
-          }
-          for (Map<String, String> s : entries(sentinel, "SENTINELS")) {
-            sb.append("--- sentinel ")
-                .append(s.get("port"))
-                .append(": flags ")
-                .append(s.get("flags"))
-                .append('\n');
-          }
-        } catch (RuntimeException e) {
-          sb.append("--- (cannot query: ").append(e).append(")\n");
-        }
-      }
-    }
+    sb.append(group.diagnostics());
     return sb.toString();
-  }
-
-  private static void closeQuietly(RedisNode node, Throwable primaryFailure) {
-    try {
-      node.close();
-    } catch (RuntimeException e) {
-      primaryFailure.addSuppressed(e);
-    }
   }
 }

@@ -18,8 +18,9 @@
  * void survivesFailover() {
  *     RedisNode owner = redis.get().primaryForKey("bucket:{tenant-1}");
  *     owner.kill();
- *     redis.get().failover(owner);   // CLUSTER FAILOVER FORCE on its replica, waits for cluster_state:ok
- *     // ... the store under test must recover; the extension replaces the faulted cluster afterwards
+ *     // CLUSTER FAILOVER FORCE on its replica, then waits for cluster_state:ok
+ *     redis.get().failover(owner);
+ *     // ... the store under test must recover; the extension then replaces the faulted cluster
  * }
  * }</pre>
  */

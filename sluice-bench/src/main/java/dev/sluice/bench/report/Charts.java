@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.DecimalFormat;
 import java.util.List;
 import java.util.Map;
 import org.jfree.chart.ChartFactory;
@@ -64,7 +65,7 @@ final class Charts {
     LogAxis x = new LogAxis(xLabel);
     x.setBase(2);
     x.setTickUnit(new NumberTickUnit(2));
-    x.setNumberFormatOverride(new java.text.DecimalFormat("0"));
+    x.setNumberFormatOverride(new DecimalFormat("0"));
     plot.setDomainAxis(x);
     plot.setRangeAxis(
         decades(yLabel, data.getRangeLowerBound(false), data.getRangeUpperBound(false)));
@@ -120,8 +121,7 @@ final class Charts {
       plot.setRangeAxis(decades(yLabel, min, max));
       ((BarRenderer) plot.getRenderer()).setBase(Math.pow(10, Math.floor(Math.log10(min))));
     } else {
-      ((NumberAxis) plot.getRangeAxis())
-          .setNumberFormatOverride(new java.text.DecimalFormat("#,##0.#"));
+      ((NumberAxis) plot.getRangeAxis()).setNumberFormatOverride(new DecimalFormat("#,##0.#"));
     }
     CategoryAxis x = plot.getDomainAxis();
     if (dataset.getColumnCount() > 5) {
@@ -147,7 +147,7 @@ final class Charts {
     axis.setTickUnit(new NumberTickUnit(1));
     axis.setMinorTickCount(9);
     axis.setMinorTickMarksVisible(true);
-    axis.setNumberFormatOverride(new java.text.DecimalFormat("#,##0.###"));
+    axis.setNumberFormatOverride(new DecimalFormat("#,##0.###"));
     if (min > 0 && max > 0 && max < Double.MAX_VALUE) {
       axis.setRange(
           Math.pow(10, Math.floor(Math.log10(min))),

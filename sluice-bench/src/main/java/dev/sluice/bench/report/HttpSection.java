@@ -1,0 +1,96 @@
+package dev.sluice.bench.report;
+
+import static dev.sluice.bench.report.Format.num;
+import static dev.sluice.bench.report.Format.ratio;
+import static dev.sluice.bench.report.Format.us;
+import static dev.sluice.bench.report.Results.d;
+
+import dev.sluice.bench.http.HttpBench;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * "Part 3: over HTTP (wrk)": requests per second and latency percentiles of each target against
+ * nginx's ceiling, with its chart.
+ *
+ * <p>Design: the targets in {@link HttpBench#TARGETS} order; a target that could not run shows its
+ * note instead of numbers.
+ */
+final class HttpSection {
+
+  private final Results results;
+  private final Markdown md;
+
+  HttpSection(Results results, Markdown md) {
+    this.results = results;
+    this.md = md;
+  }
+
+  void write() {
+    md.h(2, "Part 3: over HTTP (wrk)");
+    md.p(
+        "`wrk -t2 -c64 --latency`, keep-alive, `POST /v1/acquire` with `{\"key\":\"k<n>\"}` over"
+            + " 100,000 keys in turn, against `./sluice serve` (policy: capacity 10^9, refill"
+            + " 10^7/s, so every request is allowed) with the in-memory store and with the"
+            + " benchmark's Redis (`--redis`), and nginx `return 200` on the same machine as the"
+            + " ceiling of HTTP here. wrk, the server and Redis share the machine's cores.");
+    if (results.http().isEmpty()) {
+      md.p("_No HTTP results in this run._");
+      return;
+    }
+    List<List<String>> rows = new ArrayList<>();
+    Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
+    double nginx =
+        results.http().stream()
+            .filter(r -> r.get("target").equals("nginx-return-200"))
+            .mapToDouble(r -> d(r, "rps"))
+            .findFirst()
+            .orElse(Double.NaN);
+    for (String target : HttpBench.TARGETS) {
+      for (Map<String, String> r : results.http()) {
+        if (!r.get("target").equals(target)) {
+          continue;
+        }
+        if (!r.get("note").isEmpty()) {
+          rows.add(List.of(target, "-", "-", "-", "-", "-", "-", "-", r.get("note")));
+          continue;
+        }
+        rows.add(
+            List.of(
+                target,
+                num(d(r, "rps")),
+                ratio(d(r, "rps") / nginx),
+                us(d(r, "p50_us")),
+                us(d(r, "p90_us")),
+                us(d(r, "p99_us")),
+                us(d(r, "p999_us")),
+                r.get("non2xx") + " / " + r.get("errors"),
+                ""));
+        chart.computeIfAbsent("requests/s", k -> new LinkedHashMap<>()).put(target, d(r, "rps"));
+      }
+    }
+    md.table(
+        List.of(
+            "target",
+            "requests/s",
+            "vs nginx",
+            "p50",
+            "p90",
+            "p99",
+            "p99.9",
+            "non-2xx / socket errors",
+            "note"),
+        rows);
+    if (!chart.isEmpty()) {
+      Charts.bars(
+          md.chart("http-throughput.png"),
+          "HTTP requests/s, 64 keep-alive connections",
+          "requests/s",
+          chart,
+          false);
+      md.p(md.image("http-throughput.png", "HTTP throughput"));
+    }
+  }
+}
