@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -251,7 +252,9 @@ public final class Bench {
   private void describeMachine() {
     machine.put(
         "date",
-        ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME).substring(0, 19));
+        ZonedDateTime.now(ZoneOffset.UTC)
+            .format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)
+            .substring(0, 19));
     machine.put("mode", quick ? "short" : "full");
     machine.put("command", quick ? "sluice-bench/run.sh --short" : "sluice-bench/run.sh");
     machine.put("cpu", cpuModel());

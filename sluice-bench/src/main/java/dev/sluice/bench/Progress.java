@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import java.time.Duration;
 import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
 /**
@@ -22,7 +23,7 @@ public final class Progress {
    * @param text what is happening
    */
   public static void line(String part, String text) {
-    System.out.printf("%s [%s] %s%n", LocalTime.now().format(CLOCK), part, text);
+    System.out.printf("%s [%s] %s%n", LocalTime.now(ZoneOffset.UTC).format(CLOCK), part, text);
     System.out.flush();
   }
 

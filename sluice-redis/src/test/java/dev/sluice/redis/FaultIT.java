@@ -98,10 +98,19 @@ class FaultIT {
       return Long.MAX_VALUE;
     }
 
-    @Override
-    public void close() throws InterruptedException {
+    void stop() throws InterruptedException {
       running.set(false);
       thread.join();
+    }
+
+    @Override
+    public void close() {
+      running.set(false);
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
@@ -131,7 +140,7 @@ class FaultIT {
       long back = System.nanoTime();
       long recovered = load.recoveredAfter(back);
       Thread.sleep(200);
-      load.close();
+      load.stop();
 
       List<Call> all = load.between(0, Long.MAX_VALUE);
       long slowest = all.stream().mapToLong(c -> c.endNanos - c.startNanos).max().orElseThrow();

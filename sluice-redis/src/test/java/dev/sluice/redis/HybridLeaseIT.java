@@ -13,6 +13,7 @@ import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
 import dev.sluice.ValidationException;
+import dev.sluice.testkit.Poll;
 import dev.sluice.testkit.RedisExtension;
 import dev.sluice.testkit.RedisNode;
 import java.time.Duration;
@@ -24,7 +25,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -462,18 +462,7 @@ class HybridLeaseIT {
     }
   }
 
-  private static void await(BooleanSupplier condition, String what) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      try {
-        Thread.sleep(5);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
-    }
+  private static void await(Poll.Condition condition, String what) {
+    Poll.until(Duration.ofSeconds(5), what, condition);
   }
 }

@@ -50,7 +50,7 @@ final class JsonResponses implements ServerErrorHandler {
   private static final Set<String> REQUEST_FIELDS = Set.of("key", "policy", "cost");
 
   /** The body of an error. */
-  record Error(String error, String field) {}
+  record ErrorBody(String error, String field) {}
 
   /** A JSON response. */
   static HttpResponse json(ResponseHeaders headers, Object body) {
@@ -120,13 +120,13 @@ final class JsonResponses implements ServerErrorHandler {
       RequestHeaders headers, HttpStatus status, String description) {
     String where = headers == null ? "" : ": " + headers.method() + " " + headers.path();
     String message;
-    if (status == HttpStatus.NOT_FOUND) {
+    if (status.equals(HttpStatus.NOT_FOUND)) {
       message = "no such endpoint" + where + "; the endpoints are " + ENDPOINTS;
-    } else if (status == HttpStatus.METHOD_NOT_ALLOWED) {
+    } else if (status.equals(HttpStatus.METHOD_NOT_ALLOWED)) {
       message = "method not allowed" + where + "; the endpoints are " + ENDPOINTS;
-    } else if (status == HttpStatus.REQUEST_ENTITY_TOO_LARGE) {
+    } else if (status.equals(HttpStatus.REQUEST_ENTITY_TOO_LARGE)) {
       message = "body must be at most " + HttpApi.MAX_BODY_BYTES + " bytes";
-    } else if (status == HttpStatus.SERVICE_UNAVAILABLE) {
+    } else if (status.equals(HttpStatus.SERVICE_UNAVAILABLE)) {
       message = "service unavailable: the server is shutting down or the request timed out; retry";
     } else {
       message = description != null ? description : status.reasonPhrase();
@@ -138,7 +138,7 @@ final class JsonResponses implements ServerErrorHandler {
     Throwable cause = unwrap(failure);
     if (cause instanceof ApiException e) {
       AggregatedHttpResponse response = aggregated(e.status(), e.getMessage(), e.field());
-      if (e.status() == HttpStatus.UNAUTHORIZED) {
+      if (e.status().equals(HttpStatus.UNAUTHORIZED)) {
         return AggregatedHttpResponse.of(
             response.headers().toBuilder()
                 .set("WWW-Authenticate", "Bearer realm=\"sluice admin\"")
@@ -174,7 +174,7 @@ final class JsonResponses implements ServerErrorHandler {
             .contentType(MediaType.JSON_UTF_8)
             .set("Cache-Control", "no-store")
             .build(),
-        HttpData.wrap(bytes(new Error(message, field))));
+        HttpData.wrap(bytes(new ErrorBody(message, field))));
   }
 
   private static Throwable unwrap(Throwable failure) {

@@ -3,10 +3,10 @@ package dev.sluice.server;
 import static dev.sluice.server.TestHttp.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Poll;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -97,16 +97,7 @@ class HotReloadIT {
   }
 
   /** Waits up to 5 s for a condition that a reload makes true. */
-  private static void await(BooleanSupplier condition) {
-    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-    while (!condition.getAsBoolean()) {
-      assertThat(System.nanoTime()).as("condition not met within 5s").isLessThan(deadline);
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException(e);
-      }
-    }
+  private static void await(Poll.Condition condition) {
+    Poll.until(Duration.ofSeconds(5), "the server to apply the change", condition);
   }
 }

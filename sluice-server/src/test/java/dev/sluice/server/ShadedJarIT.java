@@ -2,10 +2,12 @@ package dev.sluice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testkit.Poll;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -75,24 +77,21 @@ class ShadedJarIT {
   /**
    * Waits until the server has the half-sent request under way, so that SIGTERM finds it in flight.
    */
-  private static void awaitPendingRequest(TestHttp http) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (http.get("/metrics")
-        .body()
-        .lines()
-        .noneMatch(line -> line.equals("armeria_server_pending_responses 1.0"))) {
-      assertThat(System.nanoTime())
-          .as("the server saw the request within 10s")
-          .isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  private static void awaitPendingRequest(TestHttp http) {
+    Poll.until(
+        Duration.ofSeconds(10),
+        "the server to hold the request in flight",
+        () ->
+            http.get("/metrics")
+                .body()
+                .lines()
+                .anyMatch(line -> line.equals("armeria_server_pending_responses 1.0")));
   }
 
-  private static void awaitLog(Path log, String text) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (!Files.readString(log).contains(text)) {
-      assertThat(System.nanoTime()).as("log line '%s' within 10s", text).isLessThan(deadline);
-      Thread.sleep(20);
-    }
+  private static void awaitLog(Path log, String text) {
+    Poll.until(
+        Duration.ofSeconds(10),
+        "log line '" + text + "'",
+        () -> Files.readString(log).contains(text));
   }
 }

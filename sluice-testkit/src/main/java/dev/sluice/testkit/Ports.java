@@ -29,6 +29,9 @@ final class Ports {
 
   private static final int CANDIDATES = 100;
 
+  /** {@link RedisNode#HOST} as an address, without a name lookup. */
+  private static final InetAddress LOOPBACK = loopback();
+
   /** Ports handed out to nodes of this JVM that are still open. */
   private static final Set<Integer> IN_USE = ConcurrentHashMap.newKeySet();
 
@@ -45,7 +48,7 @@ final class Ports {
       int candidate;
       try (ServerSocket s = new ServerSocket()) {
         s.setReuseAddress(false);
-        s.bind(new InetSocketAddress(InetAddress.getByName(RedisNode.HOST), 0));
+        s.bind(new InetSocketAddress(LOOPBACK, 0));
         candidate = s.getLocalPort();
       } catch (IOException e) {
         throw new UncheckedIOException("cannot find a free port on " + RedisNode.HOST, e);
@@ -75,10 +78,18 @@ final class Ports {
   private static boolean bindable(int port) {
     try (ServerSocket s = new ServerSocket()) {
       s.setReuseAddress(false);
-      s.bind(new InetSocketAddress(InetAddress.getByName(RedisNode.HOST), port));
+      s.bind(new InetSocketAddress(LOOPBACK, port));
       return true;
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  private static InetAddress loopback() {
+    try {
+      return InetAddress.getByAddress(RedisNode.HOST, new byte[] {127, 0, 0, 1});
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

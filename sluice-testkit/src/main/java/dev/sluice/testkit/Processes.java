@@ -130,7 +130,7 @@ final class Processes {
         Process kill = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output;
         try (InputStream in = kill.getInputStream()) {
-          output = new String(in.readAllBytes()).trim();
+          output = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
         }
         if (!kill.waitFor(5, TimeUnit.SECONDS)) {
           kill.destroyForcibly();

@@ -167,41 +167,41 @@ final class Resp {
       int type = read();
       String line = readLine();
       switch (type) {
-        case '+':
+        case '+' -> {
           return line;
-        case '-':
+        }
+        case '-' -> {
           return new RedisReplyException(line);
-        case ':':
+        }
+        case ':' -> {
           return Long.parseLong(line);
-        case '$':
-          {
-            int len = Integer.parseInt(line);
-            if (len < 0) {
-              return null;
-            }
-            byte[] data = new byte[len];
-            for (int i = 0; i < len; i++) {
-              data[i] = (byte) read();
-            }
-            if (read() != '\r' || read() != '\n') {
-              throw new IOException("malformed RESP bulk string");
-            }
-            return new String(data, StandardCharsets.UTF_8);
+        }
+        case '$' -> {
+          int len = Integer.parseInt(line);
+          if (len < 0) {
+            return null;
           }
-        case '*':
-          {
-            int count = Integer.parseInt(line);
-            if (count < 0) {
-              return null;
-            }
-            List<Object> items = new ArrayList<>(count);
-            for (int i = 0; i < count; i++) {
-              items.add(readReply());
-            }
-            return items;
+          byte[] data = new byte[len];
+          for (int i = 0; i < len; i++) {
+            data[i] = (byte) read();
           }
-        default:
-          throw new IOException("unexpected RESP type byte '" + (char) type + "'");
+          if (read() != '\r' || read() != '\n') {
+            throw new IOException("malformed RESP bulk string");
+          }
+          return new String(data, StandardCharsets.UTF_8);
+        }
+        case '*' -> {
+          int count = Integer.parseInt(line);
+          if (count < 0) {
+            return null;
+          }
+          List<Object> items = new ArrayList<>(count);
+          for (int i = 0; i < count; i++) {
+            items.add(readReply());
+          }
+          return items;
+        }
+        default -> throw new IOException("unexpected RESP type byte '" + (char) type + "'");
       }
     }
   }

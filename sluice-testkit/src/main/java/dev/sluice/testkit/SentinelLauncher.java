@@ -59,10 +59,10 @@ final class SentinelLauncher {
           Ports.release(ports[j]);
         }
         Nodes.closeAfter(e, started);
-        if (!(e instanceof PortTakenException)) {
+        if (!(e instanceof PortTakenException taken)) {
           throw e;
         }
-        last = (PortTakenException) e;
+        last = taken;
         LOG.debug(
             "a Sentinel port was taken before it could be bound, retrying ({}/{})",
             attempt,

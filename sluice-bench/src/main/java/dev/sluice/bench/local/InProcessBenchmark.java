@@ -81,7 +81,8 @@ public class InProcessBenchmark {
     }
 
     int next() {
-      return next = (next + 1) & (KeySequences.DRAWS - 1);
+      next = (next + 1) & (KeySequences.DRAWS - 1);
+      return next;
     }
   }
 

@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
+import java.util.SortedSet;
 
 /**
  * "Part 2: against a real Redis": what was measured and how, then decisions per second over the
@@ -65,7 +65,7 @@ final class RedisSection {
 
   private void throughputTable(String keys) {
     md.h(3, "Decisions per second, " + keysLabel(keys));
-    TreeSet<Integer> callers = results.callers();
+    SortedSet<Integer> callers = results.callers();
     if (callers.isEmpty()) {
       md.p("_No Redis results in this run._");
       return;

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeSet;
 
 /**
@@ -85,7 +86,7 @@ final class Results {
   }
 
   /** The caller counts measured against Redis, in ascending order. */
-  TreeSet<Integer> callers() {
+  SortedSet<Integer> callers() {
     TreeSet<Integer> callers = new TreeSet<>();
     redis.forEach(r -> callers.add(Integer.parseInt(r.get("callers"))));
     return callers;
