@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import java.time.Duration;
+import java.util.Locale;
 
 /**
  * The answer to one request: allowed or not, with what is left and when to come back.
@@ -51,9 +52,21 @@ public record Decision(
     FALLBACK_CIRCUIT_OPEN(true);
 
     private final boolean fallback;
+    private final String label;
 
     Source(boolean fallback) {
       this.fallback = fallback;
+      this.label = name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * The source as metrics, headers and JSON bodies name it.
+     *
+     * @return its name in lower case with hyphens: {@code backend}, {@code deny-cache}, {@code
+     *     lease}, {@code fallback-timeout}, {@code fallback-error}, {@code fallback-circuit-open}
+     */
+    public String label() {
+      return label;
     }
 
     /**

@@ -32,7 +32,7 @@ public sealed interface Limit
   Duration MIN_WINDOW = Duration.ofMillis(1);
 
   /** The longest window. */
-  Duration MAX_WINDOW = Duration.ofDays(30);
+  Duration MAX_WINDOW = Duration.ofDays(366);
 
   /**
    * The algorithm of this limit.
@@ -73,7 +73,7 @@ public sealed interface Limit
    * At most {@code limit} per aligned window of length {@code window}.
    *
    * @param limit the limit per window, from 1 to 10^9
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    * @return the limit
    * @throws IllegalArgumentException if out of range
    */
@@ -85,7 +85,7 @@ public sealed interface Limit
    * At most {@code limit} per sliding window, estimated from two fixed windows (Cloudflare).
    *
    * @param limit the limit per window, from 1 to 10^9
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    * @return the limit
    * @throws IllegalArgumentException if out of range
    */
@@ -97,7 +97,7 @@ public sealed interface Limit
    * Exactly at most {@code limit} in any window of length {@code window}.
    *
    * @param limit the limit per window, from 1 to 100,000
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    * @return the limit
    * @throws IllegalArgumentException if out of range
    */
@@ -159,7 +159,7 @@ public sealed interface Limit
    * length since the epoch of the clock.
    *
    * @param limit the limit per window, from 1 to 10^9
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    */
   record FixedWindow(long limit, Duration window) implements Limit {
     /**
@@ -195,7 +195,7 @@ public sealed interface Limit
    * weighted by how much of it still overlaps the sliding window.
    *
    * @param limit the limit per window, from 1 to 10^9
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    */
   record SlidingWindow(long limit, Duration window) implements Limit {
     /**
@@ -231,7 +231,7 @@ public sealed interface Limit
    * the window's total stays within {@code limit}.
    *
    * @param limit the limit per window, from 1 to 100,000
-   * @param window the window, from 1 ms to 30 days
+   * @param window the window, from 1 ms to 366 days
    */
   record SlidingLog(long limit, Duration window) implements Limit {
     /**

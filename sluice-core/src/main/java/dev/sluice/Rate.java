@@ -6,28 +6,28 @@ import java.time.Duration;
 /**
  * A rate: {@code tokens} per {@code period}, such as 1 per second or 10,000 per day.
  *
- * <p>Rates from 1 per day to 10 million per second are accepted. The rate is kept exactly as a
+ * <p>Rates from 1 per 366 days to 10 million per second are accepted. The rate is kept exactly as a
  * fraction (no floating point), so {@code 3/s} is three tokens per second, not one token every
  * 333,333 microseconds.
  *
  * @param tokens how many tokens are added (or leak) each period, from 1 to 10^9
- * @param period the period, a whole number of microseconds from 1 microsecond to 30 days
+ * @param period the period, a whole number of microseconds from 1 microsecond to 366 days
  */
 public record Rate(long tokens, Duration period) {
 
   /** The fastest accepted rate, in tokens per microsecond (10 million per second). */
   static final long MAX_TOKENS_PER_MICRO = 10;
 
-  static final long MICROS_PER_DAY = 86_400_000_000L;
-  static final Duration MAX_PERIOD = Duration.ofDays(30);
+  /** The longest period, 366 days (a leap year): the slowest rate is 1 token per 366 days. */
+  static final Duration MAX_PERIOD = Duration.ofDays(366);
 
   /**
    * Validates the rate.
    *
    * @param tokens how many tokens are added (or leak) each period, from 1 to 10^9
-   * @param period the period, a whole number of microseconds from 1 microsecond to 30 days
-   * @throws IllegalArgumentException if tokens or period are out of range, or the rate is slower
-   *     than 1 per day or faster than 10 million per second
+   * @param period the period, a whole number of microseconds from 1 microsecond to 366 days
+   * @throws IllegalArgumentException if tokens or period are out of range, or the rate is faster
+   *     than 10 million per second
    */
   public Rate {
     Checks.range("rate tokens", tokens, 1, 1_000_000_000L);
@@ -35,11 +35,6 @@ public record Rate(long tokens, Duration period) {
     if (tokens > MAX_TOKENS_PER_MICRO * micros) {
       throw Checks.fail(
           "rate", "be at most 10000000 per second", tokens + " per " + Durations.format(period));
-    }
-    if (micros / tokens > MICROS_PER_DAY
-        || (micros / tokens == MICROS_PER_DAY && micros % tokens != 0)) {
-      throw Checks.fail(
-          "rate", "be at least 1 per day", tokens + " per " + Durations.format(period));
     }
   }
 

@@ -84,26 +84,26 @@ class ValidationTest {
     rejectsNull(() -> Limit.fixedWindow(1, null), "window must not be null");
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofNanos(999_000)),
-        "window must be between 1ms and 30d: 999us");
+        "window must be between 1ms and 366d: 999us");
     rejects(
-        () -> Limit.fixedWindow(1, Duration.ofDays(30).plusNanos(1_000)),
-        "window must be between 1ms and 30d: 2592000000001us");
+        () -> Limit.fixedWindow(1, Duration.ofDays(366).plusNanos(1_000)),
+        "window must be between 1ms and 366d: 31622400000001us");
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofSeconds(-1)),
-        "window must be between 1ms and 30d: -1s");
+        "window must be between 1ms and 366d: -1s");
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofDays(365 * 400)),
-        "window must be between 1ms and 30d: 146000d");
+        "window must be between 1ms and 366d: 146000d");
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofSeconds(Long.MAX_VALUE)),
-        "window must be between 1ms and 30d: " + Duration.ofSeconds(Long.MAX_VALUE));
+        "window must be between 1ms and 366d: " + Duration.ofSeconds(Long.MAX_VALUE));
     rejects(
         () -> Limit.fixedWindow(1, Duration.ofNanos(1_000_500)),
         "window must be a whole number of microseconds: PT0.0010005S");
     rejects(
         () -> Limit.slidingWindow(1_000_000_001, Duration.ofSeconds(1)),
         "limit must be between 1 and 1000000000: 1000000001");
-    rejects(() -> Limit.slidingWindow(1, Duration.ZERO), "window must be between 1ms and 30d: 0s");
+    rejects(() -> Limit.slidingWindow(1, Duration.ZERO), "window must be between 1ms and 366d: 0s");
     rejects(
         () -> Limit.slidingLog(100_001, Duration.ofSeconds(1)),
         "limit must be between 1 and 100000: 100001");
@@ -115,8 +115,10 @@ class ValidationTest {
     Limit.tokenBucket(1_000_000_000, Rate.perSecond(10_000_000));
     Limit.tokenBucket(52_124, Rate.of(1, Duration.ofDays(1))); // 52124 x 86400000000 <= 2^52
     Limit.fixedWindow(1_000_000_000, Duration.ofMillis(1));
-    Limit.slidingWindow(1, Duration.ofDays(30));
-    Limit.slidingLog(100_000, Duration.ofDays(30));
+    Limit.fixedWindow(1_000_000_000, Duration.ofDays(366));
+    Limit.slidingWindow(1, Duration.ofDays(366));
+    Limit.slidingLog(100_000, Duration.ofDays(366));
+    Limit.tokenBucket(142, Rate.of(1, Duration.ofDays(366))); // 142 x 31622400000000 <= 2^52
     rejects(
         () -> Limit.tokenBucket(52_125, Rate.of(1, Duration.ofDays(1))),
         "capacity x refill period must be at most 2^52 microseconds (the bucket would take"
@@ -131,8 +133,9 @@ class ValidationTest {
         () -> Rate.of(1_000_000_001, Duration.ofDays(1)),
         "rate tokens must be between 1 and 1000000000: 1000000001");
     rejectsNull(() -> Rate.of(1, null), "rate period must not be null");
-    rejects(() -> Rate.of(1, Duration.ZERO), "rate period must be between 1us and 30d: 0s");
-    rejects(() -> Rate.of(1, Duration.ofDays(31)), "rate period must be between 1us and 30d: 31d");
+    rejects(() -> Rate.of(1, Duration.ZERO), "rate period must be between 1us and 366d: 0s");
+    rejects(
+        () -> Rate.of(1, Duration.ofDays(367)), "rate period must be between 1us and 366d: 367d");
     rejects(
         () -> Rate.of(1, Duration.ofNanos(1_500)),
         "rate period must be a whole number of microseconds: PT0.0000015S");
@@ -142,16 +145,16 @@ class ValidationTest {
     rejects(
         () -> Rate.perSecond(10_000_001),
         "rate must be at most 10000000 per second: 10000001 per 1s");
-    rejects(() -> Rate.of(1, Duration.ofDays(2)), "rate must be at least 1 per day: 1 per 2d");
     rejects(
-        () -> Rate.of(2, Duration.ofDays(2).plusNanos(1_000)),
-        "rate must be at least 1 per day: 2 per 172800000001us");
-    rejects(() -> Rate.of(29, Duration.ofDays(30)), "rate must be at least 1 per day: 29 per 30d");
+        () -> Rate.of(2, Duration.ofDays(366 * 2).plusNanos(1_000)),
+        "rate period must be between 1us and 366d: 63244800000001us");
 
     // The edges of the range are accepted.
     assertThat(Rate.of(1, Duration.ofDays(1)).toString()).isEqualTo("1/d");
     assertThat(Rate.of(2, Duration.ofDays(2)).toString()).isEqualTo("2/2d");
     assertThat(Rate.of(30, Duration.ofDays(30)).toString()).isEqualTo("30/30d");
+    assertThat(Rate.of(1, Duration.ofDays(366)).toString()).isEqualTo("1/366d");
+    assertThat(Rate.of(1, Duration.ofDays(365)).toString()).isEqualTo("1/365d");
     assertThat(Rate.perSecond(10_000_000).toString()).isEqualTo("10000000/s");
     assertThat(Rate.of(10, Duration.ofNanos(1_000)).toString()).isEqualTo("10/us");
   }
@@ -176,7 +179,7 @@ class ValidationTest {
         () -> Rate.parse("5/"),
         "rate period must be a whole number followed by one of us, ms, s, m, h, d (like 50ms or"
             + " 1m): ''");
-    rejects(() -> Rate.parse("1/0s"), "rate period must be between 1us and 30d: 0s");
+    rejects(() -> Rate.parse("1/0s"), "rate period must be between 1us and 366d: 0s");
     rejects(
         () -> Rate.parse("2000000000/s"),
         "rate tokens must be between 1 and 1000000000: 2000000000");

@@ -71,6 +71,7 @@ class DifferentialIT {
             Policy.of("thirds", Limit.tokenBucket(7, Rate.of(3, Duration.ofSeconds(1)))),
             Policy.of("fastest", Limit.tokenBucket(1_000_000_000, Rate.perSecond(10_000_000))),
             Policy.of("slowest", Limit.tokenBucket(52_000, Rate.of(1, Duration.ofDays(1)))),
+            Policy.of("yearly", Limit.tokenBucket(142, Rate.of(1, Duration.ofDays(366)))),
             Policy.of("odd", Limit.tokenBucket(999_983, Rate.of(7, Duration.ofMillis(13)))),
             Policy.of("leaky", Limit.leakyBucket(5, Rate.of(2, Duration.ofSeconds(3)))),
             Policy.of(
@@ -78,12 +79,15 @@ class DifferentialIT {
                 Limit.leakyBucket(4_000_000, Rate.of(1, Duration.ofNanos(1_000_000_001_000L)))),
             Policy.of("fixed", Limit.fixedWindow(5, Duration.ofSeconds(1))),
             Policy.of("fixed-edge", Limit.fixedWindow(1_000_000_000, Duration.ofDays(30))),
+            Policy.of("fixed-year", Limit.fixedWindow(1_000_000_000, Duration.ofDays(366))),
             Policy.of("fixed-ms", Limit.fixedWindow(3, Duration.ofMillis(1))),
             Policy.of("sliding", Limit.slidingWindow(10, Duration.ofSeconds(1))),
             Policy.of("sliding-edge", Limit.slidingWindow(1_000_000_000, Duration.ofDays(30))),
+            Policy.of("sliding-year", Limit.slidingWindow(1_000_000_000, Duration.ofDays(366))),
             Policy.of("sliding-odd", Limit.slidingWindow(97, Duration.ofMillis(1_234_567))),
             Policy.of("log", Limit.slidingLog(5, Duration.ofSeconds(2))),
             Policy.of("log-ms", Limit.slidingLog(50, Duration.ofMillis(1))),
+            Policy.of("log-year", Limit.slidingLog(50, Duration.ofDays(366))),
             Policy.of(
                 "logs",
                 Limit.slidingLog(5, Duration.ofSeconds(2)),

@@ -2,6 +2,7 @@ package dev.sluice.server;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.linecorp.armeria.common.HttpData;
 import com.linecorp.armeria.common.HttpHeaderNames;
 import com.linecorp.armeria.common.HttpRequest;
 import com.linecorp.armeria.common.HttpResponse;
@@ -15,12 +16,13 @@ import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.RateLimiter;
+import dev.sluice.http.DecisionJson;
+import dev.sluice.http.RateLimitHeaders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Iterator;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -150,7 +152,7 @@ final class HttpApi {
    * The header that says who decided when it was not the store: {@code deny-cache}, {@code lease},
    * {@code fallback-timeout}, {@code fallback-error} or {@code fallback-circuit-open}.
    */
-  static final String SOURCE_HEADER = "Sluice-Decision-Source";
+  static final String SOURCE_HEADER = RateLimitHeaders.SOURCE;
 
   /** The response to a decision: the body, the RateLimit headers, and Retry-After on a denial. */
   private HttpResponse decision(Decision decision, boolean acquire) {
@@ -167,19 +169,11 @@ final class HttpApi {
     if (denied) {
       headers.set(HttpHeaderNames.RETRY_AFTER, RateLimitHeaders.retryAfter(decision));
     }
-    if (decision.source() != Decision.Source.BACKEND) {
-      headers.set(
-          SOURCE_HEADER, decision.source().name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    String source = RateLimitHeaders.source(decision);
+    if (source != null) {
+      headers.set(SOURCE_HEADER, source);
     }
-    return JsonResponses.json(
-        headers.build(),
-        new DecisionBody(
-            decision.allowed(),
-            decision.policy(),
-            decision.limit(),
-            decision.remaining(),
-            decision.retryAfterMillis(),
-            decision.resetAfterMillis()));
+    return HttpResponse.of(headers.build(), HttpData.ofUtf8(DecisionJson.body(decision)));
   }
 
   /**
@@ -244,15 +238,6 @@ final class HttpApi {
       throw new IllegalStateException("every JVM has SHA-256", e);
     }
   }
-
-  /** The body of a decision, in the field order of the contract. */
-  record DecisionBody(
-      boolean allowed,
-      String policy,
-      long limit,
-      long remaining,
-      long retryAfterMs,
-      long resetAfterMs) {}
 
   /** A validated acquire request. */
   record AcquireRequest(String key, String policy, long cost) {

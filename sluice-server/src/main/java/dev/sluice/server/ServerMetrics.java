@@ -21,7 +21,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -132,7 +131,7 @@ final class ServerMetrics implements AutoCloseable {
                   "Decisions not made by the store, by policy and source: deny-cache, lease (hybrid"
                       + " mode), or a fallback after a timeout, an error or an open circuit")
               .tag("policy", policy)
-              .tag("source", source.name().toLowerCase(Locale.ROOT).replace('_', '-'))
+              .tag("source", source.label())
               .register(registry);
       counters.put(source, counter);
     }

@@ -368,8 +368,8 @@ class ConfigLoaderTest {
             "sluice.yaml:2: policies.premium.refill must be at most 10000000 per second: 100000000"
                 + " per 1s"),
         Arguments.of(
-            "policies:\n  premium: { capacity: 100, refill: 1/60d }",
-            "sluice.yaml:2: policies.premium.refill period must be between 1us and 30d: 60d"),
+            "policies:\n  premium: { capacity: 100, refill: 1/400d }",
+            "sluice.yaml:2: policies.premium.refill period must be between 1us and 366d: 400d"),
         Arguments.of(
             "policies:\n  big: { capacity: 1000000000, refill: 1/d }",
             "sluice.yaml:2: policies.big.capacity x refill period must be at most 2^52 microseconds"
@@ -380,8 +380,8 @@ class ConfigLoaderTest {
             "sluice.yaml:2: policies.s.algorithm must be one of token-bucket, fixed-window,"
                 + " sliding-window, sliding-log, leaky-bucket: 'sliding-windo'"),
         Arguments.of(
-            "policies:\n  s: { algorithm: sliding-window, limit: 100, window: 60d }",
-            "sluice.yaml:2: policies.s.window must be between 1ms and 30d: 60d"),
+            "policies:\n  s: { algorithm: sliding-window, limit: 100, window: 400d }",
+            "sluice.yaml:2: policies.s.window must be between 1ms and 366d: 400d"),
         Arguments.of(
             "policies:\n  s: { algorithm: sliding-window, limit: 100, window: soon }",
             "sluice.yaml:2: policies.s.window must be a whole number followed by one of us, ms, s,"

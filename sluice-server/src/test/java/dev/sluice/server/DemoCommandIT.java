@@ -98,7 +98,7 @@ class DemoCommandIT {
     assertThat(run("demo", "--capacity", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("sluice: --capacity must be between 1 and 1000000000: 0");
     assertThat(run("demo", "--algorithm", "fixed-window", "--window", "0s")).isEqualTo(2);
-    assertThat(err.toString()).contains("sluice: --window must be between 1ms and 30d: 0s");
+    assertThat(err.toString()).contains("sluice: --window must be between 1ms and 366d: 0s");
     assertThat(run("demo", "--mode", "wat", "--redis", REDIS.get().uri())).isEqualTo(2);
     assertThat(err.toString()).contains("sluice: --mode must be one of lua, transaction: 'wat'");
     assertThat(run("demo", "--algorithm", "gcra")).isEqualTo(2);

@@ -8,7 +8,7 @@ import dev.sluice.Limit;
  *
  * <p>The weight {@code (window - elapsed) / window} is quantised to steps of {@code ceil(window /
  * 2^20)} microseconds (exact for windows up to about a second) and rounded up, so that {@code
- * previous * weight} stays below 2^53 for every limit up to 10^9 and every window up to 30 days.
+ * previous * weight} stays below 2^53 for every limit up to 10^9 and every window up to 366 days.
  * The estimate is an approximation by design; see docs/design-decisions.md.
  */
 final class SlidingWindowModel implements Model {

@@ -9,19 +9,22 @@ import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Tuple;
 
 /**
- * jqwik generators of limits anywhere in their validated ranges (rates from 1 per day to 10 million
- * per second, capacities up to 10^9 within the 2^52 scale bound, windows from 1 ms to 30 days),
- * weighted towards small and round values, and of time steps on the scale of a limit.
+ * jqwik generators of limits anywhere in their validated ranges (rates from 1 per 366 days to 10
+ * million per second, capacities up to 10^9 within the 2^52 scale bound, windows from 1 ms to 366
+ * days), weighted towards small and round values, and of time steps on the scale of a limit.
  */
 public final class LimitArbitraries {
 
   /** One day in microseconds. */
   public static final long DAY = 86_400_000_000L;
 
+  /** The longest period and window, 366 days, in microseconds. */
+  public static final long MAX = 366 * DAY;
+
   private LimitArbitraries() {}
 
   /**
-   * Valid rates: a period (round, short or anything up to 30 days), then tokens in the range that
+   * Valid rates: a period (round, short or anything up to 366 days), then tokens in the range that
    * period allows.
    *
    * @return rates
@@ -40,12 +43,14 @@ public final class LimitArbitraries {
                     60_000_000L,
                     3_600_000_000L,
                     DAY,
-                    30 * DAY)),
+                    30 * DAY,
+                    365 * DAY,
+                    MAX)),
             Tuple.of(2, Arbitraries.longs().between(1, 2_000_000)),
-            Tuple.of(1, Arbitraries.longs().between(1, 30 * DAY)));
+            Tuple.of(1, Arbitraries.longs().between(1, MAX)));
     return period.flatMap(
         p -> {
-          long min = (p + DAY - 1) / DAY;
+          long min = (p + MAX - 1) / MAX;
           long max = Math.min(1_000_000_000L, 10 * p);
           return Arbitraries.frequencyOf(
                   Tuple.of(3, Arbitraries.longs().between(min, Math.min(max, min + 10))),
@@ -95,7 +100,7 @@ public final class LimitArbitraries {
   /**
    * Valid windows, in microseconds.
    *
-   * @return windows from 1 ms to 30 days
+   * @return windows from 1 ms to 366 days
    */
   public static Arbitrary<Long> windows() {
     return Arbitraries.frequencyOf(
@@ -109,9 +114,12 @@ public final class LimitArbitraries {
                 60_000_000L,
                 3_600_000_000L,
                 DAY,
-                30 * DAY)),
+                7 * DAY,
+                30 * DAY,
+                365 * DAY,
+                MAX)),
         Tuple.of(2, Arbitraries.longs().between(1_000, 1L << 20)),
-        Tuple.of(1, Arbitraries.longs().between(1_000, 30 * DAY)));
+        Tuple.of(1, Arbitraries.longs().between(1_000, MAX)));
   }
 
   private static Duration micros(long micros) {

@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -100,5 +100,15 @@ class RateLimitHeadersTest {
   void aPolicyGoneByReloadIsNamedAfterTheDecision() {
     assertThat(RateLimitHeaders.rateLimit(null, new Decision("old", true, 10, 9, 0, 1_000_000)))
         .isEqualTo("\"old\";r=9;t=1");
+  }
+
+  @Test
+  void sourceIsAbsentForTheStoreAndHyphenatedOtherwise() {
+    Decision stored = new Decision("default", true, 10, 9, 0, 1_000_000);
+    assertThat(RateLimitHeaders.source(stored)).isNull();
+    assertThat(RateLimitHeaders.source(stored.withSource(Decision.Source.DENY_CACHE)))
+        .isEqualTo("deny-cache");
+    assertThat(RateLimitHeaders.source(stored.withSource(Decision.Source.FALLBACK_TIMEOUT)))
+        .isEqualTo("fallback-timeout");
   }
 }

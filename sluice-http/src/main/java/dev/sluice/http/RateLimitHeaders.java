@@ -1,4 +1,4 @@
-package dev.sluice.server;
+package dev.sluice.http;
 
 import dev.sluice.Decision;
 import dev.sluice.Limit;
@@ -29,8 +29,26 @@ import java.util.List;
  * seconds until the same request would be allowed, the same as {@code Retry-After}, so that
  * Retry-After never points before {@code t} as the draft asks. All seconds are rounded up, so a
  * client that waits that long is never early.
+ *
+ * <p>Shared by {@code sluice serve} and the web modules, so that every Sluice answers alike.
  */
-final class RateLimitHeaders {
+public final class RateLimitHeaders {
+
+  /** The name of the header that describes the policy's limits. */
+  public static final String POLICY = "RateLimit-Policy";
+
+  /** The name of the header that describes the limit that bound the decision. */
+  public static final String RATE_LIMIT = "RateLimit";
+
+  /** The name of the header that says, on a denial, when to retry. */
+  public static final String RETRY_AFTER = "Retry-After";
+
+  /**
+   * The name of the header that says who decided when it was not the store: {@code deny-cache},
+   * {@code lease}, {@code fallback-timeout}, {@code fallback-error} or {@code
+   * fallback-circuit-open}.
+   */
+  public static final String SOURCE = "Sluice-Decision-Source";
 
   private RateLimitHeaders() {}
 
@@ -40,7 +58,7 @@ final class RateLimitHeaders {
    * @param policy the policy
    * @return such as {@code "default";q=10;w=10}
    */
-  static String policy(Policy policy) {
+  public static String policy(Policy policy) {
     List<Limit> limits = policy.limits();
     StringBuilder value = new StringBuilder();
     for (int i = 0; i < limits.size(); i++) {
@@ -67,7 +85,7 @@ final class RateLimitHeaders {
    * @param decision the decision
    * @return such as {@code "default";r=9;t=1}
    */
-  static String rateLimit(Policy policy, Decision decision) {
+  public static String rateLimit(Policy policy, Decision decision) {
     String name = policy == null ? decision.policy() : item(policy, binding(policy, decision));
     long reset = decision.allowed() ? decision.resetAfterMillis() : decision.retryAfterMillis();
     return '"' + name + "\";r=" + decision.remaining() + ";t=" + seconds(reset);
@@ -79,8 +97,30 @@ final class RateLimitHeaders {
    * @param decision the decision
    * @return the seconds
    */
-  static String retryAfter(Decision decision) {
+  public static String retryAfter(Decision decision) {
     return Long.toString(seconds(decision.retryAfterMillis()));
+  }
+
+  /**
+   * The {@code Sluice-Decision-Source} value of a decision: its source's name in lower case with
+   * hyphens, such as {@code fallback-timeout}.
+   *
+   * @param decision the decision
+   * @return the value, or {@code null} when the store decided (the header is then absent)
+   */
+  public static String source(Decision decision) {
+    return decision.source() == Decision.Source.BACKEND ? null : decision.source().label();
+  }
+
+  /**
+   * The limit of the policy that bound a decision.
+   *
+   * @param policy the policy, or {@code null}
+   * @param decision the decision
+   * @return the limit, or {@code null} if the policy is unknown
+   */
+  static Limit bindingLimit(Policy policy, Decision decision) {
+    return policy == null ? null : policy.limits().get(binding(policy, decision));
   }
 
   private static String item(Policy policy, int index) {
@@ -95,7 +135,7 @@ final class RateLimitHeaders {
   }
 
   /** Milliseconds (already rounded up by {@link Decision}) to whole seconds, rounded up. */
-  private static long seconds(long millis) {
+  static long seconds(long millis) {
     return millis / 1_000 + (millis % 1_000 == 0 ? 0 : 1);
   }
 }
