@@ -26,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * two cold {@code sluice serve} JVMs on one real Redis with the default store settings (deadline 50
  * ms, {@code on-failure: local}, {@code instances: auto}), policy {@code capacity: 100, refill:
  * 100/s}, 32 closed-loop HTTP callers on one key from the moment both {@code /health/ready} say
- * 200, for 5 s. The fleet admits at most the bound (capacity + rate x elapsed) plus one. What it
- * admits below that is printed, not asserted beyond half of what refilled until the last request
- * started (a fleet that lost Redis, or answered from its local shares, would fall below it): late
- * calls are denied by design, and how many there are depends on the machine's speed. On a quiet
- * machine the fleet admits 99.3% to 99.9% of the bound (docs/design-decisions.md).
+ * 200, for 5 s. The fleet admits at most the bound (capacity + rate x elapsed) plus one, and at
+ * least a share of what refilled until the last request started: 98% in {@code
+ * scripts/fresh-fleet.sh} (on a quiet machine), half in the suite ({@code
+ * -Dsluice.freshFleet.floor}), since late calls are denied by design and how many there are depends
+ * on the machine's speed, which must not fail the build; half still fails a fleet that lost Redis
+ * or answered from its local shares.
  *
  * <p>The loaded runs are the point: two busy processes compete for the two cores with the servers,
  * Redis and the callers, so that slow calls must not turn into over-admission. One run of each by
@@ -44,6 +45,8 @@ class FreshFleetIT {
 
   private static final int RUNS = Integer.getInteger("sluice.freshFleet.runs", 1);
   private static final String REPORT = System.getProperty("sluice.freshFleet.report");
+  private static final double FLOOR =
+      Double.parseDouble(System.getProperty("sluice.freshFleet.floor", "0.5"));
   private static final int CALLERS = 32;
   private static final long LOAD_MILLIS = 5_000;
 
@@ -137,7 +140,7 @@ class FreshFleetIT {
       assertThat((double) result.ok())
           .as(line)
           .isLessThanOrEqualTo(bound + 1)
-          .isGreaterThanOrEqualTo(0.5 * floor);
+          .isGreaterThanOrEqualTo(FLOOR * floor);
     } finally {
       for (ServerProcess server : servers) {
         server.close();
