@@ -1,5 +1,6 @@
 package dev.sluice;
 
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -34,6 +35,24 @@ public interface Backend extends AutoCloseable {
   CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost);
 
   /**
+   * Decides a batch of requests all or nothing, atomically, without blocking the caller: if every
+   * request fits, each is consumed; if any does not, none is.
+   *
+   * <p>The decisions come in the order of the requests. When the batch is consumed, every decision
+   * is allowed. Otherwise nothing is consumed, and each decision is what its request alone would be
+   * answered now, with the state as it stands: allowed if it alone would fit (its {@code remaining}
+   * counted before it), denied with its retry time if not; at least one is denied. So the batch was
+   * consumed if and only if every decision is allowed. A request of cost 0 looks without consuming
+   * and is always allowed. A batch of several requests needs every policy in one {@linkplain
+   * Policy#group() group}, whose keys are stored together.
+   *
+   * @param requests 1 to {@value RateLimiter#MAX_BATCH} requests, no key twice under one policy
+   * @return one decision per request, or a stage failed with {@link BackendException}, or with
+   *     {@link IllegalArgumentException} for an invalid batch
+   */
+  CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests);
+
+  /**
    * The state of a key without consuming: what a request of cost 1 would be answered now, with
    * {@code remaining} counting what is there before it.
    *
@@ -64,6 +83,18 @@ public interface Backend extends AutoCloseable {
    */
   default Decision tryAcquire(Policy policy, String key, long cost) {
     return await(tryAcquireAsync(policy, key, cost));
+  }
+
+  /**
+   * {@link #tryAcquireAllAsync}, waited for.
+   *
+   * @param requests the batch
+   * @return one decision per request
+   * @throws BackendException if the store failed or missed its deadline
+   * @throws IllegalArgumentException if the batch is invalid
+   */
+  default List<Decision> tryAcquireAll(List<Acquire> requests) {
+    return await(tryAcquireAllAsync(requests));
   }
 
   /**

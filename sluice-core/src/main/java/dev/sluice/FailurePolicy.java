@@ -1,6 +1,8 @@
 package dev.sluice;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -82,8 +84,7 @@ final class FailurePolicy {
   /** The failure policy's answer, with the source saying why it answered. */
   Decision answer(Policy policy, String key, long cost, Decision.Source source) {
     return switch (onFailures.getOrDefault(policy.name(), onFailure)) {
-      case ALLOW ->
-          new Decision(policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
+      case ALLOW -> allowed(policy, source);
       case DENY -> denied(policy, policy.maxCost(), source);
       case LOCAL -> {
         Policy localPolicy = scaled(policy);
@@ -92,6 +93,89 @@ final class FailurePolicy {
             : local.tryAcquire(localPolicy, key, cost).withSource(source);
       }
     };
+  }
+
+  /** The answer to a batch whose call failed (or, as a probe, timed out): counted once. */
+  List<Decision> failedAll(List<Acquire> requests, Throwable error, long started) {
+    breaker.failure(started, time.nowMicros());
+    return answerAll(
+        requests,
+        Deadline.isTimeout(error)
+            ? Decision.Source.FALLBACK_TIMEOUT
+            : Decision.Source.FALLBACK_ERROR);
+  }
+
+  /**
+   * The answer to a batch late twice while the circuit is closed, as {@link #late} answers one
+   * request: nothing is decided locally (the batch may still be carried out); a request under
+   * {@code ALLOW}, or of cost 0, is allowed, any other denied.
+   */
+  List<Decision> lateAll(List<Acquire> requests, long started) {
+    breaker.failure(started, time.nowMicros());
+    List<Decision> decisions = new ArrayList<>(requests.size());
+    for (Acquire request : requests) {
+      Policy policy = request.policy();
+      boolean allow =
+          request.cost() == 0
+              || onFailures.getOrDefault(policy.name(), onFailure)
+                  == ResilientBackend.OnFailure.ALLOW;
+      decisions.add(
+          allow
+              ? allowed(policy, Decision.Source.FALLBACK_TIMEOUT)
+              : denied(policy, policy.maxCost(), Decision.Source.FALLBACK_TIMEOUT));
+    }
+    return decisions;
+  }
+
+  /**
+   * The failure policy's answer to a batch, all or nothing like the store's: requests under {@code
+   * ALLOW} are allowed, under {@code DENY} denied (unless of cost 0: a look is always allowed), and
+   * those under {@code LOCAL} decided together by the local limiter, which consumes only if no
+   * request is denied.
+   */
+  List<Decision> answerAll(List<Acquire> requests, Decision.Source source) {
+    Decision[] decisions = new Decision[requests.size()];
+    List<Acquire> locals = new ArrayList<>();
+    List<Integer> at = new ArrayList<>();
+    boolean refused = false;
+    for (int r = 0; r < requests.size(); r++) {
+      Acquire request = requests.get(r);
+      Policy policy = request.policy();
+      switch (onFailures.getOrDefault(policy.name(), onFailure)) {
+        case ALLOW -> decisions[r] = allowed(policy, source);
+        case DENY -> {
+          if (request.cost() == 0) {
+            decisions[r] = allowed(policy, source);
+          } else {
+            decisions[r] = denied(policy, policy.maxCost(), source);
+            refused = true;
+          }
+        }
+        case LOCAL -> {
+          Policy localPolicy = scaled(policy);
+          if (request.cost() > localPolicy.maxCost()) {
+            decisions[r] = denied(policy, localPolicy.maxCost(), source);
+            refused = true;
+          } else {
+            locals.add(new Acquire(localPolicy, request.key(), request.cost()));
+            at.add(r);
+          }
+        }
+      }
+    }
+    if (!locals.isEmpty()) {
+      List<Decision> decided = local.decideAll(locals, !refused);
+      for (int i = 0; i < decided.size(); i++) {
+        decisions[at.get(i)] = decided.get(i).withSource(source);
+      }
+    }
+    return List.of(decisions);
+  }
+
+  /** An admission by the failure policy, with nothing counted. */
+  private static Decision allowed(Policy policy, Decision.Source source) {
+    return new Decision(
+        policy.name(), policy.ids().get(0), true, policy.maxCost(), 0, 0, 0, source);
   }
 
   /** A denial by this instance, to be retried after the breaker's next probe at the earliest. */

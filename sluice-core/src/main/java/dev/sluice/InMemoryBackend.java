@@ -9,12 +9,14 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -84,12 +86,17 @@ public final class InMemoryBackend implements Backend {
     Model[] models = policy.modelArray();
     long now = time.nowMicros();
     Entry entry = store.entry(key);
+    int spins = 0;
     if (models.length == 1) {
       Model model = models[0];
       while (true) {
         Object current = entry.state;
         if (current == REMOVED) {
           entry = store.replaceRemoved(key, entry);
+          continue;
+        }
+        if (current instanceof Held) {
+          spins = Held.await(spins);
           continue;
         }
         Snapshot snapshot = (Snapshot) current;
@@ -109,6 +116,10 @@ public final class InMemoryBackend implements Backend {
       Object current = entry.state;
       if (current == REMOVED) {
         entry = store.replaceRemoved(key, entry);
+        continue;
+      }
+      if (current instanceof Held) {
+        spins = Held.await(spins);
         continue;
       }
       Snapshot snapshot = (Snapshot) current;
@@ -149,10 +160,117 @@ public final class InMemoryBackend implements Backend {
   }
 
   @Override
+  public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+    return Backend.completed(() -> tryAcquireAll(requests));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The batch claims its keys one by one (in one global order), decides them together and
+   * releases them with their new states; a decision on one of those keys meanwhile waits for it.
+   */
+  @Override
+  public List<Decision> tryAcquireAll(List<Acquire> requests) {
+    return decideAll(Checks.batch(requests), true);
+  }
+
+  /**
+   * Decides a valid batch; unless {@code commit}, consumes nothing and answers as a batch that was
+   * not consumed: each request as it alone would be answered, with the state as it stands.
+   */
+  List<Decision> decideAll(List<Acquire> requests, boolean commit) {
+    int n = requests.size();
+    if (commit && n == 1 && requests.get(0).cost() > 0) {
+      Acquire only = requests.get(0);
+      return List.of(tryAcquire(only.policy(), only.key(), only.cost()));
+    }
+    Integer[] order = claimOrder(requests);
+    Entry[] entries = new Entry[n];
+    Held[] holds = new Held[n];
+    try {
+      for (int r : order) {
+        Acquire request = requests.get(r);
+        Store store = store(request.policy());
+        Entry entry = store.entry(request.key());
+        int spins = 0;
+        while (holds[r] == null) {
+          Object current = entry.state;
+          if (current == REMOVED) {
+            entry = store.replaceRemoved(request.key(), entry);
+          } else if (current instanceof Held) {
+            spins = Held.await(spins);
+          } else {
+            Held held = new Held((Snapshot) current);
+            if (STATE.compareAndSet(entry, current, held)) {
+              entries[r] = entry;
+              holds[r] = held;
+            }
+          }
+        }
+      }
+      long now = time.nowMicros();
+      Model[][] models = new Model[n][];
+      State[][] states = new State[n][];
+      long[] costs = new long[n];
+      for (int r = 0; r < n; r++) {
+        Policy policy = requests.get(r).policy();
+        models[r] = policy.modelArray();
+        states[r] = new State[models[r].length];
+        Snapshot before = holds[r].before;
+        for (int i = 0; i < models[r].length; i++) {
+          states[r][i] = before == null ? null : before.state(policy, i);
+        }
+        costs[r] = requests.get(r).cost();
+      }
+      Outcome[][] outcomes = Decide.batch(models, states, now, costs, commit);
+      boolean committed = commit && Decide.allowed(outcomes);
+      for (int r = 0; r < n; r++) {
+        Object after = holds[r].before;
+        if (committed && costs[r] > 0) {
+          State[] next = new State[outcomes[r].length];
+          for (int i = 0; i < next.length; i++) {
+            next[i] = outcomes[r][i].state();
+          }
+          after = Snapshot.written(holds[r].before, requests.get(r).policy(), next);
+        }
+        STATE.setVolatile(entries[r], after);
+        entries[r] = null;
+      }
+      return Decide.decisions(requests, outcomes);
+    } finally {
+      for (int r = 0; r < n; r++) {
+        if (entries[r] != null) {
+          STATE.setVolatile(entries[r], holds[r].before);
+        }
+      }
+    }
+  }
+
+  /**
+   * The order in which a batch claims its keys, the same for every batch: by the policy's state
+   * name, then the key.
+   */
+  private static Integer[] claimOrder(List<Acquire> requests) {
+    Integer[] order = new Integer[requests.size()];
+    for (int r = 0; r < order.length; r++) {
+      order[r] = r;
+    }
+    Arrays.sort(
+        order,
+        Comparator.comparing((Integer r) -> requests.get(r).policy().stateName())
+            .thenComparing(r -> requests.get(r).key()));
+    return order;
+  }
+
+  @Override
   public Decision peek(Policy policy, String key) {
-    Store store = stores.get(policy.name());
+    Store store = stores.get(policy.stateName());
     Entry entry = store == null ? null : store.map.get(key);
     Object current = entry == null ? null : entry.state;
+    if (current instanceof Held held) {
+      current = held.before;
+    }
     Snapshot snapshot = current instanceof Snapshot s ? s : null;
     long now = time.nowMicros();
     Model[] models = policy.modelArray();
@@ -165,7 +283,7 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public void reset(Policy policy, String key) {
-    Store store = stores.get(policy.name());
+    Store store = stores.get(policy.stateName());
     Entry entry = store == null ? null : store.map.get(key);
     if (store != null && entry != null) {
       store.remove(key, entry, entry.state, true);
@@ -238,9 +356,9 @@ public final class InMemoryBackend implements Backend {
   }
 
   private Store store(Policy policy) {
-    Store store = stores.get(policy.name());
+    Store store = stores.get(policy.stateName());
     if (store == null) {
-      store = stores.computeIfAbsent(policy.name(), name -> new Store());
+      store = stores.computeIfAbsent(policy.stateName(), name -> new Store());
     }
     if (!policy.equals(store.latest)) {
       store.latest = policy;
@@ -284,14 +402,18 @@ public final class InMemoryBackend implements Backend {
 
     /** Removes a key if its state is still {@code expected}; a concurrent decision wins. */
     void remove(String key, Entry entry, @Nullable Object expected, boolean force) {
+      int spins = 0;
       while (expected != REMOVED) {
-        if (STATE.compareAndSet(entry, expected, REMOVED)) {
+        if (!(expected instanceof Held) && STATE.compareAndSet(entry, expected, REMOVED)) {
           map.remove(key, entry);
           size.decrementAndGet();
           return;
         }
         if (!force) {
           return;
+        }
+        if (expected instanceof Held) {
+          spins = Held.await(spins);
         }
         expected = entry.state;
       }
@@ -303,6 +425,9 @@ public final class InMemoryBackend implements Backend {
      * count as fresh.
      */
     long freshAt(Object state) {
+      if (state instanceof Held) {
+        return Long.MAX_VALUE;
+      }
       Policy reader = latest;
       return state instanceof Snapshot snapshot && reader != null
           ? snapshot.freshAt(reader)
@@ -372,7 +497,34 @@ public final class InMemoryBackend implements Backend {
     }
   }
 
-  /** One key: its {@link Snapshot}, {@code null} if fresh, or {@code REMOVED}. */
+  /**
+   * A batch's claim on a key while it decides ({@link #tryAcquireAll}): the state it replaced, put
+   * back or replaced when the batch ends. Decisions on the key wait for it, peeks read through it,
+   * sweeps leave it alone. Batches claim their keys in one global order, so two never wait for each
+   * other in a cycle.
+   */
+  private static final class Held {
+    final @Nullable Snapshot before;
+
+    Held(@Nullable Snapshot before) {
+      this.before = before;
+    }
+
+    /** Waits a moment for a claim to end: spins briefly, then parks for a few microseconds. */
+    static int await(int spins) {
+      if (spins < 64) {
+        Thread.onSpinWait();
+      } else {
+        LockSupport.parkNanos(10_000);
+      }
+      return spins + 1;
+    }
+  }
+
+  /**
+   * One key: its {@link Snapshot}, {@code null} if fresh, {@code REMOVED}, or {@link Held} by a
+   * batch.
+   */
   private static final class Entry {
     @SuppressWarnings("unused") // written through STATE
     volatile @Nullable Object state;

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 import org.jspecify.annotations.Nullable;
@@ -22,7 +23,15 @@ import org.jspecify.annotations.Nullable;
  * edited (a reload, a rolling deploy with two versions, a limiter rebuilt over the same store)
  * keeps every client's usage, which the new parameters then judge (see {@link
  * dev.sluice.internal.algorithm.State} for how a bucket's debt and a window's count carry over).
- * Immutable and thread-safe; two policies are equal when their names, ids and limits are.
+ *
+ * <p>A policy may belong to a {@linkplain Builder#group(String) group}: the keys of every policy of
+ * one group are stored together (in Redis under one hash tag, so on Redis Cluster on one node), so
+ * that {@link RateLimiter#tryAcquireAll} can decide requests under several of them atomically. The
+ * group is part of where the state is stored: moving a policy into or out of a group starts its
+ * clients afresh.
+ *
+ * <p>Immutable and thread-safe; two policies are equal when their names, groups, ids and limits
+ * are.
  */
 public final class Policy {
 
@@ -33,6 +42,8 @@ public final class Policy {
   public static final int MAX_LIMITS = 16;
 
   private final String name;
+  private final @Nullable String group;
+  private final String stateName;
   private final List<Limit> limits;
   private final List<String> ids;
   private final Model[] models;
@@ -40,8 +51,10 @@ public final class Policy {
   private final long maxCost;
   private final int hash;
 
-  private Policy(String name, List<String> ids, List<Limit> limits) {
+  private Policy(String name, @Nullable String group, List<String> ids, List<Limit> limits) {
     this.name = Checks.name("policy name", name);
+    this.group = group == null ? null : Checks.name("group", group);
+    this.stateName = group == null ? name : name + "@" + group;
     if (limits.isEmpty() || limits.size() > MAX_LIMITS) {
       throw Checks.fail("limits", "hold 1 to " + MAX_LIMITS + " limits", limits.size());
     }
@@ -63,7 +76,9 @@ public final class Policy {
       slots[i] = limits.get(i) instanceof Limit.SlidingLog ? ids.get(i) + ":log" : ids.get(i);
     }
     this.maxCost = this.limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
-    this.hash = (31 * name.hashCode() + this.ids.hashCode()) * 31 + this.limits.hashCode();
+    this.hash =
+        ((31 * name.hashCode() + Objects.hashCode(group)) * 31 + this.ids.hashCode()) * 31
+            + this.limits.hashCode();
   }
 
   /**
@@ -93,11 +108,11 @@ public final class Policy {
     for (int i = 0; i < limits.size(); i++) {
       ids.add(Integer.toString(i));
     }
-    return new Policy(name, ids, limits);
+    return new Policy(name, null, ids, limits);
   }
 
   /**
-   * A builder for a policy whose limits have ids of their own.
+   * A builder for a policy whose limits have ids of their own, or that belongs to a group.
    *
    * @param name 1 to 64 letters, digits, '_', '.' or '-'
    * @return a new builder
@@ -113,6 +128,15 @@ public final class Policy {
    */
   public String name() {
     return name;
+  }
+
+  /**
+   * The group whose policies' keys are stored together, if any.
+   *
+   * @return the group, or {@code null}
+   */
+  public @Nullable String group() {
+    return group;
   }
 
   /**
@@ -138,6 +162,14 @@ public final class Policy {
   }
 
   /**
+   * What the policy's state is stored under in memory: its name, or with a group its name and group
+   * (names cannot hold {@code @}, so the two never meet).
+   */
+  String stateName() {
+    return stateName;
+  }
+
+  /**
    * Where each limit's state is kept for a key: its id, or for a sliding log its id and {@code
    * ":log"}; shared by every policy of the same layout, never modified.
    */
@@ -147,7 +179,7 @@ public final class Policy {
 
   /** This policy with each limit replaced by {@code change}'s, under the same name and ids. */
   Policy withEachLimit(UnaryOperator<Limit> change) {
-    return new Policy(name, ids, limits.stream().map(change).toList());
+    return new Policy(name, group, ids, limits.stream().map(change).toList());
   }
 
   /**
@@ -183,6 +215,7 @@ public final class Policy {
         || (o instanceof Policy other
             && hash == other.hash
             && name.equals(other.name)
+            && Objects.equals(group, other.group)
             && ids.equals(other.ids)
             && limits.equals(other.limits));
   }
@@ -194,7 +227,11 @@ public final class Policy {
 
   @Override
   public String toString() {
-    StringBuilder text = new StringBuilder(name).append('[');
+    StringBuilder text = new StringBuilder(name);
+    if (group != null) {
+      text.append('@').append(group);
+    }
+    text.append('[');
     for (int i = 0; i < limits.size(); i++) {
       text.append(i == 0 ? "" : ", ");
       if (!ids.get(i).equals(Integer.toString(i))) {
@@ -208,6 +245,7 @@ public final class Policy {
   /** Builds a {@link Policy} of limits with ids. Not thread-safe. */
   public static final class Builder {
     private final String name;
+    private @Nullable String group;
     private final List<String> ids = new ArrayList<>();
     private final List<Limit> limits = new ArrayList<>();
 
@@ -241,13 +279,26 @@ public final class Policy {
     }
 
     /**
+     * Puts the policy in a group: the keys of every policy of one group are stored together, so
+     * that one {@link RateLimiter#tryAcquireAll} can decide keys of several of them atomically.
+     *
+     * @param group 1 to 64 letters, digits, '_', '.' or '-'
+     * @return this builder
+     * @throws IllegalArgumentException if the group name is invalid
+     */
+    public Builder group(String group) {
+      this.group = Checks.name("group", group);
+      return this;
+    }
+
+    /**
      * Builds the policy.
      *
      * @return the policy
      * @throws IllegalArgumentException if there are no limits or too many, or two share an id
      */
     public Policy build() {
-      return new Policy(name, ids, limits);
+      return new Policy(name, group, ids, limits);
     }
   }
 }

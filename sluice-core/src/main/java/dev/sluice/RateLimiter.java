@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.internal.Checks;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
@@ -22,6 +23,9 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; one instance is meant to be shared by a whole application.
  */
 public final class RateLimiter implements AutoCloseable {
+
+  /** The most requests one {@link #tryAcquireAll} batch may hold. */
+  public static final int MAX_BATCH = 64;
 
   private final Backend backend;
   private final DecisionListener listener;
@@ -141,6 +145,61 @@ public final class RateLimiter implements AutoCloseable {
   }
 
   /**
+   * Decides several requests at once, all or nothing: if every request fits, each is consumed; if
+   * any does not, none is. The decisions come in the order of the requests, and the batch was
+   * consumed if and only if every decision is allowed; in a batch that was not, each decision is
+   * what its request alone would be answered now (see {@link Backend#tryAcquireAllAsync}). A
+   * request of cost 0 looks without consuming and is always allowed.
+   *
+   * <p>The policies are given, not named: they need not be registered with this limiter (client
+   * overrides do not apply). A batch of several requests needs every policy in one {@linkplain
+   * Policy.Builder#group(String) group}, whose keys are stored together (on Redis Cluster: on one
+   * node). The listener hears every decision.
+   *
+   * @param requests 1 to {@value #MAX_BATCH} requests, no key twice under one policy
+   * @return one decision per request
+   * @throws IllegalArgumentException if the batch is invalid
+   * @throws BackendException if the backend failed
+   */
+  public List<Decision> tryAcquireAll(List<Acquire> requests) {
+    Checks.batch(requests);
+    List<Decision> decisions;
+    try {
+      decisions = backend.tryAcquireAll(requests);
+    } catch (RuntimeException e) {
+      requests.forEach(r -> notifyError(r.policy(), r.key(), r.cost(), e));
+      throw e;
+    }
+    notifyDecisions(requests, decisions);
+    return decisions;
+  }
+
+  /**
+   * {@link #tryAcquireAll} without blocking the calling thread on the backend.
+   *
+   * @param requests 1 to {@value #MAX_BATCH} requests, no key twice under one policy
+   * @return one decision per request; a stage failed with {@link IllegalArgumentException} for an
+   *     invalid batch, or with the backend's exception
+   */
+  public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+    try {
+      Checks.batch(requests);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return backend
+        .tryAcquireAllAsync(requests)
+        .whenComplete(
+            (decisions, error) -> {
+              if (error != null) {
+                requests.forEach(r -> notifyError(r.policy(), r.key(), r.cost(), error));
+              } else {
+                notifyDecisions(requests, decisions);
+              }
+            });
+  }
+
+  /**
    * The state of {@code key} without consuming anything.
    *
    * @param key the client key
@@ -229,6 +288,13 @@ public final class RateLimiter implements AutoCloseable {
       } catch (RuntimeException ignored) {
         // A listener must not change the caller's answer.
       }
+    }
+  }
+
+  private void notifyDecisions(List<Acquire> requests, List<Decision> decisions) {
+    for (int i = 0; i < requests.size(); i++) {
+      Acquire request = requests.get(i);
+      notifyDecision(request.policy(), request.key(), request.cost(), decisions.get(i));
     }
   }
 

@@ -19,6 +19,7 @@ class PublicApiTest {
 
   private static final Set<String> API =
       Set.of(
+          "Acquire",
           "Algorithm",
           "Backend",
           "BackendException",

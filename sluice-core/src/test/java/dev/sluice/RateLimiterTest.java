@@ -56,6 +56,11 @@ class RateLimiterTest {
           }
 
           @Override
+          public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+            return CompletableFuture.failedFuture(failure);
+          }
+
+          @Override
           public CompletionStage<Decision> peekAsync(Policy policy, String key) {
             return CompletableFuture.failedFuture(failure);
           }
@@ -83,7 +88,10 @@ class RateLimiterTest {
     assertThatThrownBy(() -> async.toCompletableFuture().join())
         .isInstanceOf(CompletionException.class)
         .hasCause(failure);
-    assertThat(errors).containsExactly(failure, failure);
+    Policy policy = limiter.policies().get("default");
+    assertThatThrownBy(() -> limiter.tryAcquireAll(List.of(new Acquire(policy, "a", 1))))
+        .isSameAs(failure);
+    assertThat(errors).containsExactly(failure, failure, failure);
     assertThat(limiter.backend()).isSameAs(broken);
   }
 
@@ -103,6 +111,16 @@ class RateLimiterTest {
           }
 
           @Override
+          public List<Decision> tryAcquireAll(List<Acquire> requests) {
+            throw new AssertionError("sync path used");
+          }
+
+          @Override
+          public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+            return CompletableFuture.completedFuture(List.of(canned));
+          }
+
+          @Override
           public CompletionStage<Decision> peekAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(canned);
           }
@@ -118,6 +136,13 @@ class RateLimiterTest {
             .backend(async)
             .build();
     assertThat(limiter.tryAcquireAsync("a", 1).toCompletableFuture().join()).isSameAs(canned);
+    Policy policy = limiter.policies().get("default");
+    assertThat(
+            limiter
+                .tryAcquireAllAsync(List.of(new Acquire(policy, "a", 1)))
+                .toCompletableFuture()
+                .join())
+        .containsExactly(canned);
   }
 
   @Test
@@ -127,6 +152,11 @@ class RateLimiterTest {
         new Backend() {
           @Override
           public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
             return CompletableFuture.completedFuture(null);
           }
 

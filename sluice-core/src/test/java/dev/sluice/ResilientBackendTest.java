@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +40,19 @@ class ResilientBackendTest {
           return CompletableFuture.failedFuture(new BackendException("connection refused", null));
         default:
           return CompletableFuture.completedFuture(memory.tryAcquire(policy, key, cost));
+      }
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+      calls.incrementAndGet();
+      switch (mode) {
+        case "hang":
+          return new CompletableFuture<>();
+        case "fail":
+          return CompletableFuture.failedFuture(new BackendException("connection refused", null));
+        default:
+          return CompletableFuture.completedFuture(memory.tryAcquireAll(requests));
       }
     }
 
@@ -360,5 +374,101 @@ class ResilientBackendTest {
     assertThatThrownBy(() -> ResilientBackend.builder(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("backend must not be null");
+  }
+
+  private static final Policy WIDE =
+      Policy.builder("wide").group("g").limit(Limit.tokenBucket(10, Rate.perSecond(1))).build();
+  private static final Policy NARROW =
+      Policy.builder("narrow").group("g").limit(Limit.tokenBucket(4, Rate.perSecond(1))).build();
+
+  @Test
+  void aFailedBatchIsDecidedLocallyAllOrNothingAtTheLocalShare() {
+    store.mode = "fail";
+    ResilientBackend backend =
+        resilient().onFailure(ResilientBackend.OnFailure.LOCAL).instances(2).build();
+    List<Acquire> batch = List.of(new Acquire(WIDE, "k", 2), new Acquire(NARROW, "k", 2));
+
+    List<Decision> first = backend.tryAcquireAll(batch);
+    assertThat(first).extracting(Decision::allowed).containsExactly(true, true);
+    assertThat(first).extracting(Decision::remaining).containsExactly(3L, 0L);
+    assertThat(first).extracting(Decision::source).containsOnly(Decision.Source.FALLBACK_ERROR);
+
+    List<Decision> second = backend.tryAcquireAll(batch);
+    assertThat(second)
+        .as("half of 4 is spent: the narrow request is denied, and the wide one consumes nothing")
+        .extracting(Decision::allowed)
+        .containsExactly(true, false);
+    assertThat(second.get(0).remaining()).isEqualTo(3);
+    assertThat(backend.tryAcquire(WIDE, "k", 3).remaining())
+        .as("the local wide bucket of 5 still has its 3")
+        .isZero();
+  }
+
+  @Test
+  void aBatchWithARequestUnderDenyConsumesNothingLocally() {
+    store.mode = "fail";
+    ResilientBackend backend =
+        resilient()
+            .onFailure(ResilientBackend.OnFailure.LOCAL)
+            .onFailure("narrow", ResilientBackend.OnFailure.DENY)
+            .build();
+    List<Decision> decisions =
+        backend.tryAcquireAll(List.of(new Acquire(WIDE, "k", 4), new Acquire(NARROW, "k", 1)));
+    assertThat(decisions).extracting(Decision::allowed).containsExactly(true, false);
+    assertThat(decisions.get(0).remaining()).as("told its state, nothing taken").isEqualTo(10);
+    assertThat(backend.tryAcquire(WIDE, "k", 10).allowed()).isTrue();
+
+    List<Decision> look =
+        backend.tryAcquireAll(List.of(new Acquire(WIDE, "j", 1), new Acquire(NARROW, "j", 0)));
+    assertThat(look)
+        .as("a look under DENY is still allowed and blocks nothing")
+        .extracting(Decision::allowed)
+        .containsExactly(true, true);
+  }
+
+  @Test
+  void aLateBatchIsDeniedWithinTwoDeadlinesUnlessItFailsOpen() {
+    store.mode = "hang";
+    for (ResilientBackend.OnFailure onFailure : ResilientBackend.OnFailure.values()) {
+      ResilientBackend backend = resilient().onFailure(onFailure).build();
+      long start = System.nanoTime();
+      List<Decision> decisions =
+          backend.tryAcquireAll(List.of(new Acquire(WIDE, "k", 1), new Acquire(NARROW, "k", 0)));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(took).as("%s", onFailure).isLessThan(Duration.ofSeconds(1));
+      assertThat(decisions)
+          .extracting(Decision::source)
+          .containsOnly(Decision.Source.FALLBACK_TIMEOUT);
+      assertThat(decisions.get(0).allowed())
+          .as("%s: the batch may still be carried out", onFailure)
+          .isEqualTo(onFailure == ResilientBackend.OnFailure.ALLOW);
+      assertThat(decisions.get(1).allowed()).as("a look").isTrue();
+    }
+  }
+
+  @Test
+  void aBatchHasTheShortestDeadlineOfItsPolicies() {
+    store.mode = "hang";
+    ResilientBackend backend =
+        resilient()
+            .timeout(Duration.ofSeconds(5))
+            .timeout("narrow", Duration.ofMillis(20))
+            .onFailure(ResilientBackend.OnFailure.DENY)
+            .build();
+    long start = System.nanoTime();
+    backend.tryAcquireAll(List.of(new Acquire(WIDE, "k", 1), new Acquire(NARROW, "k", 1)));
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void aBatchsDenialsFeedTheDenyCache() {
+    ResilientBackend backend = resilient().build();
+    assertThat(backend.tryAcquire(NARROW, "k", 4).allowed()).isTrue();
+    List<Decision> decisions =
+        backend.tryAcquireAll(List.of(new Acquire(WIDE, "k", 1), new Acquire(NARROW, "k", 1)));
+    assertThat(decisions).extracting(Decision::allowed).containsExactly(true, false);
+    int calls = store.calls.get();
+    assertThat(backend.tryAcquire(NARROW, "k", 1).source()).isEqualTo(Decision.Source.DENY_CACHE);
+    assertThat(store.calls.get()).isEqualTo(calls);
   }
 }

@@ -1,10 +1,15 @@
 package dev.sluice.internal;
 
+import dev.sluice.Acquire;
 import dev.sluice.Durations;
+import dev.sluice.RateLimiter;
 import dev.sluice.ValidationException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Argument validation for every Sluice module, with one message shape: {@code <param> must <rule>:
@@ -19,6 +24,45 @@ public final class Checks {
   public static final int MAX_KEY_BYTES = 512;
 
   private Checks() {}
+
+  /**
+   * Checks a batch decided all or nothing: 1 to {@value RateLimiter#MAX_BATCH} requests, no two of
+   * the same key under the same policy, and, when there are several, every policy in one group
+   * (whose keys are stored together, so that one atomic step can reach them all).
+   *
+   * @param requests the requests (each already valid on its own)
+   * @return the requests
+   */
+  public static List<Acquire> batch(List<Acquire> requests) {
+    notNull("requests", requests);
+    if (requests.isEmpty() || requests.size() > RateLimiter.MAX_BATCH) {
+      throw fail("requests", "hold 1 to " + RateLimiter.MAX_BATCH + " requests", requests.size());
+    }
+    String group = notNull("requests[0]", requests.get(0)).policy().group();
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < requests.size(); i++) {
+      Acquire request = notNull("requests[" + i + "]", requests.get(i));
+      if (requests.size() > 1 && (group == null || !group.equals(request.policy().group()))) {
+        throw fail(
+            "requests",
+            "name policies of one group when there are several (see Policy.Builder.group)",
+            "policy '"
+                + request.policy().name()
+                + "' is in "
+                + (request.policy().group() == null
+                    ? "no group"
+                    : "group '" + request.policy().group() + "'")
+                + (group == null ? "" : ", the first in group '" + group + "'"));
+      }
+      if (!seen.add(request.policy().name() + '\n' + request.key())) {
+        throw fail(
+            "requests",
+            "name each key at most once per policy",
+            "key '" + request.key() + "' of policy '" + request.policy().name() + "' twice");
+      }
+    }
+    return requests;
+  }
 
   /**
    * A failure to throw.

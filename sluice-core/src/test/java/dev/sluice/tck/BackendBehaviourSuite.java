@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.Acquire;
 import dev.sluice.Algorithm;
 import dev.sluice.Backend;
 import dev.sluice.Decision;
@@ -908,6 +909,252 @@ public abstract class BackendBehaviourSuite {
       if (history.size() > 12) {
         history.remove(1);
       }
+    }
+  }
+
+  // ---- Batches: several keys under several policies, decided all or nothing
+
+  /** A policy of one limit in this test's group. */
+  private Policy grouped(Algorithm algorithm, String what, Limit limit) {
+    assumeTrue(supports(limit.algorithm()), () -> "the backend does not support " + algorithm);
+    return Policy.builder(name(algorithm, what))
+        .group(name(algorithm, "group"))
+        .limit(limit)
+        .build();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aBatchIsConsumedOnlyWhenEveryRequestFits(Algorithm algorithm) {
+    Policy wide = grouped(algorithm, "wide", limitOf(algorithm, 10, TEN_SECONDS));
+    Policy narrow = grouped(algorithm, "narrow", limitOf(algorithm, 3, TEN_SECONDS));
+    RateLimiter limiter = limiter(wide, narrow);
+    List<Acquire> batch = List.of(new Acquire(wide, "k", 2), new Acquire(narrow, "k", 2));
+
+    List<Decision> first = limiter.tryAcquireAll(batch);
+    assertThat(first).extracting(Decision::allowed).containsExactly(true, true);
+    assertThat(first).extracting(Decision::remaining).containsExactly(8L, 1L);
+    assertThat(first).extracting(Decision::policy).containsExactly(wide.name(), narrow.name());
+
+    List<Decision> second = limiter.tryAcquireAll(batch);
+    assertThat(second)
+        .as("the narrow limit has 1 left: nothing is consumed, the wide request is told it fits")
+        .extracting(Decision::allowed)
+        .containsExactly(true, false);
+    assertThat(second.get(0).remaining()).as("as it stands, nothing taken").isEqualTo(8);
+    assertThat(second.get(0).retryAfterMicros()).isZero();
+    assertThat(second.get(1).remaining()).isEqualTo(1);
+    assertThat(second.get(1).retryAfterMicros()).isPositive();
+    assertThat(limiter.peek("k", wide.name()).remaining()).isEqualTo(8);
+    assertThat(limiter.peek("k", narrow.name()).remaining()).isEqualTo(1);
+
+    List<Decision> smaller =
+        limiter.tryAcquireAll(List.of(new Acquire(wide, "k", 1), new Acquire(narrow, "k", 1)));
+    assertThat(smaller).extracting(Decision::allowed).containsExactly(true, true);
+    assertThat(smaller).extracting(Decision::remaining).containsExactly(7L, 0L);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aLookOfCostZeroIsAllowedConsumesNothingAndBlocksNoBatch(Algorithm algorithm) {
+    Policy counted = grouped(algorithm, "counted", limitOf(algorithm, 10, TEN_SECONDS));
+    Policy watched = grouped(algorithm, "watched", limitOf(algorithm, 2, TEN_SECONDS));
+    RateLimiter limiter = limiter(counted, watched);
+    assertThat(limiter.tryAcquire("k", watched.name(), 2).allowed()).isTrue();
+
+    List<Decision> decisions =
+        limiter.tryAcquireAll(List.of(new Acquire(counted, "k", 3), new Acquire(watched, "k", 0)));
+    assertThat(decisions).extracting(Decision::allowed).containsExactly(true, true);
+    assertThat(decisions).extracting(Decision::remaining).containsExactly(7L, 0L);
+    assertThat(decisions.get(1).retryAfterMicros()).isZero();
+    assertThat(limiter.peek("k", counted.name()).remaining()).isEqualTo(7);
+
+    List<Decision> alone = limiter.tryAcquireAll(List.of(new Acquire(counted, "fresh", 0)));
+    assertThat(alone.get(0).allowed()).isTrue();
+    assertThat(alone.get(0).remaining()).isEqualTo(10);
+    assertThat(limiter.peek("fresh", counted.name()).remaining()).isEqualTo(10);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void anInvalidBatchIsRefusedWithItsReasonAndChangesNothing(Algorithm algorithm) {
+    Policy a = grouped(algorithm, "a", limitOf(algorithm, 10, TEN_SECONDS));
+    Policy b = grouped(algorithm, "b", limitOf(algorithm, 10, TEN_SECONDS));
+    Policy loose = Policy.of(name(algorithm, "loose"), limitOf(algorithm, 10, TEN_SECONDS));
+    RateLimiter limiter = limiter(a, b, loose);
+
+    assertThatThrownBy(() -> backend().tryAcquireAll(List.of()))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("requests must hold 1 to 64 requests: 0");
+    assertThatThrownBy(
+            () -> backend().tryAcquireAll(List.of(new Acquire(a, "k", 1), new Acquire(a, "k", 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requests must name each key at most once per policy");
+    assertThatThrownBy(
+            () ->
+                backend()
+                    .tryAcquireAll(List.of(new Acquire(a, "k", 1), new Acquire(loose, "k", 1))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("requests must name policies of one group")
+        .hasMessageContaining("is in no group");
+    List<Acquire> tooMany = new ArrayList<>();
+    for (int i = 0; i <= RateLimiter.MAX_BATCH; i++) {
+      tooMany.add(new Acquire(i % 2 == 0 ? a : b, "k" + i, 1));
+    }
+    assertThatThrownBy(() -> limiter.tryAcquireAll(tooMany))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("requests must hold 1 to 64 requests: 65");
+    assertThat(limiter.peek("k", a.name()).remaining()).isEqualTo(10);
+    assertThat(limiter.peek("k", loose.name()).remaining()).isEqualTo(10);
+    assertThat(limiter.tryAcquireAll(tooMany.subList(0, 64)))
+        .hasSize(64)
+        .allMatch(Decision::allowed);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aGroupedPolicyKeepsItsStateApartFromAnUngroupedOneOfTheSameName(Algorithm algorithm) {
+    Policy loose = Policy.of(name(algorithm, "same"), limitOf(algorithm, 10, TEN_SECONDS));
+    Policy grouped = grouped(algorithm, "same", limitOf(algorithm, 10, TEN_SECONDS));
+    Backend backend = backend();
+    assertThat(backend.tryAcquire(loose, "k", 4).remaining()).isEqualTo(6);
+    assertThat(backend.tryAcquire(grouped, "k", 1).remaining()).isEqualTo(9);
+    assertThat(backend.peek(loose, "k").remaining()).isEqualTo(6);
+  }
+
+  /**
+   * Batches over two grouped policies of two limits each (one of them the test's algorithm, the
+   * other a token bucket), mixed with single requests and looks, on a random timeline: every answer
+   * equals the {@link ReferenceLimiter}'s, field by field.
+   */
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void batchesAgreeWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
+    Policy p1 =
+        Policy.builder(name(algorithm, "batch1"))
+            .group(name(algorithm, "group"))
+            .limit(limitOf(algorithm, 6, Duration.ofSeconds(3)))
+            .build();
+    Policy p2 =
+        Policy.builder(name(algorithm, "batch2"))
+            .group(name(algorithm, "group"))
+            .limit(limitOf(algorithm, 9, Duration.ofSeconds(5)))
+            .limit("bucket", Limit.tokenBucket(4, Rate.perSecond(2)))
+            .build();
+    RateLimiter limiter = limiter(p1, p2);
+    ReferenceLimiter reference = new ReferenceLimiter();
+    long seed = new Random().nextLong();
+    Random random = new Random(seed);
+    String[] keys = {"k1", "k2", "{k3}"};
+    List<String> history = new ArrayList<>();
+    history.add("seed " + seed);
+    for (int i = 0; i < 400; i++) {
+      int op = random.nextInt(100);
+      if (op < 50) {
+        List<Acquire> batch = new ArrayList<>();
+        for (Policy policy : List.of(p1, p2)) {
+          for (String key : keys) {
+            if (random.nextInt(3) == 0) {
+              long cost = random.nextInt(5) == 0 ? 0 : 1 + random.nextInt(3);
+              batch.add(new Acquire(policy, key, cost));
+            }
+          }
+        }
+        if (batch.isEmpty()) {
+          batch.add(new Acquire(p1, "k1", 1));
+        }
+        history.add(i + ": batch " + describe(batch) + " at " + clock.nowMicros());
+        assertThat(limiter.tryAcquireAll(batch))
+            .as("%s", history)
+            .isEqualTo(reference.tryAcquireAll(batch, clock.nowMicros()));
+      } else if (op < 65) {
+        Policy policy = random.nextBoolean() ? p1 : p2;
+        String key = keys[random.nextInt(keys.length)];
+        history.add(i + ": acquire " + policy.name() + " " + key + " at " + clock.nowMicros());
+        assertThat(backend().tryAcquire(policy, key, 1))
+            .as("%s", history)
+            .isEqualTo(reference.tryAcquire(policy, key, 1, clock.nowMicros()));
+      } else if (op < 75) {
+        Policy policy = random.nextBoolean() ? p1 : p2;
+        String key = keys[random.nextInt(keys.length)];
+        history.add(i + ": peek " + policy.name() + " " + key + " at " + clock.nowMicros());
+        assertThat(backend().peek(policy, key))
+            .as("%s", history)
+            .isEqualTo(reference.peek(policy, key, clock.nowMicros()));
+      } else {
+        long step =
+            random.nextInt(3) == 0 ? random.nextInt(3) * 1_000_000L : random.nextInt(600_000);
+        clock.advanceMicros(step);
+        history.add(i + ": advance " + step);
+      }
+      if (history.size() > 10) {
+        history.remove(1);
+      }
+    }
+  }
+
+  private static String describe(List<Acquire> batch) {
+    StringBuilder text = new StringBuilder("[");
+    for (Acquire request : batch) {
+      text.append(text.length() == 1 ? "" : ", ")
+          .append(request.policy().name(), 0, request.policy().name().indexOf('.', 3))
+          .append(' ')
+          .append(request.key())
+          .append(' ')
+          .append(request.cost());
+    }
+    return text.append(']').toString();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void concurrentBatchesAndSingleRequestsOnSharedKeysConsumeAllOrNothing(Algorithm algorithm)
+      throws Exception {
+    Policy wide = grouped(algorithm, "cwide", limitOf(algorithm, 100, TEN_SECONDS));
+    Policy narrow = grouped(algorithm, "cnarrow", limitOf(algorithm, 40, TEN_SECONDS));
+    RateLimiter limiter = limiter(wide, narrow);
+    List<Acquire> batch = List.of(new Acquire(wide, "hot", 1), new Acquire(narrow, "hot", 1));
+    int threads = 4;
+    int perThread = 60;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<int[]>> counts = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        counts.add(
+            pool.submit(
+                () -> {
+                  start.await();
+                  int batches = 0;
+                  int singles = 0;
+                  for (int i = 0; i < perThread; i++) {
+                    if ((i + thread) % 2 == 0) {
+                      List<Decision> decided = limiter.tryAcquireAll(batch);
+                      boolean all = decided.stream().allMatch(Decision::allowed);
+                      batches += all ? 1 : 0;
+                    } else {
+                      singles += limiter.tryAcquire("hot", wide.name(), 1).allowed() ? 1 : 0;
+                    }
+                  }
+                  return new int[] {batches, singles};
+                }));
+      }
+      start.countDown();
+      int batches = 0;
+      int singles = 0;
+      for (Future<int[]> f : counts) {
+        int[] c = f.get(60, TimeUnit.SECONDS);
+        batches += c[0];
+        singles += c[1];
+      }
+      assertThat(batches).as("batches consumed").isEqualTo(40);
+      assertThat(limiter.peek("hot", narrow.name()).remaining()).isZero();
+      assertThat(limiter.peek("hot", wide.name()).remaining())
+          .as("the wide key lost exactly what the consumed batches and singles took")
+          .isEqualTo(100 - batches - singles);
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -1,11 +1,13 @@
 package dev.sluice.tck;
 
+import dev.sluice.Acquire;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
 import dev.sluice.internal.algorithm.State;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -114,6 +116,58 @@ public final class ReferenceLimiter {
   }
 
   /**
+   * The decisions on a batch, all or nothing: if every request of a positive cost fits, each is
+   * committed as {@link #tryAcquire} would; otherwise none is, each that does not fit gets its
+   * denial, and each that does (and each request of cost 0) is told its state as it stands,
+   * allowed.
+   *
+   * @param requests the requests (a valid batch: no key twice under one policy)
+   * @param now the backend's clock reading, in microseconds
+   * @return the expected decisions, in order
+   */
+  public List<Decision> tryAcquireAll(List<Acquire> requests, long now) {
+    boolean all = true;
+    boolean[] fits = new boolean[requests.size()];
+    for (int r = 0; r < requests.size(); r++) {
+      Acquire request = requests.get(r);
+      Map<String, State> current =
+          states.getOrDefault(id(request.policy(), request.key()), Map.of());
+      fits[r] = true;
+      for (int i = 0; i < request.policy().limits().size(); i++) {
+        fits[r] &=
+            Model.of(request.policy().limits().get(i))
+                .step(current.get(slot(request.policy(), i)), now, Math.max(1, request.cost()))
+                .allowed();
+      }
+      all &= request.cost() == 0 || fits[r];
+    }
+    List<Decision> decisions = new ArrayList<>();
+    for (int r = 0; r < requests.size(); r++) {
+      Acquire request = requests.get(r);
+      boolean decide = request.cost() > 0 && (all || !fits[r]);
+      decisions.add(
+          decide
+              ? tryAcquire(request.policy(), request.key(), request.cost(), now)
+              : looked(request.policy(), request.key(), now));
+    }
+    return decisions;
+  }
+
+  /** A request that consumes nothing: its limits' states as they stand, allowed. */
+  private Decision looked(Policy policy, String key, long now) {
+    Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
+    Outcome[] look = new Outcome[policy.limits().size()];
+    int binding = 0;
+    for (int i = 0; i < look.length; i++) {
+      look[i] = Model.of(policy.limits().get(i)).step(current.get(slot(policy, i)), now, 0);
+      if (look[i].remaining() < look[binding].remaining()) {
+        binding = i;
+      }
+    }
+    return decision(policy, binding, true, look[binding], 0, look[binding].resetAfter());
+  }
+
+  /**
    * Forgets a key under a policy.
    *
    * @param policy the policy
@@ -142,6 +196,6 @@ public final class ReferenceLimiter {
   }
 
   private static List<String> id(Policy policy, String key) {
-    return List.of(policy.name(), key);
+    return List.of(policy.name(), policy.group() == null ? "" : policy.group(), key);
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.Acquire;
 import dev.sluice.Backend;
 import dev.sluice.BackendException;
 import dev.sluice.Decision;
@@ -155,6 +156,19 @@ public final class HybridBackend implements Backend {
    * holds; a request of cost 1 is allowed if the lease holds one, or if no local denial is in force
    * and the bucket has one.
    */
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Batches are decided by Redis, exactly, never from leases: tokens this instance holds in a
+   * lease of one of the keys have left the shared bucket and are not counted for the batch (which
+   * can only make it stricter).
+   */
+  @Override
+  public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+    decisions.add(requests.size());
+    return redis.tryAcquireAllAsync(requests);
+  }
+
   @Override
   public CompletionStage<Decision> peekAsync(Policy policy, String key) {
     return leasing.peek(leasing.plan(policy), policy, key);

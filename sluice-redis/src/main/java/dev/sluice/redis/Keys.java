@@ -6,7 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * The Redis key layout: {@code <prefix>{<policy>:<client key, encoded>}:<limit id>}.
+ * The Redis key layout: {@code <prefix>{<policy>:<client key, encoded>}:<limit id>}, or for a
+ * policy in a group {@code <prefix>{<group>}:<policy>:<client key, encoded>:<limit id>}.
  *
  * <p>The client key is percent-encoded byte by byte (UTF-8), leaving only {@code A-Z a-z 0-9 . _ -
  * ~ @} as they are, so the encoding is injective (two client keys never share a Redis key) and the
@@ -16,6 +17,11 @@ import java.util.List;
  * position), never its parameters: a changed limit finds its clients' usage under the same key, and
  * instances running two versions of a policy share one state. A sliding log takes two keys: {@code
  * <id>:t} (times) and {@code <id>:c} (costs). What each key holds: {@link StateCodec}.
+ *
+ * <p>The keys of every policy of one group share the hash tag {@code {<group>}}, so that one script
+ * or transaction can decide a batch across them (on Redis Cluster the whole group lives on one
+ * node). A group's tag never holds {@code :} and an ungrouped tag always does, so the two layouts
+ * never share a key.
  */
 final class Keys {
 
@@ -27,7 +33,11 @@ final class Keys {
    * The keys of every limit of {@code policy} for {@code key}, in the order the script takes them.
    */
   static String[] of(String prefix, Policy policy, String key) {
-    String tag = prefix + "{" + policy.name() + ":" + encode(key) + "}:";
+    String group = policy.group();
+    String tag =
+        group == null
+            ? prefix + "{" + policy.name() + ":" + encode(key) + "}:"
+            : prefix + "{" + group + "}:" + policy.name() + ":" + encode(key) + ":";
     List<Limit> limits = policy.limits();
     List<String> ids = policy.ids();
     int count = limits.size();

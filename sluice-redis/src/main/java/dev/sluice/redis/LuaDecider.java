@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.Acquire;
 import dev.sluice.Algorithm;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
@@ -7,6 +8,7 @@ import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -14,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Lua mode: one EVALSHA per decision, of {@code token_bucket.lua} for a policy of one token bucket
- * (the common shape, with less work in Redis) or of {@code acquire.lua} for any policy. The script
- * reads the server's clock, takes over states of other versions of the policy, decides every limit
- * and writes all of them or none (see {@link StateCodec}).
+ * (the common shape, with less work in Redis) or of {@code acquire.lua} for any policy and for
+ * batches. The script reads the server's clock, takes over states of other versions of the policy,
+ * decides every limit and writes all of them or none (see {@link StateCodec}).
  */
 final class LuaDecider {
 
@@ -40,26 +42,23 @@ final class LuaDecider {
     this.minimumTtl = Long.toString(minimumTtlMillis);
   }
 
-  /** The script a policy's decisions run, and the constant tail of its arguments. */
+  /**
+   * The script a policy's decisions run, the constant tail of its arguments, and the policy's part
+   * of {@code acquire.lua}'s arguments (for batches).
+   */
   private static final class ScriptCall {
     final Script script;
     final String[] tail;
+    final String[] limits;
 
-    ScriptCall(Script script, String[] tail) {
+    ScriptCall(Script script, String[] tail, String[] limits) {
       this.script = script;
       this.tail = tail;
+      this.limits = limits;
     }
 
     static ScriptCall of(Policy policy) {
       List<Model> models = policy.limits().stream().map(Model::of).toList();
-      if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
-        long[] bucket = models.get(0).parameters();
-        return new ScriptCall(
-            TOKEN_BUCKET,
-            new String[] {
-              Long.toString(bucket[0]), Long.toString(bucket[1]), Long.toString(bucket[2])
-            });
-      }
       List<String> args = new ArrayList<>();
       args.add(Integer.toString(models.size()));
       for (Model model : models) {
@@ -69,7 +68,17 @@ final class LuaDecider {
           args.add(Long.toString(i < parameters.length ? parameters[i] : 0));
         }
       }
-      return new ScriptCall(ACQUIRE, args.toArray(String[]::new));
+      String[] limits = args.toArray(String[]::new);
+      if (models.size() == 1 && policy.limits().get(0).algorithm() == Algorithm.TOKEN_BUCKET) {
+        long[] bucket = models.get(0).parameters();
+        return new ScriptCall(
+            TOKEN_BUCKET,
+            new String[] {
+              Long.toString(bucket[0]), Long.toString(bucket[1]), Long.toString(bucket[2])
+            },
+            limits);
+      }
+      return new ScriptCall(ACQUIRE, limits, limits);
     }
   }
 
@@ -85,28 +94,72 @@ final class LuaDecider {
   CompletionStage<Outcome[]> run(Policy policy, String key, long cost, boolean commit) {
     ScriptCall call = calls.computeIfAbsent(policy, ScriptCall::of);
     String[] tail = call.tail;
-    String[] args = new String[4 + tail.length];
-    args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
-    args[1] = Long.toString(cost);
-    args[2] = commit ? "1" : "0";
-    args[3] = minimumTtl;
-    System.arraycopy(tail, 0, args, 4, tail.length);
+    String now = clock == null ? "" : Long.toString(clock.nowMicros());
+    String[] args;
+    if (call.script == TOKEN_BUCKET) {
+      args = new String[4 + tail.length];
+      args[0] = now;
+      args[1] = Long.toString(cost);
+      args[2] = commit ? "1" : "0";
+      args[3] = minimumTtl;
+      System.arraycopy(tail, 0, args, 4, tail.length);
+    } else {
+      args = new String[5 + tail.length];
+      args[0] = now;
+      args[1] = commit ? "1" : "0";
+      args[2] = minimumTtl;
+      args[3] = "1";
+      args[4] = Long.toString(cost);
+      System.arraycopy(tail, 0, args, 5, tail.length);
+    }
     return call.script
         .run(redis, Keys.of(prefix, policy, key), args)
+        .thenApply(reply -> outcomes(reply, 0, reply.size() / 4));
+  }
+
+  /**
+   * One script call for a batch ({@code acquire.lua}), consuming if every request is allowed.
+   *
+   * @param requests the requests, a valid batch
+   * @return per request, one outcome per limit (without state)
+   */
+  CompletionStage<Outcome[][]> runAll(List<Acquire> requests) {
+    List<String> args = new ArrayList<>();
+    args.add(clock == null ? "" : Long.toString(clock.nowMicros()));
+    args.add("1");
+    args.add(minimumTtl);
+    args.add(Integer.toString(requests.size()));
+    List<String> keys = new ArrayList<>();
+    for (Acquire request : requests) {
+      args.add(Long.toString(request.cost()));
+      args.addAll(Arrays.asList(calls.computeIfAbsent(request.policy(), ScriptCall::of).limits));
+      keys.addAll(Arrays.asList(Keys.of(prefix, request.policy(), request.key())));
+    }
+    return ACQUIRE
+        .run(redis, keys.toArray(String[]::new), args.toArray(String[]::new))
         .thenApply(
             reply -> {
-              Outcome[] outcomes = new Outcome[reply.size() / 4];
-              for (int i = 0; i < outcomes.length; i++) {
-                outcomes[i] =
-                    new Outcome(
-                        null,
-                        reply.get(4 * i) == 1,
-                        reply.get(4 * i + 1),
-                        reply.get(4 * i + 2),
-                        reply.get(4 * i + 3));
+              Outcome[][] outcomes = new Outcome[requests.size()][];
+              int at = 0;
+              for (int r = 0; r < outcomes.length; r++) {
+                int limits = requests.get(r).policy().limits().size();
+                outcomes[r] = outcomes(reply, at, limits);
+                at += limits;
               }
               return outcomes;
             });
+  }
+
+  /** The outcomes of {@code count} limits in a script's reply, from limit {@code first} on. */
+  private static Outcome[] outcomes(List<Long> reply, int first, int count) {
+    Outcome[] outcomes = new Outcome[count];
+    for (int i = 0; i < count; i++) {
+      int at = 4 * (first + i);
+      outcomes[i] =
+          new Outcome(
+              null, reply.get(at) == 1, reply.get(at + 1), reply.get(at + 2), reply.get(at + 3));
+    }
+    return outcomes;
   }
 
   /**

@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.Acquire;
 import dev.sluice.Backend;
 import dev.sluice.BackendException;
 import dev.sluice.Decision;
@@ -11,6 +12,8 @@ import dev.sluice.internal.algorithm.Decide;
 import dev.sluice.internal.algorithm.Outcome;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -134,6 +137,25 @@ public final class RedisBackend implements Backend {
             ? lua.run(policy, key, cost, true)
             : whole(transactions.acquire(policy, Keys.of(prefix, policy, key), cost));
     return translated(outcomes.thenApply(o -> Decide.decision(policy, o)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One script call (Lua mode) or one transaction over the keys of every request. The keys of
+   * one group share a hash tag, so on Redis Cluster the batch goes to the one node that holds the
+   * group.
+   */
+  @Override
+  public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+    try {
+      Checks.batch(requests);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    CompletionStage<Outcome[][]> outcomes =
+        mode == Mode.LUA ? lua.runAll(requests) : whole(transactions.acquireAll(requests, prefix));
+    return translated(outcomes.thenApply(o -> Decide.decisions(requests, o)));
   }
 
   @Override

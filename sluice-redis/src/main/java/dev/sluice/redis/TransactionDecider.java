@@ -1,5 +1,6 @@
 package dev.sluice.redis;
 
+import dev.sluice.Acquire;
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
@@ -12,6 +13,7 @@ import io.lettuce.core.RedisFuture;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -26,7 +28,9 @@ import java.util.concurrent.TimeUnit;
  * then MULTI/EXEC the new states (what the scripts write, {@link StateCodec}). A conflicting write
  * aborts the EXEC, and the decision is retried with jittered back-off, at most {@code maxRetries}
  * times; then the configured {@link RedisBackend.Contention} is answered rather than a guess. A
- * denial costs one round trip and writes nothing.
+ * denial costs one round trip and writes nothing. A batch is one transaction over the keys of all
+ * its requests (one hash tag: one connection, one node), decided by {@link Decide#batch}; a single
+ * request is a batch of one.
  */
 final class TransactionDecider {
 
@@ -70,7 +74,28 @@ final class TransactionDecider {
    * @return one outcome per limit
    */
   CompletionStage<Outcome[]> acquire(Policy policy, String[] keys, long cost) {
-    return attempt(policy, keys, cost, 0);
+    return attempt(new Policy[] {policy}, new String[][] {keys}, new long[] {cost}, 0)
+        .thenApply(outcomes -> outcomes[0]);
+  }
+
+  /**
+   * Decides a batch in one transaction.
+   *
+   * @param requests the requests, a valid batch
+   * @param prefix the prefix of the keys
+   * @return per request, one outcome per limit
+   */
+  CompletionStage<Outcome[][]> acquireAll(List<Acquire> requests, String prefix) {
+    Policy[] policies = new Policy[requests.size()];
+    String[][] keys = new String[requests.size()][];
+    long[] costs = new long[requests.size()];
+    for (int r = 0; r < policies.length; r++) {
+      Acquire request = requests.get(r);
+      policies[r] = request.policy();
+      keys[r] = Keys.of(prefix, request.policy(), request.key());
+      costs[r] = request.cost();
+    }
+    return attempt(policies, keys, costs, 0);
   }
 
   /**
@@ -109,89 +134,124 @@ final class TransactionDecider {
         policy, p -> p.limits().stream().map(Model::of).toArray(Model[]::new));
   }
 
-  private CompletionStage<Outcome[]> attempt(Policy policy, String[] keys, long cost, int attempt) {
-    return pool.borrow(keys[0])
+  private CompletionStage<Outcome[][]> attempt(
+      Policy[] policies, String[][] keys, long[] costs, int attempt) {
+    return pool.borrow(keys[0][0])
         .thenCompose(
             borrowed -> {
               RedisAsyncCommands<String, String> commands = borrowed.commands();
-              CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+              CompletableFuture<Outcome[][]> result = new CompletableFuture<>();
               // WATCH, MULTI and UNWATCH fail only with the connection, which fails the EXEC or the
               // reads that follow on it: their own stages are not needed.
-              var unusedWatch = commands.watch(keys);
-              read(policy, keys, commands)
-                  .whenComplete(
-                      (read, error) -> {
-                        if (error != null) {
-                          borrowed.discard();
-                          result.completeExceptionally(error);
-                          return;
-                        }
-                        Outcome[] outcomes =
-                            Decide.all(models(policy), read.states, read.now, cost);
-                        if (!Decide.allowed(outcomes)) {
-                          var unusedUnwatch = commands.unwatch();
-                          borrowed.release();
-                          result.complete(outcomes);
-                          return;
-                        }
-                        var unusedMulti = commands.multi();
-                        List<RedisFuture<?>> queued = write(keys, outcomes, commands);
-                        commands
-                            .exec()
-                            .whenComplete(
-                                (exec, failed) -> {
-                                  if (failed != null) {
-                                    borrowed.discard();
-                                    result.completeExceptionally(failed);
-                                    return;
-                                  }
-                                  borrowed.release();
-                                  RuntimeException partial =
-                                      failedWrite(exec.wasDiscarded(), queued);
-                                  if (partial != null) {
-                                    result.completeExceptionally(partial);
-                                  } else if (!exec.wasDiscarded()) {
-                                    result.complete(outcomes);
-                                  } else if (attempt < maxRetries) {
-                                    retry(policy, keys, cost, attempt + 1)
-                                        .whenComplete(
-                                            (again, e) -> {
-                                              if (e != null) {
-                                                result.completeExceptionally(e);
-                                              } else {
-                                                result.complete(again);
-                                              }
-                                            });
-                                  } else {
-                                    result.complete(contended(outcomes));
-                                  }
-                                });
-                      });
+              var unusedWatch = commands.watch(flat(keys));
+              List<CompletableFuture<State[]>> reads = new ArrayList<>(policies.length);
+              for (int r = 0; r < policies.length; r++) {
+                reads.add(states(policies[r], keys[r], commands));
+              }
+              var unusedDecided =
+                  CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                      .thenCombine(now(commands), (ignored, now) -> now)
+                      .whenComplete(
+                          (now, error) -> {
+                            if (error != null) {
+                              borrowed.discard();
+                              result.completeExceptionally(error);
+                              return;
+                            }
+                            Model[][] models = new Model[policies.length][];
+                            State[][] states = new State[policies.length][];
+                            for (int r = 0; r < policies.length; r++) {
+                              models[r] = models(policies[r]);
+                              states[r] = reads.get(r).join();
+                            }
+                            Outcome[][] outcomes = Decide.batch(models, states, now, costs, true);
+                            if (!Decide.allowed(outcomes)) {
+                              var unusedUnwatch = commands.unwatch();
+                              borrowed.release();
+                              result.complete(outcomes);
+                              return;
+                            }
+                            var unusedMulti = commands.multi();
+                            List<RedisFuture<?>> queued = new ArrayList<>();
+                            for (int r = 0; r < policies.length; r++) {
+                              if (costs[r] > 0) {
+                                queued.addAll(write(keys[r], outcomes[r], commands));
+                              }
+                            }
+                            commands
+                                .exec()
+                                .whenComplete(
+                                    (exec, failed) -> {
+                                      if (failed != null) {
+                                        borrowed.discard();
+                                        result.completeExceptionally(failed);
+                                        return;
+                                      }
+                                      borrowed.release();
+                                      RuntimeException partial =
+                                          failedWrite(exec.wasDiscarded(), queued);
+                                      if (partial != null) {
+                                        result.completeExceptionally(partial);
+                                      } else if (!exec.wasDiscarded()) {
+                                        result.complete(outcomes);
+                                      } else if (attempt < maxRetries) {
+                                        retry(policies, keys, costs, attempt + 1)
+                                            .whenComplete(
+                                                (again, e) -> {
+                                                  if (e != null) {
+                                                    result.completeExceptionally(e);
+                                                  } else {
+                                                    result.complete(again);
+                                                  }
+                                                });
+                                      } else {
+                                        result.complete(contended(outcomes));
+                                      }
+                                    });
+                          });
               return result;
             });
   }
 
-  private CompletionStage<Outcome[]> retry(Policy policy, String[] keys, long cost, int attempt) {
+  private static String[] flat(String[][] keys) {
+    List<String> all = new ArrayList<>();
+    for (String[] request : keys) {
+      all.addAll(Arrays.asList(request));
+    }
+    return all.toArray(String[]::new);
+  }
+
+  private CompletionStage<Outcome[][]> retry(
+      Policy[] policies, String[][] keys, long[] costs, int attempt) {
     long backoffMicros = ThreadLocalRandom.current().nextLong(100L << Math.min(attempt, 6));
     return CompletableFuture.supplyAsync(
             () -> null, CompletableFuture.delayedExecutor(backoffMicros, TimeUnit.MICROSECONDS))
-        .thenCompose(ignored -> attempt(policy, keys, cost, attempt));
+        .thenCompose(ignored -> attempt(policies, keys, costs, attempt));
   }
 
-  private Outcome[] contended(Outcome[] wouldBe) {
-    Outcome[] outcomes = new Outcome[wouldBe.length];
-    for (int i = 0; i < outcomes.length; i++) {
-      Outcome o = wouldBe[i];
-      outcomes[i] =
-          contention == RedisBackend.Contention.ALLOW
-              ? new Outcome(null, true, o.remaining(), 0, o.resetAfter())
-              : new Outcome(null, false, 0, 1_000, o.resetAfter());
+  private Outcome[][] contended(Outcome[][] wouldBe) {
+    Outcome[][] outcomes = new Outcome[wouldBe.length][];
+    for (int r = 0; r < outcomes.length; r++) {
+      outcomes[r] = new Outcome[wouldBe[r].length];
+      for (int i = 0; i < outcomes[r].length; i++) {
+        Outcome o = wouldBe[r][i];
+        outcomes[r][i] =
+            contention == RedisBackend.Contention.ALLOW
+                ? new Outcome(null, true, o.remaining(), 0, o.resetAfter())
+                : new Outcome(null, false, 0, 1_000, o.resetAfter());
+      }
     }
     return outcomes;
   }
 
   /** Reads every limit's state and the time in one pipelined round trip. */
   private CompletionStage<Read> read(
+      Policy policy, String[] keys, RedisAsyncCommands<String, String> commands) {
+    return states(policy, keys, commands).thenCombine(now(commands), Read::new);
+  }
+
+  /** Reads every limit's state of one request (pipelined). */
+  private CompletableFuture<State[]> states(
       Policy policy, String[] keys, RedisAsyncCommands<String, String> commands) {
     List<Limit> limits = policy.limits();
     List<CompletableFuture<State>> states = new ArrayList<>(limits.size());
@@ -214,18 +274,18 @@ final class TransactionDecider {
                 .thenApply(value -> StateCodec.decode(limit.algorithm(), value)));
       }
     }
-    CompletableFuture<Long> now =
-        clock == null
-            ? commands
-                .time()
-                .toCompletableFuture()
-                .thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
-            : CompletableFuture.completedFuture(clock.nowMicros());
     return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
-        .thenCombine(
-            now,
-            (ignored, time) ->
-                new Read(states.stream().map(CompletableFuture::join).toArray(State[]::new), time));
+        .thenApply(ignored -> states.stream().map(CompletableFuture::join).toArray(State[]::new));
+  }
+
+  /** The time the decision is made at: Redis's clock, or the client clock if one is set. */
+  private CompletableFuture<Long> now(RedisAsyncCommands<String, String> commands) {
+    return clock == null
+        ? commands
+            .time()
+            .toCompletableFuture()
+            .thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
+        : CompletableFuture.completedFuture(clock.nowMicros());
   }
 
   /**

@@ -1,4 +1,5 @@
--- Sluice: one decision over every limit of a policy, atomically, in one call.
+-- Sluice: a batch of requests, each over every limit of its policy, decided atomically in one call
+-- (a single request is a batch of one).
 -- The same arithmetic as the Java reference models (dev.sluice.algorithm); every number stays an
 -- integer below 2^53, so Lua's doubles are exact. Numbers are written with %.0f.
 --
@@ -13,17 +14,24 @@
 -- (converted to whole tokens, rounded up, when the unit changed; clamped to the capacity), a window
 -- keeps its count if its length is the same. Another kind or window length is a fresh key.
 --
--- KEYS  the keys of the limits, in order; a sliding log takes two (its times, then its costs).
+-- A request is allowed only if every limit of its policy allows it; the batch is consumed only if
+-- every request of a positive cost is allowed, and then all of them are. Otherwise nothing is
+-- written, each limit of a denied request that allowed reports its reset as it stands, and each
+-- request that would have been allowed is told its state as it stands, still allowed. A request of
+-- cost 0 only looks: its state as it stands, always allowed. (The Java rule: Decide.batch.)
+--
+-- KEYS  the keys of the limits, request after request; a sliding log takes two (times, costs).
 -- ARGV[1]  now in microseconds, or "" to read the server's clock (TIME)
--- ARGV[2]  cost; 0 only looks
--- ARGV[3]  "1" to consume when every limit allows, "0" to only look
--- ARGV[4]  the shortest TTL in milliseconds (keys live at least this long)
--- ARGV[5]  the number of limits; then four values per limit: kind, a, b, c
+-- ARGV[2]  "1" to consume when the batch is allowed, "0" to only look
+-- ARGV[3]  the shortest TTL in milliseconds (keys live at least this long)
+-- ARGV[4]  the number of requests; then per request: its cost, its number of limits, and four
+--          values per limit: kind, a, b, c
 --   1 token bucket / 2 leaky bucket: a = units when full, b = units per microsecond, c = units per token
 --   3 fixed window: a = limit, b = window
 --   4 sliding window: a = limit, b = window, c = microseconds per weight step
 --   5 sliding log: a = limit, b = window
--- Returns four integers per limit: allowed (1/0), remaining, retry after, reset after (microseconds).
+-- Returns four integers per limit, request after request: allowed (1/0), remaining, retry after,
+-- reset after (microseconds).
 
 local floor = math.floor
 
@@ -44,10 +52,9 @@ if ARGV[1] == '' then
 else
   now = tonumber(ARGV[1])
 end
-local cost = tonumber(ARGV[2])
-local commit = ARGV[3] == '1' and cost > 0
-local minttl = tonumber(ARGV[4])
-local count = tonumber(ARGV[5])
+local commit = ARGV[2] == '1'
+local minttl = tonumber(ARGV[3])
+local requests = tonumber(ARGV[4])
 
 local function ttl(micros)
   return math.max(minttl, ceildiv(micros, 1000))
@@ -56,7 +63,7 @@ end
 -- Each step returns allowed, remaining, retry, reset and, when allowed with a cost, a function that
 -- stores the new state and the reset of the state as it stands (reported if another limit denies).
 
-local function bucket(key, tag, full, rate, unit)
+local function bucket(key, tag, full, rate, unit, cost)
   local used, last = 0, now
   local v = redis.call('GET', key)
   if v then
@@ -89,7 +96,7 @@ local function bucket(key, tag, full, rate, unit)
   return 0, floor((full - used) / unit), ceildiv(used + need - full, rate), ceildiv(used, rate)
 end
 
-local function fixed(key, max, window)
+local function fixed(key, max, window, cost)
   local t = now
   local start = t - t % window
   local used = 0
@@ -114,7 +121,7 @@ local function fixed(key, max, window)
   return 0, math.max(0, max - used), untilEnd, untilEnd
 end
 
-local function sliding(key, max, window, step)
+local function sliding(key, max, window, step, cost)
   local steps = ceildiv(window, step)
   local t = now
   local start = t - t % window
@@ -174,7 +181,7 @@ local function sliding(key, max, window, step)
   return 0, math.max(0, max - estimate), retry, reset(current)
 end
 
-local function log(times, costs, max, window)
+local function log(times, costs, max, window, cost)
   if redis.call('HGET', costs, 'w') ~= num(window) then
     -- No log, or one of another window length: a fresh key; what is there is dropped on commit.
     if cost > 0 and cost <= max then
@@ -246,47 +253,86 @@ local function log(times, costs, max, window)
   return 0, math.max(0, max - used), retry, reset
 end
 
+-- One limit of a request, its kind's step on the key(s) from KEYS[k]: the step's results.
+local function step(p, k, cost)
+  local kind = tonumber(ARGV[p])
+  local a, b, c = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
+  if kind == 1 then
+    return bucket(KEYS[k], 'T', a, b, c, cost)
+  elseif kind == 2 then
+    return bucket(KEYS[k], 'L', a, b, c, cost)
+  elseif kind == 3 then
+    return fixed(KEYS[k], a, b, cost)
+  elseif kind == 4 then
+    return sliding(KEYS[k], a, b, c, cost)
+  end
+  return log(KEYS[k], KEYS[k + 1], a, b, cost)
+end
+
+-- How many keys a limit takes.
+local function width(p)
+  if ARGV[p] == '5' then return 2 end
+  return 1
+end
+
 local result = {}
 local writes = {}
-local untouched = {}
-local allowed = true
-local k = 1
-for i = 0, count - 1 do
-  local base = 5 + i * 4
-  local kind = tonumber(ARGV[base + 1])
-  local a, b, c = tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
-  local ok, remaining, retry, reset, write, before
-  if kind == 1 then
-    ok, remaining, retry, reset, write, before = bucket(KEYS[k], 'T', a, b, c)
-    k = k + 1
-  elseif kind == 2 then
-    ok, remaining, retry, reset, write, before = bucket(KEYS[k], 'L', a, b, c)
-    k = k + 1
-  elseif kind == 3 then
-    ok, remaining, retry, reset, write, before = fixed(KEYS[k], a, b)
-    k = k + 1
-  elseif kind == 4 then
-    ok, remaining, retry, reset, write, before = sliding(KEYS[k], a, b, c)
-    k = k + 1
-  else
-    ok, remaining, retry, reset, write, before = log(KEYS[k], KEYS[k + 1], a, b)
-    k = k + 2
+local looked = {}
+local batch = true
+local p, k = 5, 1
+for r = 1, requests do
+  local cost = tonumber(ARGV[p])
+  local count = tonumber(ARGV[p + 1])
+  local first, start, key = #result, p + 2, k
+  local allowed = true
+  local mine, untouched = {}, {}
+  for i = 0, count - 1 do
+    local at = start + 4 * i
+    local ok, remaining, retry, reset, write, before = step(at, k, cost)
+    k = k + width(at)
+    untouched[i + 1] = before
+    allowed = allowed and ok == 1
+    mine[#mine + 1] = write
+    result[first + 4 * i + 1] = ok
+    result[first + 4 * i + 2] = remaining
+    result[first + 4 * i + 3] = retry
+    result[first + 4 * i + 4] = reset
   end
-  untouched[i + 1] = before
-  allowed = allowed and ok == 1
-  writes[#writes + 1] = write
-  local n = #result
-  result[n + 1] = ok
-  result[n + 2] = remaining
-  result[n + 3] = retry
-  result[n + 4] = reset
+  if cost == 0 then
+    -- A look: always allowed, nothing to wait for.
+    for i = 0, count - 1 do
+      result[first + 4 * i + 1] = 1
+      result[first + 4 * i + 3] = 0
+    end
+  elseif allowed then
+    for i = 1, #mine do writes[#writes + 1] = mine[i] end
+    looked[#looked + 1] = {first, start, key, count}
+  else
+    -- Denied: a limit that would have allowed reports its reset as it stands.
+    for i = 1, count do
+      if untouched[i] then result[first + 4 * i] = untouched[i] end
+    end
+    batch = false
+  end
+  p = start + 4 * count
 end
-if commit and allowed then
-  for i = 1, #writes do writes[i]() end
-elseif not allowed then
-  -- Nothing is consumed: a limit that would have allowed reports its reset as it stands.
-  for i = 1, count do
-    if untouched[i] then result[4 * i] = untouched[i] end
+if batch then
+  if commit then
+    for i = 1, #writes do writes[i]() end
+  end
+else
+  -- Nothing is consumed: a request that would have been allowed is told its state as it stands.
+  for _, span in ipairs(looked) do
+    local first, start, key, count = span[1], span[2], span[3], span[4]
+    for i = 0, count - 1 do
+      local at = start + 4 * i
+      local _, remaining, _, reset = step(at, key, 0)
+      key = key + width(at)
+      result[first + 4 * i + 1] = 1
+      result[first + 4 * i + 2] = remaining
+      result[first + 4 * i + 3] = 0
+      result[first + 4 * i + 4] = reset
+    end
   end
 end
 return result

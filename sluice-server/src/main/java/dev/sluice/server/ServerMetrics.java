@@ -1,5 +1,6 @@
 package dev.sluice.server;
 
+import dev.sluice.Acquire;
 import dev.sluice.Backend;
 import dev.sluice.Decision;
 import dev.sluice.DecisionListener;
@@ -21,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -189,12 +191,14 @@ final class ServerMetrics implements AutoCloseable {
   private static final class TimedBackend implements Backend {
     private final Backend backend;
     private final Operation acquire;
+    private final Operation batch;
     private final Operation peek;
     private final Operation reset;
 
     TimedBackend(Backend backend, MeterRegistry registry) {
       this.backend = backend;
       this.acquire = new Operation("acquire", registry);
+      this.batch = new Operation("batch", registry);
       this.peek = new Operation("peek", registry);
       this.reset = new Operation("reset", registry);
     }
@@ -202,6 +206,11 @@ final class ServerMetrics implements AutoCloseable {
     @Override
     public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
       return acquire.timed(() -> backend.tryAcquireAsync(policy, key, cost));
+    }
+
+    @Override
+    public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+      return batch.timed(() -> backend.tryAcquireAllAsync(requests));
     }
 
     @Override

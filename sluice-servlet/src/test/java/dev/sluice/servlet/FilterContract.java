@@ -2,6 +2,7 @@ package dev.sluice.servlet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.Acquire;
 import dev.sluice.Backend;
 import dev.sluice.BackendException;
 import dev.sluice.Decision;
@@ -26,6 +27,7 @@ import java.net.http.HttpResponse;
 import java.security.Principal;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -79,6 +81,11 @@ abstract class FilterContract {
         new Backend() {
           @Override
           public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.failedFuture(new BackendException("connection refused", null));
+          }
+
+          @Override
+          public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
             return CompletableFuture.failedFuture(new BackendException("connection refused", null));
           }
 

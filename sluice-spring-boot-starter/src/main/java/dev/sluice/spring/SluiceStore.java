@@ -1,5 +1,6 @@
 package dev.sluice.spring;
 
+import dev.sluice.Acquire;
 import dev.sluice.Backend;
 import dev.sluice.Decision;
 import dev.sluice.InMemoryBackend;
@@ -8,6 +9,7 @@ import dev.sluice.ResilientBackend;
 import dev.sluice.redis.Fleet;
 import dev.sluice.redis.HybridBackend;
 import dev.sluice.redis.RedisBackend;
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -110,6 +112,11 @@ final class SluiceStore implements Backend {
   @Override
   public Decision peek(Policy policy, String key) {
     return backend.peek(policy, key);
+  }
+
+  @Override
+  public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
+    return backend.tryAcquireAllAsync(requests);
   }
 
   @Override

@@ -1,7 +1,10 @@
 package dev.sluice.internal.algorithm;
 
+import dev.sluice.Acquire;
 import dev.sluice.Decision;
 import dev.sluice.Policy;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The all-or-nothing rule of a policy of several limits, written once for every Java backend: a
@@ -38,6 +41,69 @@ public final class Decide {
       }
     }
     return outcomes;
+  }
+
+  /**
+   * Steps every request of a batch, all or nothing across the requests as {@link #all} is across
+   * the limits of one: each request of a positive cost as {@link #all} steps it; if any is denied,
+   * none consumes, and a request that would have been allowed reports its state as it stands, still
+   * allowed. A request of cost 0 looks: its state as it stands, always allowed.
+   *
+   * @param models per request, the models of its policy's limits
+   * @param states per request, the stored states of its limits ({@code null} entries: fresh)
+   * @param now the time in microseconds
+   * @param costs per request, its cost
+   * @param commit whether the batch may be committed; if not, every request is answered as in a
+   *     batch that was not (the dry run of a batch another rule refuses)
+   * @return per request, one outcome per limit; the batch is committed if and only if {@code
+   *     commit} and every outcome is allowed, and then the states of the requests of a positive
+   *     cost are stored
+   */
+  public static Outcome[][] batch(
+      Model[][] models, State[][] states, long now, long[] costs, boolean commit) {
+    Outcome[][] outcomes = new Outcome[models.length][];
+    boolean allowed = true;
+    for (int r = 0; r < models.length; r++) {
+      if (costs[r] == 0) {
+        outcomes[r] = looked(models[r], states[r], now);
+      } else {
+        outcomes[r] = all(models[r], states[r], now, costs[r]);
+        allowed &= allowed(outcomes[r]);
+      }
+    }
+    if (!allowed || !commit) {
+      for (int r = 0; r < models.length; r++) {
+        if (costs[r] > 0 && allowed(outcomes[r])) {
+          outcomes[r] = looked(models[r], states[r], now);
+        }
+      }
+    }
+    return outcomes;
+  }
+
+  /** Each limit's state as it stands, allowed: what a request that consumes nothing is told. */
+  private static Outcome[] looked(Model[] models, State[] states, long now) {
+    Outcome[] outcomes = new Outcome[models.length];
+    for (int i = 0; i < models.length; i++) {
+      Outcome o = models[i].step(states[i], now, 0);
+      outcomes[i] = new Outcome(o.state(), true, o.remaining(), 0, o.resetAfter());
+    }
+    return outcomes;
+  }
+
+  /**
+   * Whether a batch's outcomes commit it: every request allowed.
+   *
+   * @param outcomes per request, one outcome per limit
+   * @return true if every outcome is allowed
+   */
+  public static boolean allowed(Outcome[][] outcomes) {
+    for (Outcome[] request : outcomes) {
+      if (!allowed(request)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /**
@@ -88,6 +154,21 @@ public final class Decide {
         allowed ? 0 : b.retryAfter(),
         b.resetAfter(),
         Decision.Source.BACKEND);
+  }
+
+  /**
+   * The decisions of a batch from its outcomes.
+   *
+   * @param requests the requests
+   * @param outcomes per request, one outcome per limit ({@link #batch})
+   * @return one decision per request, in order, made by the store
+   */
+  public static List<Decision> decisions(List<Acquire> requests, Outcome[][] outcomes) {
+    List<Decision> decisions = new ArrayList<>(outcomes.length);
+    for (int r = 0; r < outcomes.length; r++) {
+      decisions.add(decision(requests.get(r).policy(), outcomes[r]));
+    }
+    return decisions;
   }
 
   /**
