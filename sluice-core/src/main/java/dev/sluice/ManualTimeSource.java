@@ -1,6 +1,8 @@
 package dev.sluice;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -32,6 +34,34 @@ public final class ManualTimeSource implements TimeSource {
   @Override
   public long nowMicros() {
     return micros.get();
+  }
+
+  /**
+   * Moves the clock instead of sleeping, so that a waiting acquire on this clock returns at once
+   * with the clock where the wait would have ended.
+   *
+   * @param micros how far to move
+   * @throws InterruptedException if the thread's interrupt flag is set (it is cleared, as a real
+   *     sleep would)
+   */
+  @Override
+  public void sleep(long micros) throws InterruptedException {
+    if (Thread.interrupted()) {
+      throw new InterruptedException();
+    }
+    advanceMicros(micros);
+  }
+
+  /**
+   * Moves the clock and answers a completed stage.
+   *
+   * @param micros how far to move
+   * @return a completed stage
+   */
+  @Override
+  public CompletionStage<Void> after(long micros) {
+    advanceMicros(micros);
+    return CompletableFuture.completedFuture(null);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.internal.Checks;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -27,14 +28,23 @@ public final class RateLimiter implements AutoCloseable {
   /** The most requests one {@link #tryAcquireAll} batch may hold. */
   public static final int MAX_BATCH = 64;
 
+  /** The longest a waiting acquire may wait. */
+  public static final Duration MAX_WAIT = Duration.ofHours(1);
+
+  /** The shortest pause between two tries of a waiting acquire (when a denial names no wait). */
+  private static final long MIN_PAUSE_MICROS = 1_000;
+
   private final Backend backend;
   private final DecisionListener listener;
+  private final TimeSource time;
   private volatile PolicyRegistry policies;
 
-  private RateLimiter(Backend backend, PolicyRegistry policies, DecisionListener listener) {
+  private RateLimiter(
+      Backend backend, PolicyRegistry policies, DecisionListener listener, TimeSource time) {
     this.backend = backend;
     this.policies = policies;
     this.listener = listener;
+    this.time = time;
   }
 
   /**
@@ -142,6 +152,95 @@ public final class RateLimiter implements AutoCloseable {
    */
   public CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
     return tryAcquireAsync(key, null, cost);
+  }
+
+  /**
+   * Asks for {@code cost} tokens and waits, up to {@code maxWait}, until they are granted.
+   *
+   * <p>It never spins: a denial says when the same request could pass ({@link
+   * Decision#retryAfter()}), so it sleeps that long and asks again; on a shared store, concurrent
+   * waiters (in this process or others) therefore still get exact answers, and some of them may
+   * find the tokens taken and wait again. When the next try would come after {@code maxWait}, it
+   * answers the denial at once instead of waiting in vain. Fairness among waiters is not promised:
+   * whoever asks first after a refill wins.
+   *
+   * <p>Interruptible while it sleeps: it then returns the last denial with the thread's interrupt
+   * flag set, having consumed nothing (a store call already sent may still count). The wait is
+   * measured on the limiter's {@link Builder#timeSource clock}.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null} for the client's override or {@code default}
+   * @param cost from 1 to the smallest capacity of the policy
+   * @param maxWait how long to wait at most, from 0 (one try) to {@link #MAX_WAIT}
+   * @return the first allowed decision, or the denial that would have needed a longer wait
+   * @throws IllegalArgumentException if the key, policy, cost or wait is invalid
+   * @throws BackendException if the backend failed
+   */
+  public Decision acquire(String key, @Nullable String policy, long cost, Duration maxWait) {
+    long budget = Checks.micros("maxWait", maxWait, Duration.ZERO, MAX_WAIT);
+    long start = time.nowMicros();
+    while (true) {
+      Decision decision = tryAcquire(key, policy, cost);
+      long pause = pause(decision, start, budget);
+      if (pause < 0) {
+        return decision;
+      }
+      try {
+        time.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return decision;
+      }
+    }
+  }
+
+  /**
+   * {@link #acquire} without holding a thread while it waits: the stage completes with the first
+   * allowed decision or the denial that would have needed a longer wait; the tries in between are
+   * scheduled on the limiter's clock.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @param cost the cost
+   * @param maxWait how long to wait at most, from 0 to {@link #MAX_WAIT}
+   * @return the decision; a stage failed with {@link IllegalArgumentException} for invalid input,
+   *     or with the backend's exception
+   */
+  public CompletionStage<Decision> acquireAsync(
+      String key, @Nullable String policy, long cost, Duration maxWait) {
+    long budget;
+    try {
+      budget = Checks.micros("maxWait", maxWait, Duration.ZERO, MAX_WAIT);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return tryUntil(key, policy, cost, time.nowMicros(), budget);
+  }
+
+  private CompletionStage<Decision> tryUntil(
+      String key, @Nullable String policy, long cost, long start, long budget) {
+    return tryAcquireAsync(key, policy, cost)
+        .thenCompose(
+            decision -> {
+              long pause = pause(decision, start, budget);
+              return pause < 0
+                  ? CompletableFuture.completedFuture(decision)
+                  : time.after(pause)
+                      .thenCompose(ignored -> tryUntil(key, policy, cost, start, budget));
+            });
+  }
+
+  /**
+   * How long a waiting acquire pauses before its next try, or -1 to answer {@code decision} now: it
+   * is allowed, or the next try would come after the budget.
+   */
+  private long pause(Decision decision, long start, long budget) {
+    if (decision.allowed()) {
+      return -1;
+    }
+    long pause = Math.max(MIN_PAUSE_MICROS, decision.retryAfterMicros());
+    long waited = Math.max(0, time.nowMicros() - start);
+    return waited + pause > budget ? -1 : pause;
   }
 
   /**
@@ -363,7 +462,9 @@ public final class RateLimiter implements AutoCloseable {
     }
 
     /**
-     * The clock of the default in-memory backend (a manual one for tests).
+     * The clock that {@link RateLimiter#acquire waiting acquires} wait on, and the default
+     * in-memory backend's; the system clock by default. A backend given with {@link #backend} keeps
+     * its own clock: give a test both the same manual clock.
      *
      * @param time the clock
      * @return this builder
@@ -388,9 +489,7 @@ public final class RateLimiter implements AutoCloseable {
      * Builds the limiter.
      *
      * @return the limiter
-     * @throws IllegalArgumentException if both a backend and a time source were given (the time
-     *     source belongs to the backend), or if both {@link #policies} and {@link #policy} were
-     *     used
+     * @throws IllegalArgumentException if both {@link #policies} and {@link #policy} were used
      */
     public RateLimiter build() {
       PolicyRegistry built = registry.build();
@@ -398,16 +497,10 @@ public final class RateLimiter implements AutoCloseable {
         throw Checks.fail(
             "policies", "be given either as a registry or one by one, not both", null);
       }
-      if (backend != null && time != null) {
-        throw Checks.fail("timeSource", "be set on the backend when a backend is given", null);
-      }
+      TimeSource clock = time != null ? time : TimeSource.system();
       Backend chosen =
-          backend != null
-              ? backend
-              : InMemoryBackend.builder()
-                  .timeSource(time != null ? time : TimeSource.system())
-                  .build();
-      return new RateLimiter(chosen, policies != null ? policies : built, listener);
+          backend != null ? backend : InMemoryBackend.builder().timeSource(clock).build();
+      return new RateLimiter(chosen, policies != null ? policies : built, listener, clock);
     }
   }
 }

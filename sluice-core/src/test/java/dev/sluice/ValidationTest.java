@@ -362,13 +362,6 @@ class ValidationTest {
     rejects(
         () ->
             RateLimiter.builder()
-                .backend(InMemoryBackend.create())
-                .timeSource(new ManualTimeSource())
-                .build(),
-        "timeSource must be set on the backend when a backend is given");
-    rejects(
-        () ->
-            RateLimiter.builder()
                 .policies(PolicyRegistry.of(Policy.of("a", Limit.tokenBucket(1, ONE_PER_SECOND))))
                 .limits(Limit.tokenBucket(1, ONE_PER_SECOND))
                 .build(),

@@ -912,6 +912,76 @@ public abstract class BackendBehaviourSuite {
     }
   }
 
+  // ---- Waiting acquire: sleeps the retry time (on the manual clock, which moves instead)
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aWaitingAcquireSleepsTheRetryTimeAndGetsIt(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "wait", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    long start = clock.nowMicros();
+
+    Decision waited = limiter.acquire("user123", retryAfterWhenDrained(algorithm));
+    assertThat(waited.allowed()).isTrue();
+    assertThat(clock.nowMicros() - start)
+        .as("it slept the retry time, once")
+        .isEqualTo(retryAfterWhenDrained(algorithm).toNanos() / 1_000);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aWaitingAcquireAnswersAtOnceWhenTheWaitWouldBeTooLong(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "short", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    long start = clock.nowMicros();
+
+    Decision denied =
+        limiter.acquire("user123", retryAfterWhenDrained(algorithm).minusNanos(1_000));
+    assertThat(denied.allowed()).isFalse();
+    assertThat(denied.retryAfter()).isEqualTo(retryAfterWhenDrained(algorithm));
+    assertThat(clock.nowMicros()).as("no wait in vain").isEqualTo(start);
+    assertThat(limiter.acquire("user123", Duration.ZERO).allowed()).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void anAsyncWaitingAcquireAgreesWithTheBlockingOne(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "waitasync", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    long start = clock.nowMicros();
+    Decision waited =
+        limiter
+            .acquireAsync("user123", retryAfterWhenDrained(algorithm))
+            .toCompletableFuture()
+            .join();
+    assertThat(waited.allowed()).isTrue();
+    assertThat(clock.nowMicros() - start)
+        .isEqualTo(retryAfterWhenDrained(algorithm).toNanos() / 1_000);
+    assertThatThrownBy(
+            () -> limiter.acquireAsync("user123", Duration.ofHours(2)).toCompletableFuture().join())
+        .hasCauseInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("maxWait must be between 0s and 1h: 2h");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void anInterruptedWaitReturnsTheDenialConsumesNothingAndKeepsTheFlag(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "interrupt", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    long start = clock.nowMicros();
+    Thread.currentThread().interrupt();
+    try {
+      Decision denied = limiter.acquire("user123", Duration.ofMinutes(5));
+      assertThat(denied.allowed()).isFalse();
+      assertThat(Thread.currentThread().isInterrupted()).as("the flag is restored").isTrue();
+    } finally {
+      Thread.interrupted();
+    }
+    assertThat(clock.nowMicros()).isEqualTo(start);
+    clock.advance(retryAfterWhenDrained(algorithm));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(admittedAtRetry(algorithm));
+  }
+
   // ---- Batches: several keys under several policies, decided all or nothing
 
   /** A policy of one limit in this test's group. */
@@ -1208,7 +1278,11 @@ public abstract class BackendBehaviourSuite {
             supports(limit.algorithm()), () -> "the backend does not support " + limit.algorithm());
       }
     }
-    return RateLimiter.builder().backend(backend()).policies(PolicyRegistry.of(policies)).build();
+    return RateLimiter.builder()
+        .backend(backend())
+        .timeSource(clock)
+        .policies(PolicyRegistry.of(policies))
+        .build();
   }
 
   /** Requests of {@code cost} until one is denied; returns how many were allowed. */
@@ -1243,6 +1317,14 @@ public abstract class BackendBehaviourSuite {
 
     CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
       return limiter.tryAcquireAsync(key, policy, cost);
+    }
+
+    Decision acquire(String key, Duration maxWait) {
+      return limiter.acquire(key, policy, 1, maxWait);
+    }
+
+    CompletionStage<Decision> acquireAsync(String key, Duration maxWait) {
+      return limiter.acquireAsync(key, policy, 1, maxWait);
     }
 
     Decision peek(String key) {
