@@ -64,6 +64,19 @@ public interface Backend extends AutoCloseable {
   CompletionStage<Decision> peekAsync(Policy policy, String key);
 
   /**
+   * Gives back {@code cost} that a request took and did not use (it failed, it read less than it
+   * paid for), to every limit of the policy at once: a token or leaky bucket gets the tokens back
+   * up to its capacity, a fixed or sliding window its current window's count down to zero, a
+   * sliding log its latest entries. A key with nothing to give back is left as it is.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost what to give back, from 1 to the policy's {@link Policy#maxCost()}
+   * @return what a peek answers after the refund, or a stage failed with {@link BackendException}
+   */
+  CompletionStage<Decision> refundAsync(Policy policy, String key, long cost);
+
+  /**
    * Forgets a key's state under a policy: its next request finds a fresh bucket or window.
    *
    * @param policy the policy
@@ -107,6 +120,19 @@ public interface Backend extends AutoCloseable {
    */
   default Decision peek(Policy policy, String key) {
     return await(peekAsync(policy, key));
+  }
+
+  /**
+   * {@link #refundAsync}, waited for.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost what to give back
+   * @return what a peek answers after the refund
+   * @throws BackendException if the store failed or missed its deadline
+   */
+  default Decision refund(Policy policy, String key, long cost) {
+    return await(refundAsync(policy, key, cost));
   }
 
   /**

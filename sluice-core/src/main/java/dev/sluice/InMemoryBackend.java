@@ -160,6 +160,47 @@ public final class InMemoryBackend implements Backend {
   }
 
   @Override
+  public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+    return Backend.completed(() -> refund(policy, key, cost));
+  }
+
+  @Override
+  public Decision refund(Policy policy, String key, long cost) {
+    Store store = store(policy);
+    Model[] models = policy.modelArray();
+    Entry entry = store.map.get(key);
+    int spins = 0;
+    while (true) {
+      long now = time.nowMicros();
+      Object current = entry == null ? REMOVED : entry.state;
+      if (current == REMOVED) {
+        return peek(policy, key); // a fresh key: nothing to give back
+      }
+      if (current instanceof Held) {
+        spins = Held.await(spins);
+        continue;
+      }
+      Snapshot snapshot = (Snapshot) current;
+      State[] next = new State[models.length];
+      boolean changed = false;
+      for (int i = 0; i < models.length; i++) {
+        State before = snapshot == null ? null : snapshot.state(policy, i);
+        State refunded = models[i].refund(before, now, cost);
+        changed |= refunded != null;
+        next[i] = refunded != null ? refunded : before;
+      }
+      Snapshot after = changed ? Snapshot.written(snapshot, policy, next) : snapshot;
+      if (!changed || STATE.compareAndSet(entry, current, after)) {
+        Outcome[] outcomes = new Outcome[models.length];
+        for (int i = 0; i < models.length; i++) {
+          outcomes[i] = models[i].peek(next[i], now);
+        }
+        return Decide.decision(policy, outcomes);
+      }
+    }
+  }
+
+  @Override
   public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
     return Backend.completed(() -> tryAcquireAll(requests));
   }

@@ -244,6 +244,46 @@ public final class RateLimiter implements AutoCloseable {
   }
 
   /**
+   * Gives back {@code cost} that a request took and did not use (it failed, it read less than it
+   * paid for), to every limit of the policy: a token or leaky bucket gets the tokens back up to its
+   * capacity, a fixed or sliding window its current window's count down to zero, a sliding log its
+   * latest entries. Refunds are the caller's to make, like acquires: a service exposing them must
+   * not let its own clients call them.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null} for the client's override or {@code default}
+   * @param cost from 1 to the smallest capacity of the policy
+   * @return what a peek answers after the refund
+   * @throws IllegalArgumentException if the key, policy or cost is invalid
+   * @throws BackendException if the backend failed
+   */
+  public Decision refund(String key, @Nullable String policy, long cost) {
+    Policy resolved = resolve(key, policy);
+    resolved.checkCost(cost);
+    return backend.refund(resolved, key, cost);
+  }
+
+  /**
+   * {@link #refund} without blocking the calling thread on the backend.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @param cost what to give back
+   * @return what a peek answers after the refund; a stage failed with {@link
+   *     IllegalArgumentException} for invalid input, or with the backend's exception
+   */
+  public CompletionStage<Decision> refundAsync(String key, @Nullable String policy, long cost) {
+    Policy resolved;
+    try {
+      resolved = resolve(key, policy);
+      resolved.checkCost(cost);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return backend.refundAsync(resolved, key, cost);
+  }
+
+  /**
    * Decides several requests at once, all or nothing: if every request fits, each is consumed; if
    * any does not, none is. The decisions come in the order of the requests, and the batch was
    * consumed if and only if every decision is allowed; in a batch that was not, each decision is

@@ -281,6 +281,18 @@ public final class ResilientBackend implements Backend {
   }
 
   /**
+   * {@inheritDoc} Also forgets this instance's cached denial of the key; with the deadline, but no
+   * failure policy: a failure raises, and the caller may try again.
+   */
+  @Override
+  public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+    if (denyCache != null) {
+      denyCache.forget(policy, key);
+    }
+    return deadline.call(policy, () -> backend.refundAsync(policy, key, cost));
+  }
+
+  /**
    * {@inheritDoc} Also forgets this instance's denial and local state of the key; with the
    * deadline, but no failure policy: a failure raises.
    */

@@ -66,6 +66,11 @@ class RateLimiterTest {
           }
 
           @Override
+          public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }
@@ -126,6 +131,11 @@ class RateLimiterTest {
           }
 
           @Override
+          public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }
@@ -162,6 +172,11 @@ class RateLimiterTest {
 
           @Override
           public CompletionStage<Decision> peekAsync(Policy policy, String key) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
             return CompletableFuture.completedFuture(null);
           }
 

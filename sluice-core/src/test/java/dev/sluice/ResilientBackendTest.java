@@ -62,6 +62,13 @@ class ResilientBackendTest {
     }
 
     @Override
+    public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+      return mode.equals("hang")
+          ? new CompletableFuture<>()
+          : memory.refundAsync(policy, key, cost);
+    }
+
+    @Override
     public CompletionStage<Void> resetAsync(Policy policy, String key) {
       return memory.resetAsync(policy, key);
     }

@@ -896,6 +896,13 @@ public abstract class BackendBehaviourSuite {
         history.add(i + ": reset " + policy.name() + " " + key);
         limiter.reset(key, policy.name());
         reference.reset(policy, key);
+      } else if (op < 79) {
+        long cost = 1 + random.nextInt((int) policy.maxCost());
+        history.add(
+            i + ": refund " + policy.name() + " " + key + " " + cost + " at " + clock.nowMicros());
+        assertThat(limiter.refund(key, policy.name(), cost))
+            .as("%s", history)
+            .isEqualTo(reference.refund(policy, key, cost, clock.nowMicros()));
       } else if (op < 97) {
         long step =
             random.nextInt(3) == 0 ? random.nextInt(4) * 1_000_000L : random.nextInt(700_000);
@@ -910,6 +917,44 @@ public abstract class BackendBehaviourSuite {
         history.remove(1);
       }
     }
+  }
+
+  // ---- Refunds: what a request took and did not use goes back
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aRefundGivesBackWhatARequestTook(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "refund", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(limiter.tryAcquire("user123", 4).remaining()).isEqualTo(6);
+
+    Decision after = limiter.refund("user123", 3);
+    assertThat(after.remaining()).as("the refund answers as a peek").isEqualTo(9);
+    assertThat(after.allowed()).isTrue();
+    assertThat(limiter.peek("user123").remaining()).isEqualTo(9);
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(9);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aRefundNeverGivesMoreThanWasTaken(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "overrefund", limitOf(algorithm, 10, TEN_SECONDS));
+    Decision fresh = limiter.peek("user123");
+    assertThat(limiter.refund("user123", 5)).as("nothing taken: nothing changes").isEqualTo(fresh);
+    assertThat(limiter.tryAcquire("user123", 2).allowed()).isTrue();
+    assertThat(limiter.refund("user123", 10).remaining()).isEqualTo(10);
+    assertThat(limiter.peek("user123")).isEqualTo(fresh);
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void aRefundOfADeniedKeyLetsTheNextRequestIn(Algorithm algorithm) {
+    Subject limiter = subject(algorithm, "refundlate", limitOf(algorithm, 10, TEN_SECONDS));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
+    assertThat(limiter.tryAcquire("user123").allowed()).isFalse();
+    limiter.refund("user123", 1);
+    assertThat(limiter.tryAcquire("user123").allowed()).isTrue();
+    assertThat(limiter.tryAcquire("user123").allowed()).isFalse();
   }
 
   // ---- Waiting acquire: sleeps the retry time (on the manual clock, which moves instead)
@@ -1317,6 +1362,10 @@ public abstract class BackendBehaviourSuite {
 
     CompletionStage<Decision> tryAcquireAsync(String key, long cost) {
       return limiter.tryAcquireAsync(key, policy, cost);
+    }
+
+    Decision refund(String key, long cost) {
+      return limiter.refund(key, policy, cost);
     }
 
     Decision acquire(String key, Duration maxWait) {

@@ -168,6 +168,34 @@ public final class ReferenceLimiter {
   }
 
   /**
+   * A refund: every limit's state as it stands, less {@code cost} ({@link Model#refund}), then what
+   * a peek returns.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost what to give back
+   * @param now the backend's clock reading, in microseconds
+   * @return the expected answer
+   */
+  public Decision refund(Policy policy, String key, long cost, long now) {
+    Map<String, State> current = states.getOrDefault(id(policy, key), Map.of());
+    Map<String, State> next = new HashMap<>(current);
+    boolean changed = false;
+    for (int i = 0; i < policy.limits().size(); i++) {
+      State refunded =
+          Model.of(policy.limits().get(i)).refund(current.get(slot(policy, i)), now, cost);
+      if (refunded != null) {
+        next.put(slot(policy, i), refunded);
+        changed = true;
+      }
+    }
+    if (changed) {
+      states.put(id(policy, key), next);
+    }
+    return peek(policy, key, now);
+  }
+
+  /**
    * Forgets a key under a policy.
    *
    * @param policy the policy

@@ -169,6 +169,16 @@ public final class HybridBackend implements Backend {
     return redis.tryAcquireAllAsync(requests);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The tokens go back to the shared bucket in Redis, whichever lease the request spent.
+   */
+  @Override
+  public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+    return redis.refundAsync(policy, key, cost);
+  }
+
   @Override
   public CompletionStage<Decision> peekAsync(Policy policy, String key) {
     return leasing.peek(leasing.plan(policy), policy, key);

@@ -118,6 +118,29 @@ final class LuaDecider {
   }
 
   /**
+   * Gives {@code cost} back to every limit of a request in one script call ({@code acquire.lua}'s
+   * refund mode), answered as a peek after it.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param cost what to give back
+   * @return one outcome per limit
+   */
+  CompletionStage<Outcome[]> refund(Policy policy, String key, long cost) {
+    String[] limits = calls.computeIfAbsent(policy, ScriptCall::of).limits;
+    String[] args = new String[5 + limits.length];
+    args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
+    args[1] = "r";
+    args[2] = minimumTtl;
+    args[3] = "1";
+    args[4] = Long.toString(cost);
+    System.arraycopy(limits, 0, args, 5, limits.length);
+    return ACQUIRE
+        .run(redis, Keys.of(prefix, policy, key), args)
+        .thenApply(reply -> outcomes(reply, 0, reply.size() / 4));
+  }
+
+  /**
    * One script call for a batch ({@code acquire.lua}), consuming if every request is allowed.
    *
    * @param requests the requests, a valid batch

@@ -168,6 +168,15 @@ public final class RedisBackend implements Backend {
   }
 
   @Override
+  public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+    CompletionStage<Outcome[]> outcomes =
+        mode == Mode.LUA
+            ? lua.refund(policy, key, cost)
+            : whole(transactions.refund(policy, Keys.of(prefix, policy, key), cost));
+    return translated(outcomes.thenApply(o -> Decide.decision(policy, o)));
+  }
+
+  @Override
   public CompletionStage<Void> resetAsync(Policy policy, String key) {
     return translated(
         connection

@@ -99,6 +99,110 @@ final class TransactionDecider {
   }
 
   /**
+   * Gives {@code cost} back to every limit of a request, in one transaction (retried on conflict
+   * like a decision); then what a peek answers.
+   *
+   * @param policy the policy
+   * @param keys the policy's Redis keys for the client
+   * @param cost what to give back
+   * @return one outcome per limit, as a peek after the refund
+   */
+  CompletionStage<Outcome[]> refund(Policy policy, String[] keys, long cost) {
+    return refund(policy, keys, cost, 0);
+  }
+
+  private CompletionStage<Outcome[]> refund(Policy policy, String[] keys, long cost, int attempt) {
+    return pool.borrow(keys[0])
+        .thenCompose(
+            borrowed -> {
+              RedisAsyncCommands<String, String> commands = borrowed.commands();
+              CompletableFuture<Outcome[]> result = new CompletableFuture<>();
+              var unusedWatch = commands.watch(keys);
+              var unusedRead =
+                  read(policy, keys, commands)
+                      .whenComplete(
+                          (read, error) -> {
+                            if (error != null) {
+                              borrowed.discard();
+                              result.completeExceptionally(error);
+                              return;
+                            }
+                            Model[] models = models(policy);
+                            Outcome[] after = new Outcome[models.length];
+                            List<String> changedKeys = new ArrayList<>();
+                            List<Outcome> changed = new ArrayList<>();
+                            int k = 0;
+                            for (int i = 0; i < models.length; i++) {
+                              State refunded = models[i].refund(read.states[i], read.now, cost);
+                              State state = refunded != null ? refunded : read.states[i];
+                              after[i] = models[i].peek(state, read.now);
+                              int width =
+                                  policy.limits().get(i).algorithm() == Algorithm.SLIDING_LOG
+                                      ? 2
+                                      : 1;
+                              if (refunded != null) {
+                                changedKeys.addAll(Arrays.asList(keys).subList(k, k + width));
+                                changed.add(
+                                    new Outcome(refunded, true, 0, 0, after[i].resetAfter()));
+                              }
+                              k += width;
+                            }
+                            if (changed.isEmpty()) {
+                              var unusedUnwatch = commands.unwatch();
+                              borrowed.release();
+                              result.complete(after);
+                              return;
+                            }
+                            var unusedMulti = commands.multi();
+                            List<RedisFuture<?>> queued =
+                                write(
+                                    changedKeys.toArray(String[]::new),
+                                    changed.toArray(Outcome[]::new),
+                                    commands);
+                            var unusedExec =
+                                commands
+                                    .exec()
+                                    .whenComplete(
+                                        (exec, failed) -> {
+                                          if (failed != null) {
+                                            borrowed.discard();
+                                            result.completeExceptionally(failed);
+                                            return;
+                                          }
+                                          borrowed.release();
+                                          RuntimeException partial =
+                                              failedWrite(exec.wasDiscarded(), queued);
+                                          if (partial != null) {
+                                            result.completeExceptionally(partial);
+                                          } else if (!exec.wasDiscarded()) {
+                                            result.complete(after);
+                                          } else if (attempt < maxRetries) {
+                                            backoff(attempt + 1)
+                                                .thenCompose(
+                                                    ignored ->
+                                                        refund(policy, keys, cost, attempt + 1))
+                                                .whenComplete(
+                                                    (again, e) -> {
+                                                      if (e != null) {
+                                                        result.completeExceptionally(e);
+                                                      } else {
+                                                        result.complete(again);
+                                                      }
+                                                    });
+                                          } else {
+                                            result.completeExceptionally(
+                                                new IllegalStateException(
+                                                    "the refund lost "
+                                                        + (maxRetries + 1)
+                                                        + " times to concurrent writers"));
+                                          }
+                                        });
+                          });
+              return result;
+            });
+  }
+
+  /**
    * A look: the outcome of a cost-1 request with the state as it is; writes nothing.
    *
    * @param policy the policy
@@ -223,10 +327,14 @@ final class TransactionDecider {
 
   private CompletionStage<Outcome[][]> retry(
       Policy[] policies, String[][] keys, long[] costs, int attempt) {
-    long backoffMicros = ThreadLocalRandom.current().nextLong(100L << Math.min(attempt, 6));
-    return CompletableFuture.supplyAsync(
-            () -> null, CompletableFuture.delayedExecutor(backoffMicros, TimeUnit.MICROSECONDS))
-        .thenCompose(ignored -> attempt(policies, keys, costs, attempt));
+    return backoff(attempt).thenCompose(ignored -> attempt(policies, keys, costs, attempt));
+  }
+
+  /** A jittered pause before the {@code attempt}th try of a transaction that lost to a writer. */
+  private static CompletableFuture<Void> backoff(int attempt) {
+    long micros = ThreadLocalRandom.current().nextLong(100L << Math.min(attempt, 6));
+    return CompletableFuture.runAsync(
+        () -> {}, CompletableFuture.delayedExecutor(micros, TimeUnit.MICROSECONDS));
   }
 
   private Outcome[][] contended(Outcome[][] wouldBe) {
@@ -324,14 +432,16 @@ final class TransactionDecider {
       if (state instanceof State.Log log) {
         String costsKey = keys[k++];
         queued.add(commands.del(key, costsKey));
-        Object[] members = new Object[2 * log.times().length];
-        for (int i = 0; i < log.times().length; i++) {
-          members[2 * i] = (double) log.times()[i];
-          members[2 * i + 1] = Long.toString(log.times()[i]);
+        if (log.times().length > 0) {
+          Object[] members = new Object[2 * log.times().length];
+          for (int i = 0; i < log.times().length; i++) {
+            members[2 * i] = (double) log.times()[i];
+            members[2 * i + 1] = Long.toString(log.times()[i]);
+          }
+          queued.add(commands.zadd(key, members));
+          queued.add(commands.pexpire(key, ttl));
         }
-        queued.add(commands.zadd(key, members));
         queued.add(commands.hset(costsKey, StateCodec.logFields(log)));
-        queued.add(commands.pexpire(key, ttl));
         queued.add(commands.pexpire(costsKey, ttl));
       } else {
         queued.add(commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl)));

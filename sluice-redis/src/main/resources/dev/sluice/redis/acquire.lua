@@ -22,7 +22,8 @@
 --
 -- KEYS  the keys of the limits, request after request; a sliding log takes two (times, costs).
 -- ARGV[1]  now in microseconds, or "" to read the server's clock (TIME)
--- ARGV[2]  "1" to consume when the batch is allowed, "0" to only look
+-- ARGV[2]  "1" to consume when the batch is allowed, "0" to only look, "r" to give a request's
+--          cost back (a refund of one request, answered as a peek)
 -- ARGV[3]  the shortest TTL in milliseconds (keys live at least this long)
 -- ARGV[4]  the number of requests; then per request: its cost, its number of limits, and four
 --          values per limit: kind, a, b, c
@@ -63,7 +64,8 @@ end
 -- Each step returns allowed, remaining, retry, reset and, when allowed with a cost, a function that
 -- stores the new state and the reset of the state as it stands (reported if another limit denies).
 
-local function bucket(key, tag, full, rate, unit, cost)
+-- A bucket's units taken and not yet refilled, and its time, as they stand now.
+local function bucketState(key, tag, full, rate, unit)
   local used, last = 0, now
   local v = redis.call('GET', key)
   if v then
@@ -84,6 +86,11 @@ local function bucket(key, tag, full, rate, unit, cost)
       end
     end
   end
+  return used, last
+end
+
+local function bucket(key, tag, full, rate, unit, cost)
+  local used, last = bucketState(key, tag, full, rate, unit)
   local need = cost * unit
   if used + need <= full then
     local after = used + need
@@ -96,7 +103,8 @@ local function bucket(key, tag, full, rate, unit, cost)
   return 0, floor((full - used) / unit), ceildiv(used + need - full, rate), ceildiv(used, rate)
 end
 
-local function fixed(key, max, window, cost)
+-- A fixed window's start, the time (never before it) and its count, as they stand now.
+local function fixedState(key, window)
   local t = now
   local start = t - t % window
   local used = 0
@@ -109,6 +117,11 @@ local function fixed(key, max, window, cost)
       used = tonumber(c)
     end
   end
+  return start, t, used
+end
+
+local function fixed(key, max, window, cost)
+  local start, t, used = fixedState(key, window)
   local untilEnd = start + window - t
   if used + cost <= max then
     local before = used
@@ -121,8 +134,8 @@ local function fixed(key, max, window, cost)
   return 0, math.max(0, max - used), untilEnd, untilEnd
 end
 
-local function sliding(key, max, window, step, cost)
-  local steps = ceildiv(window, step)
+-- A sliding window's start, the time (never before it), and its previous and current counts.
+local function slidingState(key, window)
   local t = now
   local start = t - t % window
   local previous, current = 0, 0
@@ -141,15 +154,26 @@ local function sliding(key, max, window, step, cost)
       end
     end
   end
+  return start, t, previous, current
+end
+
+-- When a sliding window of these counts is fresh again, from t.
+local function slidingReset(start, window, t, previous, current)
+  if current > 0 then return start + 2 * window - t end
+  if previous > 0 then return start + window - t end
+  return 0
+end
+
+local function sliding(key, max, window, step, cost)
+  local steps = ceildiv(window, step)
+  local start, t, previous, current = slidingState(key, window)
   local elapsed = t - start
   local estimate = current
   if previous > 0 then
     estimate = estimate + ceildiv(previous * ceildiv(window - elapsed, step), steps)
   end
   local function reset(cur)
-    if cur > 0 then return start + 2 * window - t end
-    if previous > 0 then return start + window - t end
-    return 0
+    return slidingReset(start, window, t, previous, cur)
   end
   if estimate + cost <= max then
     local next = current + cost
@@ -181,6 +205,38 @@ local function sliding(key, max, window, step, cost)
   return 0, math.max(0, max - estimate), retry, reset(current)
 end
 
+-- A sliding log's live part, as it stands now: the time (never before its newest entry), what its
+-- live entries cost in all, the expired entries, and its newest entry's time (or nil).
+local function logState(times, costs, window)
+  local newest = redis.call('ZREVRANGE', times, 0, 0, 'WITHSCORES')
+  local t = now
+  if newest[2] then t = math.max(t, tonumber(newest[2])) end
+  local used = tonumber(redis.call('HGET', costs, 'sum') or '0')
+  -- Entries that left the window are subtracted here but removed only when a write commits: a
+  -- denial or a look writes nothing, as in the reference model.
+  local expired = {}
+  while true do
+    local batch = redis.call('ZRANGEBYSCORE', times, '-inf', num(t - window), 'LIMIT', #expired, 1000)
+    if #batch == 0 then break end
+    local amounts = redis.call('HMGET', costs, unpack(batch))
+    for i = 1, #batch do
+      used = used - tonumber(amounts[i])
+      expired[#expired + 1] = batch[i]
+    end
+  end
+  return t, used, expired, newest[2] and tonumber(newest[2]) or nil
+end
+
+-- Removes a sliding log's expired entries and stores its live total.
+local function logPrune(times, costs, window, expired, used)
+  for i = 1, #expired, 1000 do
+    local last = math.min(i + 999, #expired)
+    redis.call('HDEL', costs, unpack(expired, i, last))
+    redis.call('ZREM', times, unpack(expired, i, last))
+  end
+  redis.call('HSET', costs, 'sum', num(used), 'w', num(window))
+end
+
 local function log(times, costs, max, window, cost)
   if redis.call('HGET', costs, 'w') ~= num(window) then
     -- No log, or one of another window length: a fresh key; what is there is dropped on commit.
@@ -196,31 +252,10 @@ local function log(times, costs, max, window, cost)
     end
     return 1, max, 0, 0
   end
-  local newest = redis.call('ZREVRANGE', times, 0, 0, 'WITHSCORES')
-  local t = now
-  if newest[2] then t = math.max(t, tonumber(newest[2])) end
-  local used = tonumber(redis.call('HGET', costs, 'sum') or '0')
-  -- Entries that left the window are subtracted here but removed only when the request is
-  -- committed: a denial or a look writes nothing, as in the reference model.
-  local expired = {}
-  while true do
-    local batch = redis.call('ZRANGEBYSCORE', times, '-inf', num(t - window), 'LIMIT', #expired, 1000)
-    if #batch == 0 then break end
-    local amounts = redis.call('HMGET', costs, unpack(batch))
-    for i = 1, #batch do
-      used = used - tonumber(amounts[i])
-      expired[#expired + 1] = batch[i]
-    end
-  end
+  local t, used, expired, last = logState(times, costs, window)
   local function prune()
-    for i = 1, #expired, 1000 do
-      local last = math.min(i + 999, #expired)
-      redis.call('HDEL', costs, unpack(expired, i, last))
-      redis.call('ZREM', times, unpack(expired, i, last))
-    end
-    redis.call('HSET', costs, 'sum', num(used), 'w', num(window))
+    logPrune(times, costs, window, expired, used)
   end
-  local last = newest[2] and tonumber(newest[2]) or nil
   local reset = 0
   if used > 0 then reset = last + window - t end
   if cost > 0 and used + cost <= max then
@@ -273,6 +308,91 @@ end
 local function width(p)
   if ARGV[p] == '5' then return 2 end
   return 1
+end
+
+-- A refund of one limit: cost given back (Model.refund in Java); a limit with nothing taken is left
+-- as it is.
+local function refund(p, k, cost)
+  local kind = tonumber(ARGV[p])
+  local a, b, c = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
+  local key = KEYS[k]
+  if kind == 1 or kind == 2 then
+    local tag = kind == 1 and 'T' or 'L'
+    local used, last = bucketState(key, tag, a, b, c)
+    if used > 0 then
+      local after = math.max(0, used - cost * c)
+      redis.call('SET', key, tag .. ' ' .. num(after) .. ' ' .. num(last) .. ' ' .. num(c),
+        'PX', ttl(ceildiv(after, b)))
+    end
+  elseif kind == 3 then
+    local start, t, used = fixedState(key, b)
+    if used > 0 then
+      redis.call('SET', key,
+        'F ' .. num(math.max(0, used - cost)) .. ' ' .. num(start) .. ' ' .. num(b),
+        'PX', ttl(start + b - t))
+    end
+  elseif kind == 4 then
+    local start, t, previous, current = slidingState(key, b)
+    if current > 0 then
+      local left = math.max(0, current - cost)
+      redis.call('SET', key,
+        'S ' .. num(previous) .. ' ' .. num(left) .. ' ' .. num(start) .. ' ' .. num(b),
+        'PX', ttl(slidingReset(start, b, t, previous, left)))
+    end
+  else
+    local costs = KEYS[k + 1]
+    if redis.call('HGET', costs, 'w') ~= num(b) then return end
+    local _, used, expired = logState(key, costs, b)
+    if used <= 0 then return end
+    local left = math.min(cost, used)
+    logPrune(key, costs, b, expired, used - left)
+    -- The newest entries go first; each one given back whole is removed, so the next batch is
+    -- again the newest.
+    while left > 0 do
+      local batch = redis.call('ZREVRANGE', key, 0, 99)
+      local amounts = redis.call('HMGET', costs, unpack(batch))
+      for i = 1, #batch do
+        local amount = tonumber(amounts[i])
+        local take = math.min(left, amount)
+        if take == amount then
+          redis.call('ZREM', key, batch[i])
+          redis.call('HDEL', costs, batch[i])
+        else
+          redis.call('HINCRBY', costs, batch[i], -take)
+        end
+        left = left - take
+        if left == 0 then break end
+      end
+    end
+    redis.call('PEXPIRE', key, ttl(b))
+    redis.call('PEXPIRE', costs, ttl(b))
+  end
+end
+
+if ARGV[2] == 'r' then
+  -- A refund: ARGV[4] is 1, then what to give back and the limits. Returns what a peek returns
+  -- after it: per limit, whether a cost of 1 fits and its wait, and the remaining and reset as
+  -- they stand.
+  local cost, count, start = tonumber(ARGV[5]), tonumber(ARGV[6]), 7
+  local k = 1
+  for i = 0, count - 1 do
+    local at = start + 4 * i
+    refund(at, k, cost)
+    k = k + width(at)
+  end
+  local out = {}
+  k = 1
+  for i = 0, count - 1 do
+    local at = start + 4 * i
+    local _, remaining, _, reset = step(at, k, 0)
+    local ok, _, retry = step(at, k, 1)
+    out[4 * i + 1] = ok
+    out[4 * i + 2] = remaining
+    out[4 * i + 3] = retry
+    out[4 * i + 4] = reset
+    k = k + width(at)
+  end
+  return out
 end
 
 local result = {}

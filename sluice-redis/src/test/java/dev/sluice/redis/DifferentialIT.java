@@ -143,6 +143,11 @@ class DifferentialIT {
       if (random.nextInt(40) == 0) {
         expected.reset(key, policy.name());
         actual.reset(key, policy.name());
+      } else if (random.nextInt(12) == 0) {
+        Decision want = expected.refund(key, policy.name(), cost);
+        assertThat(actual.refund(key, policy.name(), cost))
+            .as("refund %d at step %d, t=%d, key %s", cost, step, clock.nowMicros(), key)
+            .isEqualTo(want);
       } else if (random.nextInt(6) == 0) {
         Decision want = expected.peek(key, policy.name());
         assertThat(actual.peek(key, policy.name()))

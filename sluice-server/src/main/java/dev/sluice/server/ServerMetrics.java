@@ -193,6 +193,7 @@ final class ServerMetrics implements AutoCloseable {
     private final Operation acquire;
     private final Operation batch;
     private final Operation peek;
+    private final Operation refund;
     private final Operation reset;
 
     TimedBackend(Backend backend, MeterRegistry registry) {
@@ -200,6 +201,7 @@ final class ServerMetrics implements AutoCloseable {
       this.acquire = new Operation("acquire", registry);
       this.batch = new Operation("batch", registry);
       this.peek = new Operation("peek", registry);
+      this.refund = new Operation("refund", registry);
       this.reset = new Operation("reset", registry);
     }
 
@@ -216,6 +218,11 @@ final class ServerMetrics implements AutoCloseable {
     @Override
     public CompletionStage<Decision> peekAsync(Policy policy, String key) {
       return peek.timed(() -> backend.peekAsync(policy, key));
+    }
+
+    @Override
+    public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+      return refund.timed(() -> backend.refundAsync(policy, key, cost));
     }
 
     @Override

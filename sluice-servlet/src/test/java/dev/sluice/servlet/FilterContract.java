@@ -95,6 +95,11 @@ abstract class FilterContract {
           }
 
           @Override
+          public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }

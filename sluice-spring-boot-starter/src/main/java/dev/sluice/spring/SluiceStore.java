@@ -130,6 +130,11 @@ final class SluiceStore implements Backend {
   }
 
   @Override
+  public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+    return backend.refundAsync(policy, key, cost);
+  }
+
+  @Override
   public CompletionStage<Void> resetAsync(Policy policy, String key) {
     return backend.resetAsync(policy, key);
   }

@@ -1,6 +1,8 @@
 package dev.sluice.internal.algorithm;
 
 import dev.sluice.Limit;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The reference model of one limit: a pure function {@code (state, now, cost) -> outcome}.
@@ -77,6 +79,51 @@ public sealed interface Model
         current.remaining(),
         one.retryAfter(),
         current.resetAfter());
+  }
+
+  /**
+   * Gives back {@code cost} that a request took and did not use: the state as it stands at {@code
+   * now}, less {@code cost}, never below nothing taken. A token or leaky bucket gets the tokens
+   * back up to its capacity, a fixed window and a sliding window their current window's count down
+   * to zero, a sliding log its latest entries.
+   *
+   * @param state the stored state, or {@code null} for a fresh key
+   * @param now the current time in microseconds
+   * @param cost what to give back, at least 1
+   * @return the state to store, or {@code null} if there is nothing to give back (store nothing)
+   */
+  default @Nullable State refund(@Nullable State state, long now, long cost) {
+    State current = step(state, now, 0).state();
+    if (current instanceof State.Bucket b) {
+      return b.used() == 0
+          ? null
+          : new State.Bucket(
+              b.leaky(), Math.max(0, b.used() - cost * b.unit()), b.last(), b.unit());
+    } else if (current instanceof State.Window w) {
+      return w.count() == 0
+          ? null
+          : new State.Window(Math.max(0, w.count() - cost), w.start(), w.window());
+    } else if (current instanceof State.Sliding s) {
+      return s.current() == 0
+          ? null
+          : new State.Sliding(s.previous(), Math.max(0, s.current() - cost), s.start(), s.window());
+    }
+    State.Log log = (State.Log) current;
+    long[] times = log.times();
+    long[] costs = log.costs().clone();
+    int end = costs.length;
+    long left = cost;
+    while (end > 0 && left > 0) {
+      long take = Math.min(left, costs[end - 1]);
+      costs[end - 1] -= take;
+      left -= take;
+      if (costs[end - 1] == 0) {
+        end--;
+      }
+    }
+    return end == times.length && left == cost
+        ? null
+        : new State.Log(Arrays.copyOf(times, end), Arrays.copyOf(costs, end), log.window());
   }
 
   /**

@@ -493,4 +493,48 @@ class ModelPropertiesTest {
     }
     return r;
   }
+
+  @Provide
+  Arbitrary<Scenario> anyLimits() {
+    return scenarios(
+        Arbitraries.oneOf(
+            LimitArbitraries.tokenBuckets(),
+            LimitArbitraries.leakyBuckets(),
+            LimitArbitraries.fixedWindows(),
+            LimitArbitraries.slidingWindows(),
+            LimitArbitraries.slidingLogs()));
+  }
+
+  /**
+   * Refunds between the requests of a timeline (each request's step and cost reused as a refund's
+   * half the time): a refund never leaves more than the limit's capacity, never takes any away, and
+   * never gives back more than was asked.
+   */
+  @Property(tries = TRIES)
+  void aRefundNeverRaisesAboveCapacityNorTakesAnything(@ForAll("anyLimits") Scenario scenario) {
+    Model model = Model.of(scenario.limit());
+    long now = scenario.start();
+    State state = null;
+    boolean refund = false;
+    for (long[] r : scenario.requests()) {
+      now = Maths.add(now, r[0]);
+      if (refund) {
+        long before = model.peek(state, now).remaining();
+        State after = model.refund(state, now, r[1]);
+        long left = model.peek(after != null ? after : state, now).remaining();
+        assertThat(left)
+            .as("%s: refund %d at %d", scenario, r[1], now)
+            .isBetween(before, Math.min(scenario.limit().capacity(), before + r[1]));
+        if (after != null) {
+          state = after;
+        }
+      } else {
+        Outcome outcome = model.step(state, now, r[1]);
+        if (outcome.allowed()) {
+          state = outcome.state();
+        }
+      }
+      refund = !refund;
+    }
+  }
 }
