@@ -234,6 +234,8 @@ final class FailurePolicy {
         return Limit.leakyBucket(capacity, scaleRate.apply(lb.leak()));
       } else if (limit instanceof Limit.FixedWindow fw) {
         return Limit.fixedWindow(capacity, fw.window());
+      } else if (limit instanceof Limit.CalendarWindow cw) {
+        return Limit.calendarWindow(capacity, cw.unit());
       } else if (limit instanceof Limit.SlidingWindow sw) {
         return Limit.slidingWindow(capacity, sw.window());
       }

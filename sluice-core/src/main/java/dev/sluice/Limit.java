@@ -18,6 +18,7 @@ import java.time.Duration;
 public sealed interface Limit
     permits Limit.TokenBucket,
         Limit.FixedWindow,
+        Limit.CalendarWindow,
         Limit.SlidingWindow,
         Limit.SlidingLog,
         Limit.LeakyBucket {
@@ -79,6 +80,19 @@ public sealed interface Limit
    */
   static FixedWindow fixedWindow(long limit, Duration window) {
     return new FixedWindow(limit, window);
+  }
+
+  /**
+   * A fixed window aligned to the calendar in UTC: {@code limit} per day, week (from Monday), month
+   * or year, with {@code resetAfter} to the next boundary.
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param unit the calendar unit
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static CalendarWindow calendarWindow(long limit, CalendarUnit unit) {
+    return new CalendarWindow(limit, unit);
   }
 
   /**
@@ -187,6 +201,49 @@ public sealed interface Limit
     @Override
     public String toString() {
       return "fixed-window(limit=" + limit + ", window=" + Durations.format(window) + ")";
+    }
+  }
+
+  /**
+   * Fixed window aligned to the calendar in UTC: at most {@code limit} per day (from 00:00 UTC),
+   * week (from Monday), month (from the first) or year (from January 1st). A fixed window ({@link
+   * Algorithm#FIXED_WINDOW}) whose length follows the calendar; its {@link #window()} is the unit's
+   * longest.
+   *
+   * @param limit the limit per window, from 1 to 10^9
+   * @param unit the calendar unit
+   */
+  record CalendarWindow(long limit, CalendarUnit unit) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @param limit the limit per window, from 1 to 10^9
+     * @param unit the calendar unit
+     * @throws IllegalArgumentException if out of range
+     */
+    public CalendarWindow {
+      Checks.range("limit", limit, 1, MAX_CAPACITY);
+      Checks.notNull("unit", unit);
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.FIXED_WINDOW;
+    }
+
+    @Override
+    public long capacity() {
+      return limit;
+    }
+
+    @Override
+    public Duration window() {
+      return unit.longest();
+    }
+
+    @Override
+    public String toString() {
+      return "fixed-window(limit=" + limit + ", window=" + unit + ", align=calendar)";
     }
   }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.sluice.Acquire;
 import dev.sluice.Algorithm;
 import dev.sluice.Backend;
+import dev.sluice.CalendarUnit;
 import dev.sluice.Decision;
 import dev.sluice.Limit;
 import dev.sluice.ManualTimeSource;
@@ -15,6 +16,7 @@ import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -27,6 +29,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -917,6 +920,75 @@ public abstract class BackendBehaviourSuite {
         history.remove(1);
       }
     }
+  }
+
+  // ---- Calendar windows: aligned to the calendar in UTC
+
+  private static long utc(String instant) {
+    Instant at = Instant.parse(instant);
+    return at.getEpochSecond() * 1_000_000 + at.getNano() / 1_000;
+  }
+
+  @Test
+  void aMonthlyWindowEndsOnTheFirstOfTheNextMonthInALeapYear() {
+    assumeTrue(supports(Algorithm.FIXED_WINDOW), "the backend does not support fixed windows");
+    Subject limiter =
+        subject(
+            Policy.of(
+                name(Algorithm.FIXED_WINDOW, "month"),
+                Limit.calendarWindow(3, CalendarUnit.MONTH)));
+    clock.set(utc("2024-02-28T12:00:00Z"));
+    assertThat(admitAll(limiter, "user123", 1)).isEqualTo(3);
+    Decision denied = limiter.tryAcquire("user123");
+    long untilMarch = utc("2024-03-01T00:00:00Z") - clock.nowMicros();
+    assertThat(denied.retryAfterMicros())
+        .as("to March 1st, a day and a half")
+        .isEqualTo(untilMarch);
+    assertThat(denied.resetAfterMicros()).isEqualTo(untilMarch);
+
+    clock.set(utc("2024-02-29T23:59:59.999999Z"));
+    assertThat(limiter.tryAcquire("user123").allowed()).as("February 29th still counts").isFalse();
+    clock.set(utc("2024-03-01T00:00:00Z"));
+    Decision march = limiter.tryAcquire("user123");
+    assertThat(march.allowed()).isTrue();
+    assertThat(march.resetAfter()).as("March has 31 days").isEqualTo(Duration.ofDays(31));
+  }
+
+  @Test
+  void weeklyAndYearlyWindowsStartOnMondayAndOnJanuaryFirst() {
+    assumeTrue(supports(Algorithm.FIXED_WINDOW), "the backend does not support fixed windows");
+    Subject weekly =
+        subject(
+            Policy.of(
+                name(Algorithm.FIXED_WINDOW, "week"), Limit.calendarWindow(1, CalendarUnit.WEEK)));
+    Subject yearly =
+        subject(
+            Policy.of(
+                name(Algorithm.FIXED_WINDOW, "year"), Limit.calendarWindow(1, CalendarUnit.YEAR)));
+    clock.set(utc("2026-12-31T10:00:00Z")); // a Thursday
+    assertThat(weekly.tryAcquire("k").resetAfterMicros())
+        .as("to Monday 2027-01-04")
+        .isEqualTo(utc("2027-01-04T00:00:00Z") - clock.nowMicros());
+    assertThat(yearly.tryAcquire("k").resetAfterMicros())
+        .isEqualTo(utc("2027-01-01T00:00:00Z") - clock.nowMicros());
+    clock.set(utc("2027-01-01T00:00:00Z"));
+    assertThat(yearly.tryAcquire("k").allowed()).as("a new year").isTrue();
+    assertThat(weekly.tryAcquire("k").allowed()).as("the same week").isFalse();
+    clock.set(utc("2027-01-04T00:00:00Z"));
+    assertThat(weekly.tryAcquire("k").allowed()).as("a new week").isTrue();
+  }
+
+  @Test
+  void aCalendarWindowAndAnEpochWindowUnderOneIdDoNotShareACount() {
+    assumeTrue(supports(Algorithm.FIXED_WINDOW), "the backend does not support fixed windows");
+    String name = name(Algorithm.FIXED_WINDOW, "align");
+    clock.set(utc("2026-12-01T10:00:00Z"));
+    Subject epoch = subject(Policy.of(name, Limit.fixedWindow(5, Duration.ofDays(7))));
+    assertThat(epoch.tryAcquire("k", 5).allowed()).isTrue();
+    Subject calendar = subject(Policy.of(name, Limit.calendarWindow(5, CalendarUnit.WEEK)));
+    assertThat(calendar.tryAcquire("k").remaining())
+        .as("another alignment is another window: a fresh count")
+        .isEqualTo(4);
   }
 
   // ---- Refunds: what a request took and did not use goes back

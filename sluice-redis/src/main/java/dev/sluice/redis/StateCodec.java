@@ -89,7 +89,7 @@ final class StateCodec {
       case TOKEN_BUCKET -> tag == 'T' && n.length == 3 ? bucket(false, n) : null;
       case LEAKY_BUCKET -> tag == 'L' && n.length == 3 ? bucket(true, n) : null;
       case FIXED_WINDOW ->
-          tag == 'F' && n.length == 3 && n[0] >= 0 && n[2] > 0
+          tag == 'F' && n.length == 3 && n[0] >= 0 && n[2] != 0
               ? new State.Window(n[0], n[1], n[2])
               : null;
       case SLIDING_WINDOW ->

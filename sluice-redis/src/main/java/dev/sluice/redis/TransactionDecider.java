@@ -21,6 +21,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Transaction mode, for Redis deployments that forbid scripts: WATCH the keys, read them and TIME
@@ -54,15 +56,32 @@ final class TransactionDecider {
     this.contention = contention;
   }
 
-  /** The states of a policy's limits as read, and the time they were read at. */
+  /** The states of the requests' limits as read, and the time they were read at. */
   private static final class Read {
-    final State[] states;
-    final long now;
+    private final State[][] states;
+    private final long now;
 
-    Read(State[] states, long now) {
+    Read(State[][] states, long now) {
       this.states = states;
       this.now = now;
     }
+
+    State[][] states() {
+      return states;
+    }
+
+    long now() {
+      return now;
+    }
+  }
+
+  /** What a transaction decided from its reads: its answer, and the writes that make it true. */
+  private record Plan<T>(T answer, Writes writes) {}
+
+  /** Queues the writes of a transaction inside MULTI; none: the answer needs no EXEC. */
+  @FunctionalInterface
+  private interface Writes {
+    List<RedisFuture<?>> queue(RedisAsyncCommands<String, String> commands);
   }
 
   /**
@@ -112,94 +131,43 @@ final class TransactionDecider {
   }
 
   private CompletionStage<Outcome[]> refund(Policy policy, String[] keys, long cost, int attempt) {
-    return pool.borrow(keys[0])
-        .thenCompose(
-            borrowed -> {
-              RedisAsyncCommands<String, String> commands = borrowed.commands();
-              CompletableFuture<Outcome[]> result = new CompletableFuture<>();
-              var unusedWatch = commands.watch(keys);
-              var unusedRead =
-                  read(policy, keys, commands)
-                      .whenComplete(
-                          (read, error) -> {
-                            if (error != null) {
-                              borrowed.discard();
-                              result.completeExceptionally(error);
-                              return;
-                            }
-                            Model[] models = models(policy);
-                            Outcome[] after = new Outcome[models.length];
-                            List<String> changedKeys = new ArrayList<>();
-                            List<Outcome> changed = new ArrayList<>();
-                            int k = 0;
-                            for (int i = 0; i < models.length; i++) {
-                              State refunded = models[i].refund(read.states[i], read.now, cost);
-                              State state = refunded != null ? refunded : read.states[i];
-                              after[i] = models[i].peek(state, read.now);
-                              int width =
-                                  policy.limits().get(i).algorithm() == Algorithm.SLIDING_LOG
-                                      ? 2
-                                      : 1;
-                              if (refunded != null) {
-                                changedKeys.addAll(Arrays.asList(keys).subList(k, k + width));
-                                changed.add(
-                                    new Outcome(refunded, true, 0, 0, after[i].resetAfter()));
-                              }
-                              k += width;
-                            }
-                            if (changed.isEmpty()) {
-                              var unusedUnwatch = commands.unwatch();
-                              borrowed.release();
-                              result.complete(after);
-                              return;
-                            }
-                            var unusedMulti = commands.multi();
-                            List<RedisFuture<?>> queued =
-                                write(
-                                    changedKeys.toArray(String[]::new),
-                                    changed.toArray(Outcome[]::new),
-                                    commands);
-                            var unusedExec =
-                                commands
-                                    .exec()
-                                    .whenComplete(
-                                        (exec, failed) -> {
-                                          if (failed != null) {
-                                            borrowed.discard();
-                                            result.completeExceptionally(failed);
-                                            return;
-                                          }
-                                          borrowed.release();
-                                          RuntimeException partial =
-                                              failedWrite(exec.wasDiscarded(), queued);
-                                          if (partial != null) {
-                                            result.completeExceptionally(partial);
-                                          } else if (!exec.wasDiscarded()) {
-                                            result.complete(after);
-                                          } else if (attempt < maxRetries) {
-                                            backoff(attempt + 1)
-                                                .thenCompose(
-                                                    ignored ->
-                                                        refund(policy, keys, cost, attempt + 1))
-                                                .whenComplete(
-                                                    (again, e) -> {
-                                                      if (e != null) {
-                                                        result.completeExceptionally(e);
-                                                      } else {
-                                                        result.complete(again);
-                                                      }
-                                                    });
-                                          } else {
-                                            result.completeExceptionally(
-                                                new IllegalStateException(
-                                                    "the refund lost "
-                                                        + (maxRetries + 1)
-                                                        + " times to concurrent writers"));
-                                          }
-                                        });
-                          });
-              return result;
-            });
+    Policy[] policies = {policy};
+    String[][] request = {keys};
+    return transact(
+        keys,
+        commands -> read(policies, request, commands),
+        read -> {
+          Model[] models = models(policy);
+          Outcome[] after = new Outcome[models.length];
+          List<String> changedKeys = new ArrayList<>();
+          List<Outcome> changed = new ArrayList<>();
+          int k = 0;
+          for (int i = 0; i < models.length; i++) {
+            State stored = read.states()[0][i];
+            State refunded = models[i].refund(stored, read.now(), cost);
+            after[i] = models[i].peek(refunded != null ? refunded : stored, read.now());
+            int width = policy.limits().get(i).algorithm() == Algorithm.SLIDING_LOG ? 2 : 1;
+            if (refunded != null) {
+              changedKeys.addAll(Arrays.asList(keys).subList(k, k + width));
+              changed.add(new Outcome(refunded, true, 0, 0, after[i].resetAfter()));
+            }
+            k += width;
+          }
+          return new Plan<>(
+              after,
+              changed.isEmpty()
+                  ? null
+                  : commands ->
+                      write(
+                          changedKeys.toArray(String[]::new),
+                          changed.toArray(Outcome[]::new),
+                          commands));
+        },
+        after -> {
+          throw new IllegalStateException(
+              "the refund lost " + (maxRetries + 1) + " times to concurrent writers");
+        },
+        attempt);
   }
 
   /**
@@ -213,7 +181,7 @@ final class TransactionDecider {
     return pool.borrow(keys[0])
         .thenCompose(
             borrowed ->
-                read(policy, keys, borrowed.commands())
+                read(new Policy[] {policy}, new String[][] {keys}, borrowed.commands())
                     .whenComplete(
                         (read, error) -> {
                           if (error != null) {
@@ -227,7 +195,7 @@ final class TransactionDecider {
               Model[] models = models(policy);
               Outcome[] outcomes = new Outcome[models.length];
               for (int i = 0; i < models.length; i++) {
-                outcomes[i] = models[i].peek(read.states[i], read.now);
+                outcomes[i] = models[i].peek(read.states()[0][i], read.now());
               }
               return outcomes;
             });
@@ -240,81 +208,135 @@ final class TransactionDecider {
 
   private CompletionStage<Outcome[][]> attempt(
       Policy[] policies, String[][] keys, long[] costs, int attempt) {
-    return pool.borrow(keys[0][0])
+    return transact(
+        flat(keys),
+        commands -> read(policies, keys, commands),
+        read -> {
+          Model[][] models = new Model[policies.length][];
+          for (int r = 0; r < policies.length; r++) {
+            models[r] = models(policies[r]);
+          }
+          Outcome[][] outcomes = Decide.batch(models, read.states(), read.now(), costs, true);
+          if (!Decide.allowed(outcomes)) {
+            return new Plan<>(outcomes, null);
+          }
+          return new Plan<>(
+              outcomes,
+              commands -> {
+                List<RedisFuture<?>> queued = new ArrayList<>();
+                for (int r = 0; r < policies.length; r++) {
+                  if (costs[r] > 0) {
+                    queued.addAll(write(keys[r], outcomes[r], commands));
+                  }
+                }
+                return queued;
+              });
+        },
+        this::contended,
+        attempt);
+  }
+
+  /**
+   * One optimistic transaction: WATCH the keys, read, decide, and MULTI/EXEC the plan's writes; an
+   * EXEC aborted by a concurrent writer is retried from the reads after a jittered back-off, at
+   * most {@code maxRetries} times, then the answer is {@code contended} (which may throw).
+   */
+  private <T> CompletionStage<T> transact(
+      String[] watched,
+      Function<RedisAsyncCommands<String, String>, CompletableFuture<Read>> reads,
+      Function<Read, Plan<T>> decide,
+      Function<T, T> contended,
+      int attempt) {
+    return pool.borrow(watched[0])
         .thenCompose(
             borrowed -> {
               RedisAsyncCommands<String, String> commands = borrowed.commands();
-              CompletableFuture<Outcome[][]> result = new CompletableFuture<>();
+              CompletableFuture<T> result = new CompletableFuture<>();
               // WATCH, MULTI and UNWATCH fail only with the connection, which fails the EXEC or the
               // reads that follow on it: their own stages are not needed.
-              var unusedWatch = commands.watch(flat(keys));
-              List<CompletableFuture<State[]>> reads = new ArrayList<>(policies.length);
-              for (int r = 0; r < policies.length; r++) {
-                reads.add(states(policies[r], keys[r], commands));
-              }
+              var unusedWatch = commands.watch(watched);
               var unusedDecided =
-                  CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-                      .thenCombine(now(commands), (ignored, now) -> now)
+                  reads
+                      .apply(commands)
+                      .thenApply(decide)
                       .whenComplete(
-                          (now, error) -> {
+                          (plan, error) -> {
                             if (error != null) {
                               borrowed.discard();
                               result.completeExceptionally(error);
-                              return;
-                            }
-                            Model[][] models = new Model[policies.length][];
-                            State[][] states = new State[policies.length][];
-                            for (int r = 0; r < policies.length; r++) {
-                              models[r] = models(policies[r]);
-                              states[r] = reads.get(r).join();
-                            }
-                            Outcome[][] outcomes = Decide.batch(models, states, now, costs, true);
-                            if (!Decide.allowed(outcomes)) {
+                            } else if (plan.writes() == null) {
                               var unusedUnwatch = commands.unwatch();
                               borrowed.release();
-                              result.complete(outcomes);
-                              return;
+                              result.complete(plan.answer());
+                            } else {
+                              var unusedMulti = commands.multi();
+                              List<RedisFuture<?>> queued = plan.writes().queue(commands);
+                              var unusedExec =
+                                  commands
+                                      .exec()
+                                      .whenComplete(
+                                          (exec, failed) -> {
+                                            if (failed != null) {
+                                              borrowed.discard();
+                                              result.completeExceptionally(failed);
+                                              return;
+                                            }
+                                            borrowed.release();
+                                            committed(
+                                                exec.wasDiscarded(),
+                                                queued,
+                                                plan.answer(),
+                                                () ->
+                                                    backoff(attempt + 1)
+                                                        .thenCompose(
+                                                            ignored ->
+                                                                transact(
+                                                                    watched,
+                                                                    reads,
+                                                                    decide,
+                                                                    contended,
+                                                                    attempt + 1)),
+                                                attempt < maxRetries ? null : contended,
+                                                result);
+                                          });
                             }
-                            var unusedMulti = commands.multi();
-                            List<RedisFuture<?>> queued = new ArrayList<>();
-                            for (int r = 0; r < policies.length; r++) {
-                              if (costs[r] > 0) {
-                                queued.addAll(write(keys[r], outcomes[r], commands));
-                              }
-                            }
-                            commands
-                                .exec()
-                                .whenComplete(
-                                    (exec, failed) -> {
-                                      if (failed != null) {
-                                        borrowed.discard();
-                                        result.completeExceptionally(failed);
-                                        return;
-                                      }
-                                      borrowed.release();
-                                      RuntimeException partial =
-                                          failedWrite(exec.wasDiscarded(), queued);
-                                      if (partial != null) {
-                                        result.completeExceptionally(partial);
-                                      } else if (!exec.wasDiscarded()) {
-                                        result.complete(outcomes);
-                                      } else if (attempt < maxRetries) {
-                                        retry(policies, keys, costs, attempt + 1)
-                                            .whenComplete(
-                                                (again, e) -> {
-                                                  if (e != null) {
-                                                    result.completeExceptionally(e);
-                                                  } else {
-                                                    result.complete(again);
-                                                  }
-                                                });
-                                      } else {
-                                        result.complete(contended(outcomes));
-                                      }
-                                    });
                           });
               return result;
             });
+  }
+
+  /** Completes a transaction's result from its EXEC: the answer, a retry, or the contended one. */
+  private static <T> void committed(
+      boolean discarded,
+      List<RedisFuture<?>> queued,
+      T answer,
+      Supplier<CompletionStage<T>> retry,
+      Function<T, T> contended,
+      CompletableFuture<T> result) {
+    RuntimeException partial = failedWrite(discarded, queued);
+    if (partial != null) {
+      result.completeExceptionally(partial);
+    } else if (!discarded) {
+      result.complete(answer);
+    } else if (contended == null) {
+      var unusedRetry =
+          retry
+              .get()
+              .whenComplete(
+                  (again, e) -> {
+                    if (e != null) {
+                      result.completeExceptionally(e);
+                    } else {
+                      result.complete(again);
+                    }
+                  });
+    } else {
+      try {
+        result.complete(contended.apply(answer));
+      } catch (RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    }
   }
 
   private static String[] flat(String[][] keys) {
@@ -323,11 +345,6 @@ final class TransactionDecider {
       all.addAll(Arrays.asList(request));
     }
     return all.toArray(String[]::new);
-  }
-
-  private CompletionStage<Outcome[][]> retry(
-      Policy[] policies, String[][] keys, long[] costs, int attempt) {
-    return backoff(attempt).thenCompose(ignored -> attempt(policies, keys, costs, attempt));
   }
 
   /** A jittered pause before the {@code attempt}th try of a transaction that lost to a writer. */
@@ -352,10 +369,18 @@ final class TransactionDecider {
     return outcomes;
   }
 
-  /** Reads every limit's state and the time in one pipelined round trip. */
-  private CompletionStage<Read> read(
-      Policy policy, String[] keys, RedisAsyncCommands<String, String> commands) {
-    return states(policy, keys, commands).thenCombine(now(commands), Read::new);
+  /** Reads every limit's state of every request and the time, in one pipelined round trip. */
+  private CompletableFuture<Read> read(
+      Policy[] policies, String[][] keys, RedisAsyncCommands<String, String> commands) {
+    List<CompletableFuture<State[]>> reads = new ArrayList<>(policies.length);
+    for (int r = 0; r < policies.length; r++) {
+      reads.add(states(policies[r], keys[r], commands));
+    }
+    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+        .thenCombine(
+            now(commands),
+            (ignored, now) ->
+                new Read(reads.stream().map(CompletableFuture::join).toArray(State[][]::new), now));
   }
 
   /** Reads every limit's state of one request (pipelined). */

@@ -6,7 +6,7 @@
 -- State, one string per limit (StateCodec in Java reads and writes the same):
 --   token bucket   "T <used> <last> <unit>"   used: units taken and not yet refilled
 --   leaky bucket   "L <used> <last> <unit>"   used: the water level, in units
---   fixed window   "F <count> <start> <window>"
+--   fixed window   "F <count> <start> <window>"   (a calendar window: its negative code)
 --   sliding window "S <previous> <current> <start> <window>"
 --   sliding log    a sorted set (member and score: the time) and a hash (member -> cost, "sum",
 --                  "w" the window), under two keys
@@ -28,7 +28,7 @@
 -- ARGV[4]  the number of requests; then per request: its cost, its number of limits, and four
 --          values per limit: kind, a, b, c
 --   1 token bucket / 2 leaky bucket: a = units when full, b = units per microsecond, c = units per token
---   3 fixed window: a = limit, b = window
+--   3 fixed window: a = limit, b = window (or for the calendar -1 day, -2 week, -3 month, -4 year)
 --   4 sliding window: a = limit, b = window, c = microseconds per weight step
 --   5 sliding log: a = limit, b = window
 -- Returns four integers per limit, request after request: allowed (1/0), remaining, retry after,
@@ -103,14 +103,70 @@ local function bucket(key, tag, full, rate, unit, cost)
   return 0, floor((full - used) / unit), ceildiv(used + need - full, rate), ceildiv(used, rate)
 end
 
+-- Calendar windows in UTC (Lua has no calendar): days since the epoch to and from a civil date,
+-- after Howard Hinnant's algorithms. Every value stays an integer far below 2^53.
+local DAY = 86400000000
+
+local function civil(z)
+  z = z + 719468
+  local era = floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = floor((doe - floor(doe / 1460) + floor(doe / 36524) - floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + floor(yoe / 4) - floor(yoe / 100))
+  local mp = floor((5 * doy + 2) / 153)
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return y, m
+end
+
+local function days(y, m)
+  if m <= 2 then y = y - 1 end
+  local era = floor(y / 400)
+  local yoe = y - era * 400
+  local mp = m > 2 and m - 3 or m + 9
+  local doy = floor((153 * mp + 2) / 5)
+  return era * 146097 + yoe * 365 + floor(yoe / 4) - floor(yoe / 100) + doy - 719468
+end
+
+-- The day that holds t, checked by multiplication, which is exact where a quotient may round up.
+local function dayOf(t)
+  local z = floor(t / DAY)
+  if z * DAY > t then z = z - 1 end
+  return z
+end
+
+-- A fixed window's start: a multiple of its length, or for a calendar window (its length a
+-- negative code: -1 day, -2 week from Monday, -3 month, -4 year) the calendar's boundary.
+local function windowStart(t, window)
+  if window > 0 then return t - t % window end
+  local z = dayOf(t)
+  if window == -1 then return z * DAY end
+  -- 1970-01-01 was a Thursday: (z + 3) % 7 days since the last Monday.
+  if window == -2 then return (z - (z + 3) % 7) * DAY end
+  local y, m = civil(z)
+  if window == -3 then return days(y, m) * DAY end
+  return days(y, 1) * DAY
+end
+
+-- A fixed window's end: the next window's start.
+local function windowEnd(start, window)
+  if window > 0 then return start + window end
+  if window == -1 then return start + DAY end
+  if window == -2 then return start + 7 * DAY end
+  local y, m = civil(dayOf(start))
+  if window == -3 and m < 12 then return days(y, m + 1) * DAY end
+  return days(y + 1, 1) * DAY
+end
+
 -- A fixed window's start, the time (never before it) and its count, as they stand now.
 local function fixedState(key, window)
   local t = now
-  local start = t - t % window
+  local start = windowStart(t, window)
   local used = 0
   local v = redis.call('GET', key)
   if v then
-    local tag, c, s, w = string.match(v, '^(%u) (%d+) (%-?%d+) (%d+)$')
+    local tag, c, s, w = string.match(v, '^(%u) (%d+) (%-?%d+) (%-?%d+)$')
     if tag == 'F' and tonumber(w) == window and start <= tonumber(s) then
       start = tonumber(s)
       t = math.max(t, start)
@@ -122,7 +178,7 @@ end
 
 local function fixed(key, max, window, cost)
   local start, t, used = fixedState(key, window)
-  local untilEnd = start + window - t
+  local untilEnd = windowEnd(start, window) - t
   if used + cost <= max then
     local before = used
     used = used + cost
@@ -329,7 +385,7 @@ local function refund(p, k, cost)
     if used > 0 then
       redis.call('SET', key,
         'F ' .. num(math.max(0, used - cost)) .. ' ' .. num(start) .. ' ' .. num(b),
-        'PX', ttl(start + b - t))
+        'PX', ttl(windowEnd(start, b) - t))
     end
   elseif kind == 4 then
     local start, t, previous, current = slidingState(key, b)

@@ -2,6 +2,7 @@ package dev.sluice.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.CalendarUnit;
 import dev.sluice.Decision;
 import dev.sluice.InMemoryBackend;
 import dev.sluice.Limit;
@@ -81,6 +82,10 @@ class DifferentialIT {
             Policy.of("fixed-edge", Limit.fixedWindow(1_000_000_000, Duration.ofDays(30))),
             Policy.of("fixed-year", Limit.fixedWindow(1_000_000_000, Duration.ofDays(366))),
             Policy.of("fixed-ms", Limit.fixedWindow(3, Duration.ofMillis(1))),
+            Policy.of("daily", Limit.calendarWindow(5, CalendarUnit.DAY)),
+            Policy.of("weekly", Limit.calendarWindow(7, CalendarUnit.WEEK)),
+            Policy.of("monthly", Limit.calendarWindow(1_000_000_000, CalendarUnit.MONTH)),
+            Policy.of("yearly-calendar", Limit.calendarWindow(20, CalendarUnit.YEAR)),
             Policy.of("sliding", Limit.slidingWindow(10, Duration.ofSeconds(1))),
             Policy.of("sliding-edge", Limit.slidingWindow(1_000_000_000, Duration.ofDays(30))),
             Policy.of("sliding-year", Limit.slidingWindow(1_000_000_000, Duration.ofDays(366))),
@@ -199,6 +204,11 @@ class DifferentialIT {
                 Policy.of("fw", Limit.fixedWindow(40, Duration.ofSeconds(1))),
                 Policy.of("fw", Limit.fixedWindow(5, Duration.ofSeconds(2))),
                 Policy.of("fw", Limit.slidingWindow(5, Duration.ofSeconds(1)))),
+            List.of(
+                Policy.of("cal", Limit.calendarWindow(5, CalendarUnit.DAY)),
+                Policy.of("cal", Limit.calendarWindow(2, CalendarUnit.DAY)),
+                Policy.of("cal", Limit.fixedWindow(5, Duration.ofDays(1))),
+                Policy.of("cal", Limit.calendarWindow(9, CalendarUnit.WEEK))),
             List.of(
                 Policy.of("sw", Limit.slidingWindow(10, Duration.ofSeconds(1))),
                 Policy.of("sw", Limit.slidingWindow(3, Duration.ofSeconds(1))),

@@ -1,6 +1,7 @@
 package dev.sluice.server;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarUnit;
 import dev.sluice.Durations;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
@@ -308,10 +309,19 @@ final class ConfigLoader {
                   ? Limit.tokenBucket(capacity, rate)
                   : Limit.leakyBucket(capacity, rate));
     }
-    yaml.fields(node, path, with(extra, "algorithm", "limit", "window"), " for " + algorithm);
+    List<String> allowed =
+        algorithm == Algorithm.FIXED_WINDOW
+            ? with(extra, "algorithm", "limit", "window", "align")
+            : with(extra, "algorithm", "limit", "window");
+    yaml.fields(node, path, allowed, " for " + algorithm);
     long limit = yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
     Node windowNode = required(node, keys, path, "window", algorithm);
     String windowText = yaml.text(windowNode, path + ".window", "a duration such as 1m");
+    if (keys.containsKey("align") && calendar(keys.get("align").getValueNode(), path + ".align")) {
+      CalendarUnit unit =
+          yaml.check(windowNode, () -> CalendarUnit.parse(path + ".window", windowText));
+      return build(node, keys, path, () -> Limit.calendarWindow(limit, unit));
+    }
     Duration window = yaml.check(windowNode, () -> Durations.parse(path + ".window", windowText));
     return build(
         node,
@@ -349,6 +359,17 @@ final class ConfigLoader {
       }
       throw yaml.error(node, e.renamed("rate", path).getMessage());
     }
+  }
+
+  /**
+   * Whether a fixed window's {@code align} asks for the calendar ({@code epoch} is the default).
+   */
+  private boolean calendar(Node node, String path) {
+    String align = yaml.text(node, path, "calendar or epoch");
+    if (align.equals("calendar") || align.equals("epoch")) {
+      return align.equals("calendar");
+    }
+    throw yaml.error(node, path + " must be calendar or epoch: '" + align + "'");
   }
 
   private Algorithm algorithm(Node node, String path) {

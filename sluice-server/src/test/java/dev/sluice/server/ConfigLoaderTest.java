@@ -3,6 +3,7 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.CalendarUnit;
 import dev.sluice.InMemoryBackend;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
@@ -67,6 +68,8 @@ class ConfigLoaderTest {
                   - { algorithm: fixed-window, limit: 1000, window: 1d }
               leaky: { algorithm: leaky-bucket, capacity: 5, leak: 100/m }
               log:   { algorithm: sliding-log, limit: 50, window: 10s }
+              month: { algorithm: fixed-window, limit: 1000, window: 1mo, align: calendar }
+              epoch: { algorithm: fixed-window, limit: 7, window: 1d, align: epoch }
               block:
                 algorithm: token-bucket
                 capacity: 3
@@ -80,6 +83,10 @@ class ConfigLoaderTest {
         .containsExactly(Limit.leakyBucket(5, Rate.perMinute(100)));
     assertThat(config.policies().get("log").limits())
         .containsExactly(Limit.slidingLog(50, Duration.ofSeconds(10)));
+    assertThat(config.policies().get("month").limits())
+        .containsExactly(Limit.calendarWindow(1000, CalendarUnit.MONTH));
+    assertThat(config.policies().get("epoch").limits())
+        .containsExactly(Limit.fixedWindow(7, Duration.ofDays(1)));
     assertThat(config.policies().get("block").limits())
         .containsExactly(Limit.tokenBucket(3, Rate.of(5, Duration.ofSeconds(10))));
     assertThat(config.policies().get("default")).as("no default unless configured").isNull();
@@ -326,7 +333,18 @@ class ConfigLoaderTest {
         Arguments.of(
             "policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1m, capacity: 5 }",
             "sluice.yaml:2: unknown key policies.w.capacity: allowed keys are algorithm, limit,"
-                + " window, id, on-failure, timeout, hybrid for fixed-window"),
+                + " window, align, id, on-failure, timeout, hybrid for fixed-window"),
+        Arguments.of(
+            "policies:\n  s: { algorithm: sliding-window, limit: 5, window: 1d, align: calendar }",
+            "sluice.yaml:2: unknown key policies.s.align: allowed keys are algorithm, limit,"
+                + " window, id, on-failure, timeout, hybrid for sliding-window"),
+        Arguments.of(
+            "policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1d, align: midnight }",
+            "sluice.yaml:2: policies.w.align must be calendar or epoch: 'midnight'"),
+        Arguments.of(
+            "policies:\n  w: { algorithm: fixed-window, limit: 5, window: 30d, align: calendar }",
+            "sluice.yaml:2: policies.w.window must be 1d, 1w, 1mo or 1y for a window aligned to"
+                + " the calendar: '30d'"),
         Arguments.of(
             "policies:\n  l: { algorithm: leaky-bucket, capacity: 5, refill: 1/s }",
             "sluice.yaml:2: unknown key policies.l.refill: allowed keys are algorithm, capacity,"

@@ -21,6 +21,7 @@ interface Container extends AutoCloseable {
   /** The base URI, such as {@code http://127.0.0.1:41234}. */
   URI uri();
 
+  /** Stops the container; a failure to stop fails the test that owns it. */
   @Override
-  void close() throws Exception;
+  void close();
 }

@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.tomcat.util.descriptor.web.FilterDef;
@@ -51,7 +52,7 @@ final class TomcatContainer implements Container {
       context.addFilterMap(map);
     }
     Tomcat.addServlet(context, "app", servlet);
-    context.addServletMappingDecoded("/*", "app");
+    context.addServletMapping("/*", "app");
     tomcat.start();
     return new TomcatContainer(
         tomcat, base, URI.create("http://127.0.0.1:" + connector.getLocalPort()));
@@ -63,11 +64,17 @@ final class TomcatContainer implements Container {
   }
 
   @Override
-  public void close() throws Exception {
-    tomcat.stop();
-    tomcat.destroy();
+  public void close() {
+    try {
+      tomcat.stop();
+      tomcat.destroy();
+    } catch (LifecycleException e) {
+      throw new IllegalStateException("Tomcat did not stop", e);
+    }
     try (Stream<Path> files = Files.walk(base)) {
       files.sorted(Comparator.reverseOrder()).forEach(TomcatContainer::delete);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

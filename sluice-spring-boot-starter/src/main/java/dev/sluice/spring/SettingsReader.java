@@ -1,6 +1,7 @@
 package dev.sluice.spring;
 
 import dev.sluice.Algorithm;
+import dev.sluice.CalendarUnit;
 import dev.sluice.Durations;
 import dev.sluice.InMemoryBackend;
 import dev.sluice.Limit;
@@ -162,6 +163,7 @@ final class SettingsReader {
     if (limit.getLeak() != null) keys.add("leak");
     if (limit.getLimit() != null) keys.add("limit");
     if (limit.getWindow() != null) keys.add("window");
+    if (limit.getAlign() != null) keys.add("align");
     return keys;
   }
 
@@ -204,7 +206,9 @@ final class SettingsReader {
     List<String> allowed =
         bucket
             ? List.of("id", "algorithm", "capacity", rateKey)
-            : List.of("id", "algorithm", "limit", "window");
+            : algorithm == Algorithm.FIXED_WINDOW
+                ? List.of("id", "algorithm", "limit", "window", "align")
+                : List.of("id", "algorithm", "limit", "window");
     for (String key : setKeys(entry)) {
       if (!allowed.contains(key)) {
         throw invalid(
@@ -236,6 +240,11 @@ final class SettingsReader {
     }
     long limit = required(entry.getLimit(), path, "limit", algorithm);
     String windowText = required(entry.getWindow(), path, "window", algorithm);
+    if (calendar(entry.getAlign(), path + ".align")) {
+      CalendarUnit unit =
+          check(path + ".window", () -> CalendarUnit.parse(path + ".window", windowText));
+      return build(path, () -> Limit.calendarWindow(limit, unit));
+    }
     Duration window = check(path + ".window", () -> Durations.parse(path + ".window", windowText));
     return build(
         path,
@@ -245,6 +254,19 @@ final class SettingsReader {
                 : algorithm == Algorithm.SLIDING_WINDOW
                     ? Limit.slidingWindow(limit, window)
                     : Limit.slidingLog(limit, window));
+  }
+
+  /**
+   * Whether a fixed window's {@code align} asks for the calendar ({@code epoch} is the default).
+   */
+  private static boolean calendar(String align, String path) {
+    if (align == null || align.equals("epoch")) {
+      return false;
+    }
+    if (align.equals("calendar")) {
+      return true;
+    }
+    throw invalid(path, path + " must be calendar or epoch: '" + align + "'");
   }
 
   private static String needs(Algorithm algorithm) {
@@ -268,7 +290,7 @@ final class SettingsReader {
       return limit.get();
     } catch (IllegalArgumentException e) {
       String message = Validation.under(e, path);
-      return throwing(path + "." + Validation.param(e), message);
+      throw invalid(path + "." + Validation.param(e), message);
     }
   }
 
@@ -636,9 +658,5 @@ final class SettingsReader {
 
   private static InvalidPropertyException invalid(String property, String message) {
     return new InvalidPropertyException(property, message);
-  }
-
-  private static <T> T throwing(String property, String message) {
-    throw invalid(property, message);
   }
 }

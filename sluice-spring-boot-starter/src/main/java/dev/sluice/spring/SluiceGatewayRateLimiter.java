@@ -20,8 +20,8 @@ import reactor.core.publisher.Mono;
  * filters:
  *   - name: RequestRateLimiter
  *     args:
- *       rate-limiter: "#{@sluiceRateLimiter}"
- *       key-resolver: "#{@apiKeyResolver}"
+ *       rate-limiter: "#{&#64;sluiceRateLimiter}"
+ *       key-resolver: "#{&#64;apiKeyResolver}"
  * </pre>
  *
  * <p>Each route's policy and cost come from {@code sluice.gateway.routes.<route id>} (a route

@@ -135,6 +135,7 @@ public class SluiceProperties {
     private String leak;
     private Long limit;
     private String window;
+    private String align;
 
     /**
      * The limit's id within its policy (what clients' usage is stored under).
@@ -261,6 +262,26 @@ public class SluiceProperties {
      */
     public void setWindow(String window) {
       this.window = window;
+    }
+
+    /**
+     * How a fixed window is aligned: {@code epoch} (the default) or {@code calendar} (UTC days,
+     * weeks from Monday, months, years; the window is then {@code 1d}, {@code 1w}, {@code 1mo} or
+     * {@code 1y}).
+     *
+     * @return the alignment, or {@code null}
+     */
+    public String getAlign() {
+      return align;
+    }
+
+    /**
+     * Sets how a fixed window is aligned.
+     *
+     * @param align {@code epoch} or {@code calendar}
+     */
+    public void setAlign(String align) {
+      this.align = align;
     }
   }
 

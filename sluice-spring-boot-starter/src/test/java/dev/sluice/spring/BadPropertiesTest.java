@@ -64,6 +64,25 @@ class BadPropertiesTest {
         "sluice.policies.day.limit=1000",
         "sluice.policies.day.window=1 day");
     fails(
+        "sluice.policies.day.window must be 1d, 1w, 1mo or 1y for a window aligned to the"
+            + " calendar: '24h'",
+        "sluice.policies.day.algorithm=fixed-window",
+        "sluice.policies.day.limit=1000",
+        "sluice.policies.day.window=24h",
+        "sluice.policies.day.align=calendar");
+    fails(
+        "sluice.policies.day.align must be calendar or epoch: 'utc'",
+        "sluice.policies.day.algorithm=fixed-window",
+        "sluice.policies.day.limit=1000",
+        "sluice.policies.day.window=1d",
+        "sluice.policies.day.align=utc");
+    fails(
+        "sluice.policies.log.align does not apply to sliding-log, which takes limit and window",
+        "sluice.policies.log.algorithm=sliding-log",
+        "sluice.policies.log.limit=10",
+        "sluice.policies.log.window=1d",
+        "sluice.policies.log.align=calendar");
+    fails(
         "sluice.policies.x.algorithm must be one of token-bucket, fixed-window, sliding-window,"
             + " sliding-log, leaky-bucket: 'gcra'",
         "sluice.policies.x.algorithm=gcra");

@@ -40,6 +40,22 @@ public final class Maths {
   }
 
   /**
+   * {@code a * b}, clamped to the range of a long instead of overflowing.
+   *
+   * @param a a number
+   * @param b a number
+   * @return the saturated product
+   */
+  public static long mul(long a, long b) {
+    long high = Math.multiplyHigh(a, b);
+    long low = a * b;
+    if ((high == 0 && low >= 0) || (high == -1 && low < 0)) {
+      return low;
+    }
+    return (a < 0) == (b < 0) ? Long.MAX_VALUE : Long.MIN_VALUE;
+  }
+
+  /**
    * {@code ceil(a / b)} for {@code a >= 0, b > 0}.
    *
    * @param a the dividend

@@ -34,6 +34,8 @@ public sealed interface Model
       return new BucketModel(lb, lb.capacity(), lb.leak());
     } else if (limit instanceof Limit.FixedWindow fw) {
       return new FixedWindowModel(fw);
+    } else if (limit instanceof Limit.CalendarWindow cw) {
+      return new FixedWindowModel(cw);
     } else if (limit instanceof Limit.SlidingWindow sw) {
       return new SlidingWindowModel(sw);
     } else {
