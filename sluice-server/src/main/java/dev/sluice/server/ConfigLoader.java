@@ -7,6 +7,7 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
 import dev.sluice.Rate;
+import dev.sluice.RateLimiter;
 import dev.sluice.ResilientBackend;
 import dev.sluice.ValidationException;
 import java.nio.file.Path;
@@ -133,11 +134,22 @@ final class ConfigLoader {
         config.host(),
         config.port(),
         config.adminToken(),
-        Map.copyOf(storeOptions));
+        Map.copyOf(storeOptions),
+        config.maxWait());
   }
 
   private ServerConfig server(Node node, ServerConfig config) {
-    Map<String, NodeTuple> keys = yaml.fields(node, "server", List.of("host", "port"), "");
+    Map<String, NodeTuple> keys =
+        yaml.fields(node, "server", List.of("host", "port", "max-wait"), "");
+    if (keys.containsKey("max-wait")) {
+      Duration wait =
+          yaml.duration(
+              keys.get("max-wait").getValueNode(),
+              "server.max-wait",
+              Duration.ZERO,
+              RateLimiter.MAX_WAIT);
+      config = config.withMaxWait(wait);
+    }
     if (keys.containsKey("port")) {
       Node portNode = keys.get("port").getValueNode();
       long port = yaml.integer(portNode, "server.port");

@@ -11,8 +11,10 @@ import com.linecorp.armeria.common.MediaType;
 import com.linecorp.armeria.common.RequestHeaders;
 import com.linecorp.armeria.common.ResponseHeaders;
 import com.linecorp.armeria.common.ResponseHeadersBuilder;
+import com.linecorp.armeria.common.util.TimeoutMode;
 import com.linecorp.armeria.server.ServiceRequestContext;
 import dev.sluice.Decision;
+import dev.sluice.Durations;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.RateLimiter;
@@ -22,12 +24,15 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +58,7 @@ final class HttpApi {
   private final RateLimiter limiter;
   private final ServerMetrics metrics;
   private final Supplier<String> adminToken;
+  private final Supplier<Duration> maxWait;
   private final BooleanSupplier ready;
 
   /**
@@ -62,21 +68,73 @@ final class HttpApi {
    * @param metrics the metrics to serve
    * @param adminToken the admin token in force, or {@code null} when admin is off; read per request
    *     so that a reload can change it
+   * @param maxWait the longest wait an acquire may ask for in its body ({@code server.max-wait}),
+   *     read per request
    * @param ready whether the instance has finished warming up
    */
   HttpApi(
       RateLimiter limiter,
       ServerMetrics metrics,
       Supplier<String> adminToken,
+      Supplier<Duration> maxWait,
       BooleanSupplier ready) {
     this.limiter = limiter;
     this.metrics = metrics;
     this.adminToken = adminToken;
+    this.maxWait = maxWait;
     this.ready = ready;
   }
 
-  /** {@code POST /v1/acquire}: 200 when allowed, 429 when denied. */
+  /**
+   * {@code POST /v1/acquire}: 200 when allowed, 429 when denied. With {@code maxWaitMs} (at most
+   * {@code server.max-wait}), waits up to that long for the request to fit; the request's timeout
+   * is extended by the wait.
+   */
   HttpResponse acquire(ServiceRequestContext ctx, HttpRequest req) {
+    return json(
+        req,
+        AcquireRequest.ACQUIRE_FIELDS,
+        request -> {
+          long waitMs = request.maxWaitMs();
+          long allowedMs = maxWait.get().toMillis();
+          if (waitMs > allowedMs) {
+            throw ApiException.badRequest(
+                "maxWaitMs must be at most "
+                    + allowedMs
+                    + " (server.max-wait "
+                    + Durations.format(maxWait.get())
+                    + "): "
+                    + waitMs,
+                "maxWaitMs");
+          }
+          if (waitMs == 0) {
+            return limiter.tryAcquireAsync(request.key(), request.policy(), request.cost());
+          }
+          ctx.setRequestTimeout(TimeoutMode.EXTEND, Duration.ofMillis(waitMs));
+          return limiter.acquireAsync(
+              request.key(), request.policy(), request.cost(), Duration.ofMillis(waitMs));
+        },
+        true);
+  }
+
+  /**
+   * {@code POST /v1/refund}: gives back {@code cost} of what a request took ({@code key}, {@code
+   * policy}, {@code cost} as for an acquire); 200 with the state after the refund, as a peek.
+   */
+  HttpResponse refund(ServiceRequestContext ctx, HttpRequest req) {
+    return json(
+        req,
+        AcquireRequest.REFUND_FIELDS,
+        request -> limiter.refundAsync(request.key(), request.policy(), request.cost()),
+        false);
+  }
+
+  /** A JSON request answered with a decision. */
+  private HttpResponse json(
+      HttpRequest req,
+      List<String> fields,
+      Function<AcquireRequest, CompletionStage<Decision>> call,
+      boolean acquire) {
     MediaType type = req.contentType();
     if (type == null || !type.isJson()) {
       throw new ApiException(
@@ -87,12 +145,9 @@ final class HttpApi {
     CompletionStage<HttpResponse> response =
         req.aggregate()
             .thenCompose(
-                body -> {
-                  AcquireRequest request = AcquireRequest.parse(body.content().array());
-                  return store(
-                          limiter.tryAcquireAsync(request.key(), request.policy(), request.cost()))
-                      .thenApply(decision -> decision(decision, true));
-                });
+                body ->
+                    store(call.apply(AcquireRequest.parse(body.content().array(), fields)))
+                        .thenApply(decision -> decision(decision, acquire)));
     return HttpResponse.of(response.exceptionally(JsonResponses::error));
   }
 
@@ -239,16 +294,30 @@ final class HttpApi {
     }
   }
 
-  /** A validated acquire request. */
-  record AcquireRequest(String key, String policy, long cost) {
+  /**
+   * A validated acquire or refund request.
+   *
+   * @param key the client key
+   * @param policy the policy, or {@code null} for the client's
+   * @param cost the cost, 1 by default
+   * @param maxWaitMs how long an acquire may wait, 0 (the default) for not at all
+   */
+  record AcquireRequest(String key, String policy, long cost, long maxWaitMs) {
+
+    /** The fields of an acquire. */
+    static final List<String> ACQUIRE_FIELDS = List.of("key", "policy", "cost", "maxWaitMs");
+
+    /** The fields of a refund. */
+    static final List<String> REFUND_FIELDS = List.of("key", "policy", "cost");
 
     /**
      * Parses and validates a body; the policy and the cost's upper bound are checked by the
      * limiter.
      *
+     * @param fields the fields this endpoint takes
      * @throws ApiException if the body is not valid
      */
-    static AcquireRequest parse(byte[] body) {
+    static AcquireRequest parse(byte[] body, List<String> fields) {
       JsonNode root;
       try {
         root = JsonResponses.JSON.readTree(body);
@@ -263,13 +332,33 @@ final class HttpApi {
       }
       for (Iterator<String> names = root.fieldNames(); names.hasNext(); ) {
         String name = names.next();
-        if (!name.equals("key") && !name.equals("policy") && !name.equals("cost")) {
+        if (!fields.contains(name)) {
           throw ApiException.badRequest(
-              "unknown field '" + name + "': the fields are key, policy and cost", name);
+              "unknown field '"
+                  + name
+                  + "': the fields are "
+                  + String.join(", ", fields.subList(0, fields.size() - 1))
+                  + " and "
+                  + fields.get(fields.size() - 1),
+              name);
         }
       }
       return new AcquireRequest(
-          key(root.get("key")), policy(root.get("policy")), cost(root.get("cost")));
+          key(root.get("key")),
+          policy(root.get("policy")),
+          cost(root.get("cost")),
+          maxWaitMs(root.get("maxWaitMs")));
+    }
+
+    private static long maxWaitMs(JsonNode node) {
+      if (node == null || node.isNull()) {
+        return 0;
+      }
+      if (!node.isIntegralNumber() || !node.canConvertToLong() || node.longValue() < 0) {
+        throw ApiException.badRequest(
+            "maxWaitMs must be a whole number of milliseconds, 0 or more: " + node, "maxWaitMs");
+      }
+      return node.longValue();
     }
 
     private static String key(JsonNode node) {

@@ -20,6 +20,7 @@ import java.util.TreeSet;
  * @param adminToken the bearer token of the admin endpoints; {@code null} turns them off
  * @param storeOptions per policy, how the Redis store treats it; policies without an entry use the
  *     store's settings
+ * @param maxWait the longest wait an acquire may ask for in its body; 0 turns waiting off
  */
 record ServerConfig(
     PolicyRegistry policies,
@@ -27,7 +28,8 @@ record ServerConfig(
     String host,
     int port,
     String adminToken,
-    Map<String, PolicyStoreOptions> storeOptions) {
+    Map<String, PolicyStoreOptions> storeOptions,
+    Duration maxWait) {
 
   /**
    * How the Redis store treats one policy.
@@ -42,6 +44,9 @@ record ServerConfig(
 
   /** The default port. */
   static final int DEFAULT_PORT = 8080;
+
+  /** The default longest wait of an acquire ({@code server.max-wait}). */
+  static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(10);
 
   /** The default address: every interface. */
   static final String DEFAULT_HOST = "0.0.0.0";
@@ -61,23 +66,28 @@ record ServerConfig(
         DEFAULT_HOST,
         DEFAULT_PORT,
         null,
-        Map.of());
+        Map.of(),
+        DEFAULT_MAX_WAIT);
   }
 
   ServerConfig withPort(int newPort) {
-    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions);
+    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions, maxWait);
   }
 
   ServerConfig withHost(String newHost) {
-    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions);
+    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions, maxWait);
   }
 
   ServerConfig withStore(StoreConfig newStore) {
-    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions);
+    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions, maxWait);
+  }
+
+  ServerConfig withMaxWait(Duration newMaxWait) {
+    return new ServerConfig(policies, store, host, port, adminToken, storeOptions, newMaxWait);
   }
 
   ServerConfig withAdminToken(String token) {
-    return new ServerConfig(policies, store, host, port, token, storeOptions);
+    return new ServerConfig(policies, store, host, port, token, storeOptions, maxWait);
   }
 
   /**

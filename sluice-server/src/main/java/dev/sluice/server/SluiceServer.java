@@ -100,7 +100,13 @@ final class SluiceServer implements AutoCloseable {
             .policies(config.policies())
             .listener(metrics.decisionListener())
             .build();
-    HttpApi api = new HttpApi(limiter, metrics, () -> this.config.adminToken(), () -> ready);
+    HttpApi api =
+        new HttpApi(
+            limiter,
+            metrics,
+            () -> this.config.adminToken(),
+            () -> this.config.maxWait(),
+            () -> ready);
     this.server =
         Server.builder()
             .http(new InetSocketAddress(config.host(), config.port()))
@@ -120,6 +126,9 @@ final class SluiceServer implements AutoCloseable {
             .route()
             .post("/v1/acquire")
             .build(api::acquire)
+            .route()
+            .post("/v1/refund")
+            .build(api::refund)
             .route()
             .get("/v1/buckets/{key}")
             .build(api::peek)
@@ -277,7 +286,8 @@ final class SluiceServer implements AutoCloseable {
             running.host(),
             running.port(),
             next.adminToken(),
-            next.storeOptions());
+            next.storeOptions(),
+            next.maxWait());
     log.info("{}: reloaded: {}", file, summary());
   }
 

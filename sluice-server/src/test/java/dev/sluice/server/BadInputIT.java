@@ -64,12 +64,29 @@ class BadInputIT {
         {"{\"key\": \"victim\", \"policy\": \"\"}", 400, "policy"},
         {"{\"key\": \"victim\", \"policy\": 7}", 400, "policy"},
         {"{\"key\": \"victim\", \"weight\": 1}", 400, "weight"},
+        {"{\"key\": \"victim\", \"maxWaitMs\": 10001}", 400, "maxWaitMs"},
+        {"{\"key\": \"victim\", \"maxWaitMs\": -1}", 400, "maxWaitMs"},
+        {"{\"key\": \"victim\", \"maxWaitMs\": 1.5}", 400, "maxWaitMs"},
+        {"{\"key\": \"victim\", \"maxWaitMs\": \"10\"}", 400, "maxWaitMs"},
       };
       for (Object[] c : cases) {
         HttpResponse<String> response = http.acquire((String) c[0]);
         expectError(soft, "POST " + c[0], response, (Integer) c[1], (String) c[2]);
       }
 
+      HttpResponse<String> overWait = http.acquire("{\"key\": \"victim\", \"maxWaitMs\": 20000}");
+      soft.assertThat(json(overWait).path("error").asText())
+          .isEqualTo("maxWaitMs must be at most 10000 (server.max-wait 10s): 20000");
+      Object[][] refunds = {
+        {"{}", 400, "key"},
+        {"{\"key\": \"victim\", \"cost\": 0}", 400, "cost"},
+        {"{\"key\": \"victim\", \"maxWaitMs\": 10}", 400, "maxWaitMs"},
+        {"{\"key\": \"victim\", \"policy\": \"gold\"}", 400, "policy"},
+      };
+      for (Object[] c : refunds) {
+        HttpResponse<String> response = http.post("/v1/refund", "application/json", (String) c[0]);
+        expectError(soft, "POST refund " + c[0], response, (Integer) c[1], (String) c[2]);
+      }
       expectError(
           soft,
           "text/plain",

@@ -339,6 +339,9 @@ class ConfigLoaderTest {
             "sluice.yaml:2: unknown key policies.s.align: allowed keys are algorithm, limit,"
                 + " window, id, on-failure, timeout, hybrid for sliding-window"),
         Arguments.of(
+            "server: { max-wait: 2h }",
+            "sluice.yaml:1: server.max-wait must be between 0s and 1h: 2h"),
+        Arguments.of(
             "policies:\n  w: { algorithm: fixed-window, limit: 5, window: 1d, align: midnight }",
             "sluice.yaml:2: policies.w.align must be calendar or epoch: 'midnight'"),
         Arguments.of(
@@ -518,7 +521,7 @@ class ConfigLoaderTest {
             "server: { port: http }", "sluice.yaml:1: server.port must be a whole number: 'http'"),
         Arguments.of(
             "server: { address: x }",
-            "sluice.yaml:1: unknown key server.address: allowed keys are host, port"),
+            "sluice.yaml:1: unknown key server.address: allowed keys are host, port, max-wait"),
         Arguments.of(
             "admin: { token: \"a b\" }",
             "sluice.yaml:1: admin.token must be 1 to 256 visible ASCII characters without spaces: 3"

@@ -32,6 +32,8 @@ class HttpApiIT {
             policies:
               default: { capacity: 10, refill: 1/s }
               tiny:    { capacity: 2, refill: 1/m }
+              quick:   { capacity: 1, refill: 5/s }
+              refunds: { capacity: 3, refill: 1/h }
               tiered:
                 limits:
                   - { capacity: 5, refill: 1/s }
@@ -84,6 +86,46 @@ class HttpApiIT {
     assertThat(denied.headers().firstValue("Cache-Control")).hasValue("no-store");
     assertThat(denied.headers().firstValue("RateLimit-Policy")).hasValue("\"tiny\";q=2;w=120");
     assertThat(denied.headers().firstValue("RateLimit")).hasValue("\"tiny\";r=0;t=" + retrySeconds);
+  }
+
+  @Test
+  void anAcquireWithMaxWaitWaitsForItsTokenOrAnswersAtOnceWhenItWouldWaitInVain() {
+    assertThat(http.acquire("{\"key\": \"w\", \"policy\": \"quick\"}").statusCode()).isEqualTo(200);
+    long start = System.nanoTime();
+    HttpResponse<String> waited =
+        http.acquire("{\"key\": \"w\", \"policy\": \"quick\", \"maxWaitMs\": 5000}");
+    long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(waited.statusCode()).as(waited.body()).isEqualTo(200);
+    assertThat(elapsedMs).as("waited for the refill of 200 ms").isGreaterThanOrEqualTo(150);
+
+    HttpResponse<String> inVain =
+        http.acquire("{\"key\": \"w\", \"policy\": \"quick\", \"maxWaitMs\": 10}");
+    assertThat(inVain.statusCode()).as("10 ms cannot bring a token back").isEqualTo(429);
+    assertThat(json(inVain).get("retryAfterMs").asLong()).isGreaterThan(10);
+  }
+
+  @Test
+  void aRefundGivesBackWhatARequestTookAndAnswersAsAPeek() {
+    assertThat(http.acquire("{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 3}").statusCode())
+        .isEqualTo(200);
+    HttpResponse<String> refunded =
+        http.post(
+            "/v1/refund",
+            "application/json",
+            "{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 2}");
+    assertThat(refunded.statusCode()).as(refunded.body()).isEqualTo(200);
+    assertThat(json(refunded).get("remaining").asLong()).isEqualTo(2);
+    assertThat(json(refunded).get("allowed").asBoolean()).isTrue();
+    assertThat(refunded.headers().firstValue("Retry-After")).isEmpty();
+
+    HttpResponse<String> tooMuch =
+        http.post(
+            "/v1/refund",
+            "application/json",
+            "{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 3}");
+    assertThat(json(tooMuch).get("remaining").asLong()).as("never above capacity").isEqualTo(3);
+    assertThat(http.acquire("{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 3}").statusCode())
+        .isEqualTo(200);
   }
 
   @Test

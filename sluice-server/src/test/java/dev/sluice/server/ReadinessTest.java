@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.linecorp.armeria.common.AggregatedHttpResponse;
 import com.linecorp.armeria.common.HttpStatus;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ class ReadinessTest {
   @Test
   void readyOnlyOnceWarmedUp() {
     AtomicBoolean warmedUp = new AtomicBoolean();
-    HttpApi api = new HttpApi(null, null, () -> null, warmedUp::get);
+    HttpApi api = new HttpApi(null, null, () -> null, () -> Duration.ZERO, warmedUp::get);
 
     AggregatedHttpResponse starting = api.ready(null, null).aggregate().join();
     assertThat(starting.status()).isEqualTo(HttpStatus.SERVICE_UNAVAILABLE);
