@@ -16,7 +16,12 @@ public enum Algorithm {
   /** Sliding log: exact count over the last window; memory grows with the limit. */
   SLIDING_LOG("sliding-log"),
   /** Leaky bucket as a meter (GCRA): a level that drains at a constant rate. */
-  LEAKY_BUCKET("leaky-bucket");
+  LEAKY_BUCKET("leaky-bucket"),
+  /**
+   * Concurrency: at most a number of requests in flight, each holding a permit until it is released
+   * or its lease runs out.
+   */
+  CONCURRENCY("concurrency");
 
   private final String id;
 

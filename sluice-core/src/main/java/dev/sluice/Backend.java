@@ -77,6 +77,17 @@ public interface Backend extends AutoCloseable {
   CompletionStage<Decision> refundAsync(Policy policy, String key, long cost);
 
   /**
+   * Ends a permit of the key's concurrency limits before its lease does. An unknown or expired
+   * permit changes nothing.
+   *
+   * @param policy the policy the permit was granted under
+   * @param key the client key
+   * @param permit the permit's id ({@link Decision#permit()})
+   * @return completed when done, or failed with {@link BackendException}
+   */
+  CompletionStage<Void> releaseAsync(Policy policy, String key, String permit);
+
+  /**
    * Forgets a key's state under a policy: its next request finds a fresh bucket or window.
    *
    * @param policy the policy
@@ -133,6 +144,18 @@ public interface Backend extends AutoCloseable {
    */
   default Decision refund(Policy policy, String key, long cost) {
     return await(refundAsync(policy, key, cost));
+  }
+
+  /**
+   * {@link #releaseAsync}, waited for.
+   *
+   * @param policy the policy
+   * @param key the client key
+   * @param permit the permit's id
+   * @throws BackendException if the store failed or missed its deadline
+   */
+  default void release(Policy policy, String key, String permit) {
+    await(releaseAsync(policy, key, permit));
   }
 
   /**

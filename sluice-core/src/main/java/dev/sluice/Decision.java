@@ -2,6 +2,7 @@ package dev.sluice;
 
 import java.time.Duration;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The answer to one request: allowed or not, with what is left and when to come back.
@@ -19,6 +20,9 @@ import java.util.Locale;
  * @param resetAfterMicros microseconds until the binding limit is back to full (or its window
  *     empty) if nothing else is admitted
  * @param source who decided: the store, or on its behalf a local deny cache or a failure policy
+ * @param permit the permit an allowed request holds on its policy's concurrency limit, to be
+ *     released with {@link RateLimiter#release}; {@code null} when denied, when the policy has no
+ *     concurrency limit, or when a failure policy of {@code allow} answered
  */
 public record Decision(
     String policy,
@@ -28,7 +32,41 @@ public record Decision(
     long remaining,
     long retryAfterMicros,
     long resetAfterMicros,
-    Source source) {
+    Source source,
+    @Nullable String permit) {
+
+  /**
+   * A decision that holds no permit.
+   *
+   * @param policy the name of the policy that decided
+   * @param limitId the id of the binding limit
+   * @param allowed whether the request was admitted
+   * @param limit the capacity of the binding limit
+   * @param remaining what the binding limit has left
+   * @param retryAfterMicros microseconds until the same request would be allowed
+   * @param resetAfterMicros microseconds until the binding limit is back to full
+   * @param source who decided
+   */
+  public Decision(
+      String policy,
+      String limitId,
+      boolean allowed,
+      long limit,
+      long remaining,
+      long retryAfterMicros,
+      long resetAfterMicros,
+      Source source) {
+    this(
+        policy,
+        limitId,
+        allowed,
+        limit,
+        remaining,
+        retryAfterMicros,
+        resetAfterMicros,
+        source,
+        null);
+  }
 
   /** Who made a decision. */
   public enum Source {
@@ -131,7 +169,15 @@ public record Decision(
    */
   public Decision withSource(Source source) {
     return new Decision(
-        policy, limitId, allowed, limit, remaining, retryAfterMicros, resetAfterMicros, source);
+        policy,
+        limitId,
+        allowed,
+        limit,
+        remaining,
+        retryAfterMicros,
+        resetAfterMicros,
+        source,
+        permit);
   }
 
   /**

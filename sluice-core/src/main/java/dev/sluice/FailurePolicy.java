@@ -61,6 +61,11 @@ final class FailurePolicy {
             : Decision.Source.FALLBACK_ERROR);
   }
 
+  /** Releases a permit this instance's local limiter may have granted. */
+  void release(Policy policy, String key, String permit) {
+    local.release(scaled(policy), key, permit);
+  }
+
   /** Forgets this instance's local state of a key. */
   void reset(Policy policy, String key) {
     local.reset(scaled(policy), key);
@@ -238,6 +243,8 @@ final class FailurePolicy {
         return Limit.calendarWindow(capacity, cw.unit());
       } else if (limit instanceof Limit.SlidingWindow sw) {
         return Limit.slidingWindow(capacity, sw.window());
+      } else if (limit instanceof Limit.Concurrency c) {
+        return Limit.concurrency(capacity, c.lease(), c.retryHint());
       }
       return Limit.slidingLog(capacity, ((Limit.SlidingLog) limit).window());
     } catch (IllegalArgumentException outOfRange) {

@@ -4,6 +4,7 @@ import dev.sluice.internal.Checks;
 import dev.sluice.internal.algorithm.Decide;
 import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
+import dev.sluice.internal.algorithm.Permits;
 import dev.sluice.internal.algorithm.State;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -87,6 +88,7 @@ public final class InMemoryBackend implements Backend {
     long now = time.nowMicros();
     Entry entry = store.entry(key);
     int spins = 0;
+    String permit = policy.holdsPermits() ? Permits.next() : null;
     if (models.length == 1) {
       Model model = models[0];
       while (true) {
@@ -101,13 +103,13 @@ public final class InMemoryBackend implements Backend {
         }
         Snapshot snapshot = (Snapshot) current;
         Outcome outcome =
-            model.step(snapshot == null ? null : snapshot.state(policy, 0), now, cost);
+            model.step(snapshot == null ? null : snapshot.state(policy, 0), now, cost, permit);
         if (!outcome.allowed()
             || STATE.compareAndSet(
                 entry,
                 current,
                 Snapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
-          return Decide.decision(policy, outcome);
+          return Decide.decision(policy, outcome, permit);
         }
       }
     }
@@ -126,7 +128,7 @@ public final class InMemoryBackend implements Backend {
       for (int i = 0; i < models.length; i++) {
         states[i] = snapshot == null ? null : snapshot.state(policy, i);
       }
-      Outcome[] outcomes = Decide.all(models, states, now, cost);
+      Outcome[] outcomes = Decide.all(models, states, now, cost, permit);
       if (!Decide.allowed(outcomes)) {
         return Decide.decision(policy, outcomes);
       }
@@ -135,7 +137,7 @@ public final class InMemoryBackend implements Backend {
         next[i] = outcomes[i].state();
       }
       if (STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
-        return Decide.decision(policy, outcomes);
+        return Decide.decision(policy, outcomes, permit);
       }
     }
   }
@@ -196,6 +198,47 @@ public final class InMemoryBackend implements Backend {
           outcomes[i] = models[i].peek(next[i], now);
         }
         return Decide.decision(policy, outcomes);
+      }
+    }
+  }
+
+  @Override
+  public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+    return Backend.completed(
+        () -> {
+          release(policy, key, permit);
+          return null;
+        });
+  }
+
+  @Override
+  public void release(Policy policy, String key, String permit) {
+    Store store = stores.get(policy.stateName());
+    Entry entry = store == null ? null : store.map.get(key);
+    Model[] models = policy.modelArray();
+    int spins = 0;
+    while (entry != null) {
+      long now = time.nowMicros();
+      Object current = entry.state;
+      if (current == REMOVED || current == null) {
+        return;
+      }
+      if (current instanceof Held) {
+        spins = Held.await(spins);
+        continue;
+      }
+      Snapshot snapshot = (Snapshot) current;
+      State[] next = new State[models.length];
+      boolean changed = false;
+      for (int i = 0; i < models.length; i++) {
+        State before = snapshot.state(policy, i);
+        State released = models[i].release(before, now, permit);
+        changed |= released != null;
+        next[i] = released != null ? released : before;
+      }
+      if (!changed
+          || STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
+        return;
       }
     }
   }
@@ -264,7 +307,8 @@ public final class InMemoryBackend implements Backend {
         }
         costs[r] = requests.get(r).cost();
       }
-      Outcome[][] outcomes = Decide.batch(models, states, now, costs, commit);
+      String[] permits = Decide.permits(requests);
+      Outcome[][] outcomes = Decide.batch(models, states, now, costs, commit, permits);
       boolean committed = commit && Decide.allowed(outcomes);
       for (int r = 0; r < n; r++) {
         Object after = holds[r].before;
@@ -278,7 +322,7 @@ public final class InMemoryBackend implements Backend {
         STATE.setVolatile(entries[r], after);
         entries[r] = null;
       }
-      return Decide.decisions(requests, outcomes);
+      return Decide.decisions(requests, outcomes, committed ? permits : null);
     } finally {
       for (int r = 0; r < n; r++) {
         if (entries[r] != null) {

@@ -21,13 +21,17 @@ public sealed interface Limit
         Limit.CalendarWindow,
         Limit.SlidingWindow,
         Limit.SlidingLog,
-        Limit.LeakyBucket {
+        Limit.LeakyBucket,
+        Limit.Concurrency {
 
   /** The largest capacity or limit of any algorithm. */
   long MAX_CAPACITY = 1_000_000_000L;
 
   /** The largest limit of a sliding log, which stores one entry per admitted request. */
   long MAX_LOG_LIMIT = 100_000L;
+
+  /** A concurrency limit's default retry hint: 100 ms (or its lease, if shorter). */
+  Duration RETRY_HINT = Duration.ofMillis(100);
 
   /** The shortest window. */
   Duration MIN_WINDOW = Duration.ofMillis(1);
@@ -129,6 +133,34 @@ public sealed interface Limit
    */
   static LeakyBucket leakyBucket(long capacity, Rate leak) {
     return new LeakyBucket(capacity, leak);
+  }
+
+  /**
+   * At most {@code limit} requests in flight: an allowed request holds a permit ({@link
+   * Decision#permit()}) until it is released ({@link RateLimiter#release}) or its lease runs out (a
+   * holder that died). A denial's retry time is a short hint, 100 ms or the lease if shorter.
+   *
+   * @param limit the permits, from 1 to 100,000
+   * @param lease how long a permit lives unreleased, from 1 ms to 366 days
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static Concurrency concurrency(long limit, Duration lease) {
+    Checks.notNull("lease", lease);
+    return new Concurrency(limit, lease, lease.compareTo(RETRY_HINT) < 0 ? lease : RETRY_HINT);
+  }
+
+  /**
+   * {@link #concurrency(long, Duration)} with the retry time a denial tells.
+   *
+   * @param limit the permits, from 1 to 100,000
+   * @param lease how long a permit lives unreleased, from 1 ms to 366 days
+   * @param retryHint what a denial's retry time says, from 1 ms to the lease
+   * @return the limit
+   * @throws IllegalArgumentException if out of range
+   */
+  static Concurrency concurrency(long limit, Duration lease, Duration retryHint) {
+    return new Concurrency(limit, lease, retryHint);
   }
 
   /**
@@ -379,5 +411,51 @@ public sealed interface Limit
     long tokens = rate.reducedTokens();
     long micros = (capacity * rate.reducedPeriodMicros() + tokens - 1) / tokens;
     return Duration.ofNanos(micros * 1_000L);
+  }
+
+  /**
+   * Concurrency: at most {@code limit} requests in flight. Each allowed request takes one permit,
+   * whatever its cost (the policy's other limits take the cost), and holds it until it is released
+   * or {@code lease} has passed since it was granted. A denial's retry time is {@code retryHint},
+   * or less if a permit's lease ends sooner: a release cannot be foreseen.
+   *
+   * @param limit the permits, from 1 to 100,000
+   * @param lease how long a permit lives unreleased, from 1 ms to 366 days
+   * @param retryHint what a denial's retry time says at most, from 1 ms to the lease
+   */
+  record Concurrency(long limit, Duration lease, Duration retryHint) implements Limit {
+    /**
+     * Validates the limit.
+     *
+     * @param limit the permits, from 1 to 100,000
+     * @param lease how long a permit lives unreleased
+     * @param retryHint what a denial's retry time says at most
+     * @throws IllegalArgumentException if out of range
+     */
+    public Concurrency {
+      Checks.range("limit", limit, 1, MAX_LOG_LIMIT);
+      Checks.micros("lease", lease, MIN_WINDOW, MAX_WINDOW);
+      Checks.micros("retryHint", retryHint, MIN_WINDOW, lease);
+    }
+
+    @Override
+    public Algorithm algorithm() {
+      return Algorithm.CONCURRENCY;
+    }
+
+    @Override
+    public long capacity() {
+      return limit;
+    }
+
+    @Override
+    public Duration window() {
+      return lease;
+    }
+
+    @Override
+    public String toString() {
+      return "concurrency(limit=" + limit + ", lease=" + Durations.format(lease) + ")";
+    }
   }
 }

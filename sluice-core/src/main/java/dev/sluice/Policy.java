@@ -49,6 +49,7 @@ public final class Policy {
   private final Model[] models;
   private final String[] slots;
   private final long maxCost;
+  private final boolean holdsPermits;
   private final int hash;
 
   private Policy(String name, @Nullable String group, List<String> ids, List<Limit> limits) {
@@ -73,9 +74,21 @@ public final class Policy {
     for (int i = 0; i < slots.length; i++) {
       // A log is stored apart from the other kinds (in Redis under two keys of its own), so a
       // limit id that changes from one to the other and back finds each state where it left it.
-      slots[i] = limits.get(i) instanceof Limit.SlidingLog ? ids.get(i) + ":log" : ids.get(i);
+      // So is a concurrency limit's set of permits.
+      Limit limit = limits.get(i);
+      slots[i] =
+          limit instanceof Limit.SlidingLog
+              ? ids.get(i) + ":log"
+              : limit instanceof Limit.Concurrency ? ids.get(i) + ":permits" : ids.get(i);
     }
-    this.maxCost = this.limits.stream().mapToLong(Limit::capacity).min().orElseThrow();
+    // A concurrency limit takes one permit per request whatever its cost: it bounds no cost.
+    this.maxCost =
+        this.limits.stream()
+            .filter(limit -> !(limit instanceof Limit.Concurrency))
+            .mapToLong(Limit::capacity)
+            .min()
+            .orElse(Limit.MAX_CAPACITY);
+    this.holdsPermits = this.limits.stream().anyMatch(limit -> limit instanceof Limit.Concurrency);
     this.hash =
         ((31 * name.hashCode() + Objects.hashCode(group)) * 31 + this.ids.hashCode()) * 31
             + this.limits.hashCode();
@@ -183,7 +196,19 @@ public final class Policy {
   }
 
   /**
-   * The largest cost a request may ask: the smallest capacity among the limits.
+   * Whether an allowed request of this policy holds a permit ({@link Decision#permit()}) to
+   * release: whether it has a {@linkplain Limit#concurrency concurrency limit}.
+   *
+   * @return true if it does
+   */
+  public boolean holdsPermits() {
+    return holdsPermits;
+  }
+
+  /**
+   * The largest cost a request may ask: the smallest capacity among the limits (concurrency limits
+   * aside, which take one permit per request whatever the cost; a policy of them alone takes costs
+   * up to {@link Limit#MAX_CAPACITY}).
    *
    * @return the maximum cost
    */

@@ -284,6 +284,44 @@ public final class RateLimiter implements AutoCloseable {
   }
 
   /**
+   * Ends a permit that an allowed request holds on its policy's concurrency limit ({@link
+   * Decision#permit()}), so that another request may start: call it when the work is done, in a
+   * {@code finally} block. A permit not released ends with its lease. An unknown, expired or
+   * already released permit changes nothing. Releases are the caller's to make, like acquires.
+   *
+   * @param key the client key the permit was granted to
+   * @param policy the policy name it was granted under, or {@code null} for the client's override
+   *     or {@code default}
+   * @param permit the permit
+   * @throws IllegalArgumentException if the key or policy is invalid
+   * @throws BackendException if the backend failed
+   */
+  public void release(String key, @Nullable String policy, String permit) {
+    Checks.notNull("permit", permit);
+    backend.release(resolve(key, policy), key, permit);
+  }
+
+  /**
+   * {@link #release} without blocking the calling thread on the backend.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @param permit the permit
+   * @return completed when done; failed with {@link IllegalArgumentException} for invalid input, or
+   *     with the backend's exception
+   */
+  public CompletionStage<Void> releaseAsync(String key, @Nullable String policy, String permit) {
+    Policy resolved;
+    try {
+      Checks.notNull("permit", permit);
+      resolved = resolve(key, policy);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return backend.releaseAsync(resolved, key, permit);
+  }
+
+  /**
    * Decides several requests at once, all or nothing: if every request fits, each is consumed; if
    * any does not, none is. The decisions come in the order of the requests, and the batch was
    * consumed if and only if every decision is allowed; in a batch that was not, each decision is
@@ -359,6 +397,24 @@ public final class RateLimiter implements AutoCloseable {
    */
   public Decision peek(String key, @Nullable String policy) {
     return backend.peek(resolve(key, policy), key);
+  }
+
+  /**
+   * {@link #peek(String, String)} without blocking the calling thread on the backend.
+   *
+   * @param key the client key
+   * @param policy the policy name, or {@code null}
+   * @return what a cost-1 request would get now; a stage failed with {@link
+   *     IllegalArgumentException} for invalid input, or with the backend's exception
+   */
+  public CompletionStage<Decision> peekAsync(String key, @Nullable String policy) {
+    Policy resolved;
+    try {
+      resolved = resolve(key, policy);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return backend.peekAsync(resolved, key);
   }
 
   /**

@@ -293,6 +293,20 @@ public final class ResilientBackend implements Backend {
   }
 
   /**
+   * {@inheritDoc} Also releases the permit in this instance's local fallback, which granted it if
+   * the store was away, and forgets the instance's cached denial of the key; with the deadline, but
+   * no failure policy: a failure raises (the permit then ends with its lease).
+   */
+  @Override
+  public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+    if (denyCache != null) {
+      denyCache.forget(policy, key);
+    }
+    failurePolicy.release(policy, key, permit);
+    return deadline.call(policy, () -> backend.releaseAsync(policy, key, permit));
+  }
+
+  /**
    * {@inheritDoc} Also forgets this instance's denial and local state of the key; with the
    * deadline, but no failure policy: a failure raises.
    */

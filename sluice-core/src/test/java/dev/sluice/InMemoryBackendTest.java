@@ -3,6 +3,7 @@ package dev.sluice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import dev.sluice.tck.RateAlgorithms;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +16,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The in-memory backend's memory management: idle keys are dropped exactly when they are fresh
@@ -57,7 +57,7 @@ class InMemoryBackendTest {
 
   /** For every algorithm, a key is swept exactly when its last decision's resetAfter has passed. */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void everyAlgorithmIsSweptExactlyAtResetAfter(Algorithm algorithm) {
     InMemoryBackend backend = backend(1_000);
     Policy policy = Policy.of("p", limitOf(algorithm), Limit.tokenBucket(100, Rate.perMinute(100)));

@@ -32,6 +32,7 @@ class PublicApiTest {
           "InMemoryBackend$Builder",
           "Limit",
           "Limit$CalendarWindow",
+          "Limit$Concurrency",
           "Limit$FixedWindow",
           "Limit$LeakyBucket",
           "Limit$SlidingLog",

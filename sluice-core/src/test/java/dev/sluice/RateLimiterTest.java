@@ -71,6 +71,11 @@ class RateLimiterTest {
           }
 
           @Override
+          public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }
@@ -136,6 +141,11 @@ class RateLimiterTest {
           }
 
           @Override
+          public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }
@@ -177,6 +187,11 @@ class RateLimiterTest {
 
           @Override
           public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
+            return CompletableFuture.completedFuture(null);
+          }
+
+          @Override
+          public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
             return CompletableFuture.completedFuture(null);
           }
 

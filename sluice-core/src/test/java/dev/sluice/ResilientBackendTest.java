@@ -69,6 +69,13 @@ class ResilientBackendTest {
     }
 
     @Override
+    public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+      return mode.equals("hang")
+          ? new CompletableFuture<>()
+          : memory.releaseAsync(policy, key, permit);
+    }
+
+    @Override
     public CompletionStage<Void> resetAsync(Policy policy, String key) {
       return memory.resetAsync(policy, key);
     }

@@ -238,7 +238,7 @@ class ValidationTest {
     rejects(
         () -> Algorithm.fromId("bogus"),
         "algorithm must be one of token-bucket, fixed-window, sliding-window, sliding-log,"
-            + " leaky-bucket: 'bogus'");
+            + " leaky-bucket, concurrency: 'bogus'");
     rejectsNull(() -> Algorithm.fromId(null), "algorithm must not be null");
     assertThat(Algorithm.fromId(" Sliding-Log ")).isEqualTo(Algorithm.SLIDING_LOG);
     for (Algorithm algorithm : Algorithm.values()) {
@@ -377,17 +377,23 @@ class ValidationTest {
   void aRejectedRequestChangesNothing(Algorithm algorithm) {
     ManualTimeSource clock = new ManualTimeSource();
     AtomicInteger heard = new AtomicInteger();
-    Limit limit =
+    Limit[] limits =
         switch (algorithm) {
-          case TOKEN_BUCKET -> Limit.tokenBucket(10, ONE_PER_SECOND);
-          case LEAKY_BUCKET -> Limit.leakyBucket(10, ONE_PER_SECOND);
-          case FIXED_WINDOW -> Limit.fixedWindow(10, Duration.ofSeconds(10));
-          case SLIDING_WINDOW -> Limit.slidingWindow(10, Duration.ofSeconds(10));
-          case SLIDING_LOG -> Limit.slidingLog(10, Duration.ofSeconds(10));
+          case TOKEN_BUCKET -> new Limit[] {Limit.tokenBucket(10, ONE_PER_SECOND)};
+          case LEAKY_BUCKET -> new Limit[] {Limit.leakyBucket(10, ONE_PER_SECOND)};
+          case FIXED_WINDOW -> new Limit[] {Limit.fixedWindow(10, Duration.ofSeconds(10))};
+          case SLIDING_WINDOW -> new Limit[] {Limit.slidingWindow(10, Duration.ofSeconds(10))};
+          case SLIDING_LOG -> new Limit[] {Limit.slidingLog(10, Duration.ofSeconds(10))};
+          // A concurrency limit bounds no cost: beside a window, the window's capacity does.
+          case CONCURRENCY ->
+              new Limit[] {
+                Limit.concurrency(10, Duration.ofSeconds(10)),
+                Limit.fixedWindow(10, Duration.ofSeconds(10))
+              };
         };
     RateLimiter limiter =
         RateLimiter.builder()
-            .limits(limit)
+            .limits(limits)
             .timeSource(clock)
             .listener(
                 new DecisionListener() {

@@ -213,7 +213,7 @@ public abstract class BackendBehaviourSuite {
   // ---------------------------------------------------------------------------------------------
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void seedExampleTenAllowedThenTwoDeniedThenAdmitsAgainWhenRetryAfterHasPassed(
       Algorithm algorithm) {
     Subject limiter = subject(algorithm, "seed", limitOf(algorithm, 10, TEN_SECONDS));
@@ -243,7 +243,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void burstThenRefillIsFreshExactlyWhenResetAfterHasPassed(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "refill", limitOf(algorithm, 10, TEN_SECONDS));
     Decision fresh = limiter.peek("user123");
@@ -262,7 +262,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void costAboveOneTakesThatMuchAndIsDeniedWhenLessIsLeft(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "cost", limitOf(algorithm, 10, TEN_SECONDS));
 
@@ -280,7 +280,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void costEqualToCapacityEmptiesAFreshKeyAndFitsAgainOnlyWhenFresh(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "whole", limitOf(algorithm, 10, TEN_SECONDS));
 
@@ -299,7 +299,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aDenialConsumesNothing(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "denial", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(limiter.tryAcquire("user123", 6).allowed()).isTrue();
@@ -315,7 +315,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void multiLimitDenialByOneLimitConsumesFromNone(Algorithm algorithm) {
     Limit ten = limitOf(algorithm, 10, TEN_SECONDS);
     Limit fifteen = limitOf(algorithm, 15, Duration.ofMinutes(1));
@@ -347,7 +347,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void multiLimitDenialByTheFastLimitLeavesTheSlowOneUntouched(Algorithm algorithm) {
     Limit slow = limitOf(algorithm, 10, Duration.ofHours(1));
     Limit fast = limitOf(algorithm, 5, Duration.ofSeconds(1));
@@ -367,7 +367,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void multiLimitReportsTheBindingLimit(Algorithm algorithm) {
     Subject limiter =
         subject(
@@ -396,7 +396,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void peekDoesNotConsume(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "peek", limitOf(algorithm, 10, TEN_SECONDS));
     String policy = limiter.policy;
@@ -421,7 +421,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void resetGivesAFreshBucketForThatKeyOnly(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "reset", limitOf(algorithm, 10, TEN_SECONDS));
     Decision fresh = limiter.peek("user123");
@@ -438,7 +438,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void keysAreIndependent(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "keys", limitOf(algorithm, 10, TEN_SECONDS));
 
@@ -506,7 +506,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void keysWithSeparatorsBracesWhitespaceUnicodeAndMaximumLengthDoNotCollide(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "tricky", limitOf(algorithm, 10, TEN_SECONDS));
     List<String> keys = trickyKeys();
@@ -525,7 +525,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void policyNameAndKeyBoundariesDoNotCollide(Algorithm algorithm) {
     String base = name(algorithm, "b");
     Limit limit = limitOf(algorithm, 10, TEN_SECONDS);
@@ -562,7 +562,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void twoPoliciesWithTheSameKeyAreIndependent(Algorithm algorithm) {
     Limit limit = limitOf(algorithm, 10, TEN_SECONDS);
     String first = name(algorithm, "first");
@@ -583,7 +583,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void asyncAgreesWithSync(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "async", limitOf(algorithm, 10, TEN_SECONDS));
     long[] costs = {1, 3, 6, 1, 2, 10};
@@ -606,7 +606,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void timeGoingBackwardsRefillsNothingAndResetsNoWindow(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "backwards", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -624,7 +624,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void concurrentRequestsOnOneKeyAdmitExactlyTheCapacity(Algorithm algorithm) throws Exception {
     Subject limiter = subject(algorithm, "race", limitOf(algorithm, 100, TEN_SECONDS));
     int threads = 4;
@@ -679,7 +679,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aRaisedCapacityKeepsWhatWasSpent(Algorithm algorithm) {
     String name = name(algorithm, "raised");
     Subject before = subject(Policy.of(name, sized(algorithm, 5)));
@@ -696,7 +696,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aCapacityLoweredBelowWhatWasSpentDeniesUntilTheNewLimitAllows(Algorithm algorithm) {
     String name = name(algorithm, "lowered");
     assumeTrue(supports(algorithm));
@@ -769,13 +769,15 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void anotherAlgorithmOrWindowUnderTheSameIdStartsAfresh(Algorithm algorithm) {
     String name = name(algorithm, "afresh");
     Subject before = subject(Policy.of(name, sized(algorithm, 10)));
     assertThat(admitAll(before, "u1", 1)).isEqualTo(10);
 
-    Algorithm other = Algorithm.values()[(algorithm.ordinal() + 1) % Algorithm.values().length];
+    // The next rate algorithm (CONCURRENCY, the last, limits no rate).
+    Algorithm other =
+        Algorithm.values()[(algorithm.ordinal() + 1) % Algorithm.CONCURRENCY.ordinal()];
     assumeTrue(supports(other));
     Subject changed = subject(Policy.of(name, sized(other, 10)));
     assertThat(changed.peek("u1").remaining()).as("%s after %s", other, algorithm).isEqualTo(10);
@@ -794,7 +796,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void limitsAddedRemovedOrReorderedAroundALimitKeepItsUsage(Algorithm algorithm) {
     String name = name(algorithm, "ids");
     Subject before =
@@ -819,7 +821,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void twoVersionsOfAPolicyShareOneStateAndAdmitAtMostTheLargerLimit(Algorithm algorithm) {
     String name = name(algorithm, "rolling");
     Subject small = subject(Policy.of(name, sized(algorithm, 10)));
@@ -846,7 +848,7 @@ public abstract class BackendBehaviourSuite {
    * every answer must equal the {@link ReferenceLimiter}'s, field by field.
    */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void agreesWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
     randomTimeline(algorithm, 20_231_114L + algorithm.ordinal());
   }
@@ -856,7 +858,7 @@ public abstract class BackendBehaviourSuite {
    * aligned to any window, with a new seed each run (in the failure message to replay it).
    */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void agreesWithTheReferenceModelFromARandomStart(Algorithm algorithm) {
     long seed = new Random().nextLong();
     Random random = new Random(seed);
@@ -991,10 +993,120 @@ public abstract class BackendBehaviourSuite {
         .isEqualTo(4);
   }
 
+  // ---- Concurrency: permits in flight, released or ended by their lease
+
+  @Test
+  void aConcurrencyLimitHoldsPermitsUntilReleasedOrTheirLeaseEnds() {
+    assumeTrue(supports(Algorithm.CONCURRENCY), "the backend does not support concurrency");
+    Subject limiter =
+        subject(
+            Policy.of(
+                name(Algorithm.CONCURRENCY, "flight"),
+                Limit.concurrency(2, Duration.ofSeconds(30), Duration.ofMillis(50))));
+    Decision first = limiter.tryAcquire("user123");
+    Decision second = limiter.tryAcquire("user123", 7);
+    assertThat(first.allowed()).isTrue();
+    assertThat(first.permit()).as("an allowed request holds a permit").isNotNull();
+    assertThat(first.remaining()).isEqualTo(1);
+    assertThat(first.resetAfter()).as("every lease ends in 30 s").isEqualTo(Duration.ofSeconds(30));
+    assertThat(second.allowed()).as("one permit whatever the cost").isTrue();
+    assertThat(second.permit()).isNotNull().isNotEqualTo(first.permit());
+    assertThat(second.permit()).hasSize(22);
+
+    Decision full = limiter.tryAcquire("user123");
+    assertThat(full.allowed()).isFalse();
+    assertThat(full.permit()).isNull();
+    assertThat(full.retryAfter()).as("a hint, not the lease").isEqualTo(Duration.ofMillis(50));
+    assertThat(limiter.tryAcquire("other").allowed()).as("per client").isTrue();
+
+    limiter.release("user123", first.permit());
+    limiter.release("user123", first.permit());
+    limiter.release("user123", "not-a-permit");
+    clock.advance(Duration.ofSeconds(1));
+    Decision again = limiter.tryAcquire("user123");
+    assertThat(again.allowed()).as("a release makes room, once").isTrue();
+    assertThat(limiter.tryAcquire("user123").allowed()).isFalse();
+    assertThat(limiter.peek("user123").remaining()).isZero();
+
+    clock.advance(Duration.ofSeconds(29).minusNanos(1_000));
+    assertThat(limiter.tryAcquire("user123").allowed()).as("leases still running").isFalse();
+    clock.advance(Duration.ofNanos(1_000));
+    Decision expired = limiter.tryAcquire("user123");
+    assertThat(expired.allowed()).as("the second permit's lease ended").isTrue();
+    assertThat(limiter.peek("user123").remaining()).as("the third still runs").isZero();
+    limiter.release("user123", expired.permit());
+    assertThat(limiter.peek("user123").remaining()).isEqualTo(1);
+  }
+
+  @Test
+  void aDenialsRetryIsTheFirstLeasesEndWhenSoonerThanTheHint() {
+    assumeTrue(supports(Algorithm.CONCURRENCY), "the backend does not support concurrency");
+    Subject limiter =
+        subject(
+            Policy.of(
+                name(Algorithm.CONCURRENCY, "short"),
+                Limit.concurrency(1, Duration.ofMillis(500))));
+    assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+    assertThat(limiter.tryAcquire("k").retryAfter()).isEqualTo(Duration.ofMillis(100));
+    clock.advance(Duration.ofMillis(450));
+    assertThat(limiter.tryAcquire("k").retryAfter()).isEqualTo(Duration.ofMillis(50));
+  }
+
+  @Test
+  void aConcurrencyLimitBesideARateLimitTakesAPermitOnlyWhenBothAllow() {
+    assumeTrue(supports(Algorithm.CONCURRENCY), "the backend does not support concurrency");
+    Subject limiter =
+        subject(
+            Policy.builder(name(Algorithm.CONCURRENCY, "both"))
+                .limit("rate", Limit.tokenBucket(3, Rate.perSecond(1)))
+                .limit("flight", Limit.concurrency(2, Duration.ofSeconds(10)))
+                .build());
+    Decision big = limiter.tryAcquire("k", 3);
+    assertThat(big.allowed()).isTrue();
+    assertThat(big.permit()).isNotNull();
+    Decision noTokens = limiter.tryAcquire("k");
+    assertThat(noTokens.allowed()).isFalse();
+    assertThat(noTokens.limitId()).isEqualTo("rate");
+    clock.advance(Duration.ofSeconds(3));
+    assertThat(limiter.tryAcquire("k").allowed()).as("no permit was taken by the denial").isTrue();
+    Decision full = limiter.tryAcquire("k");
+    assertThat(full.allowed()).isFalse();
+    assertThat(full.limitId()).isEqualTo("flight");
+    assertThat(limiter.peek("k").remaining()).as("the bucket kept its token").isZero();
+    limiter.release("k", big.permit());
+    assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+  }
+
+  @Test
+  void aBatchGrantsPermitsOnlyWhenItIsCommitted() {
+    assumeTrue(supports(Algorithm.CONCURRENCY), "the backend does not support concurrency");
+    Policy flight =
+        Policy.builder(name(Algorithm.CONCURRENCY, "batch-flight"))
+            .group("batch-c")
+            .limit(Limit.concurrency(1, Duration.ofSeconds(10)))
+            .build();
+    Policy rate =
+        Policy.builder(name(Algorithm.CONCURRENCY, "batch-rate"))
+            .group("batch-c")
+            .limit(Limit.fixedWindow(1, Duration.ofSeconds(10)))
+            .build();
+    RateLimiter limiter = limiter(flight, rate);
+    List<Decision> first =
+        limiter.tryAcquireAll(List.of(new Acquire(flight, "k", 1), new Acquire(rate, "k", 1)));
+    assertThat(first.get(0).permit()).isNotNull();
+    assertThat(first.get(1).permit()).as("no concurrency limit, no permit").isNull();
+    limiter.release("k", flight.name(), first.get(0).permit());
+    List<Decision> refused =
+        limiter.tryAcquireAll(List.of(new Acquire(flight, "k", 1), new Acquire(rate, "k", 1)));
+    assertThat(refused.get(0).allowed()).as("would fit").isTrue();
+    assertThat(refused.get(0).permit()).as("but the batch was not committed").isNull();
+    assertThat(limiter.peek("k", flight.name()).remaining()).isEqualTo(1);
+  }
+
   // ---- Refunds: what a request took and did not use goes back
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aRefundGivesBackWhatARequestTook(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "refund", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(limiter.tryAcquire("user123", 4).remaining()).isEqualTo(6);
@@ -1007,7 +1119,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aRefundNeverGivesMoreThanWasTaken(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "overrefund", limitOf(algorithm, 10, TEN_SECONDS));
     Decision fresh = limiter.peek("user123");
@@ -1019,7 +1131,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aRefundOfADeniedKeyLetsTheNextRequestIn(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "refundlate", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -1032,7 +1144,7 @@ public abstract class BackendBehaviourSuite {
   // ---- Waiting acquire: sleeps the retry time (on the manual clock, which moves instead)
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aWaitingAcquireSleepsTheRetryTimeAndGetsIt(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "wait", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -1046,7 +1158,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aWaitingAcquireAnswersAtOnceWhenTheWaitWouldBeTooLong(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "short", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -1061,7 +1173,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void anAsyncWaitingAcquireAgreesWithTheBlockingOne(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "waitasync", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -1081,7 +1193,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void anInterruptedWaitReturnsTheDenialConsumesNothingAndKeepsTheFlag(Algorithm algorithm) {
     Subject limiter = subject(algorithm, "interrupt", limitOf(algorithm, 10, TEN_SECONDS));
     assertThat(admitAll(limiter, "user123", 1)).isEqualTo(10);
@@ -1111,7 +1223,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aBatchIsConsumedOnlyWhenEveryRequestFits(Algorithm algorithm) {
     Policy wide = grouped(algorithm, "wide", limitOf(algorithm, 10, TEN_SECONDS));
     Policy narrow = grouped(algorithm, "narrow", limitOf(algorithm, 3, TEN_SECONDS));
@@ -1142,7 +1254,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aLookOfCostZeroIsAllowedConsumesNothingAndBlocksNoBatch(Algorithm algorithm) {
     Policy counted = grouped(algorithm, "counted", limitOf(algorithm, 10, TEN_SECONDS));
     Policy watched = grouped(algorithm, "watched", limitOf(algorithm, 2, TEN_SECONDS));
@@ -1163,7 +1275,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void anInvalidBatchIsRefusedWithItsReasonAndChangesNothing(Algorithm algorithm) {
     Policy a = grouped(algorithm, "a", limitOf(algorithm, 10, TEN_SECONDS));
     Policy b = grouped(algorithm, "b", limitOf(algorithm, 10, TEN_SECONDS));
@@ -1199,7 +1311,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void aGroupedPolicyKeepsItsStateApartFromAnUngroupedOneOfTheSameName(Algorithm algorithm) {
     Policy loose = Policy.of(name(algorithm, "same"), limitOf(algorithm, 10, TEN_SECONDS));
     Policy grouped = grouped(algorithm, "same", limitOf(algorithm, 10, TEN_SECONDS));
@@ -1215,7 +1327,7 @@ public abstract class BackendBehaviourSuite {
    * equals the {@link ReferenceLimiter}'s, field by field.
    */
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void batchesAgreeWithTheReferenceModelOnARandomTimeline(Algorithm algorithm) {
     Policy p1 =
         Policy.builder(name(algorithm, "batch1"))
@@ -1294,7 +1406,7 @@ public abstract class BackendBehaviourSuite {
   }
 
   @ParameterizedTest
-  @EnumSource(Algorithm.class)
+  @RateAlgorithms
   void concurrentBatchesAndSingleRequestsOnSharedKeysConsumeAllOrNothing(Algorithm algorithm)
       throws Exception {
     Policy wide = grouped(algorithm, "cwide", limitOf(algorithm, 100, TEN_SECONDS));
@@ -1450,6 +1562,10 @@ public abstract class BackendBehaviourSuite {
 
     Decision peek(String key) {
       return limiter.peek(key, policy);
+    }
+
+    void release(String key, String permit) {
+      limiter.release(key, policy, permit);
     }
 
     void reset(String key) {

@@ -24,7 +24,8 @@ public final class DecisionJson {
 
   /**
    * The body of a decision: {@code allowed}, {@code policy}, {@code limit}, {@code remaining},
-   * {@code retryAfterMs}, {@code resetAfterMs}.
+   * {@code retryAfterMs}, {@code resetAfterMs}, and {@code permit} when the decision holds one (an
+   * allowed request on a concurrency limit).
    *
    * @param decision the decision
    * @return the JSON text
@@ -33,16 +34,19 @@ public final class DecisionJson {
     StringBuilder json = new StringBuilder(112);
     json.append("{\"allowed\":").append(decision.allowed()).append(",\"policy\":");
     quote(json, decision.policy());
-    return json.append(",\"limit\":")
+    json.append(",\"limit\":")
         .append(decision.limit())
         .append(",\"remaining\":")
         .append(decision.remaining())
         .append(",\"retryAfterMs\":")
         .append(decision.retryAfterMillis())
         .append(",\"resetAfterMs\":")
-        .append(decision.resetAfterMillis())
-        .append('}')
-        .toString();
+        .append(decision.resetAfterMillis());
+    if (decision.permit() != null) {
+      json.append(",\"permit\":");
+      quote(json, decision.permit());
+    }
+    return json.append('}').toString();
   }
 
   /**

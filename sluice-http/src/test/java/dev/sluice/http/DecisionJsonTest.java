@@ -31,6 +31,25 @@ class DecisionJsonTest {
   }
 
   @Test
+  void aDecisionHoldingAPermitEndsWithIt() {
+    Decision granted =
+        new Decision(
+            "flight",
+            "0",
+            true,
+            10,
+            9,
+            0,
+            30_000_000,
+            Decision.Source.BACKEND,
+            "Zm9vYmFyYmF6cXV4cXV1eA");
+    assertThat(DecisionJson.body(granted))
+        .isEqualTo(
+            "{\"allowed\":true,\"policy\":\"flight\",\"limit\":10,\"remaining\":9,"
+                + "\"retryAfterMs\":0,\"resetAfterMs\":30000,\"permit\":\"Zm9vYmFyYmF6cXV4cXV1eA\"}");
+  }
+
+  @Test
   void bodyIsByteForByteWhatJacksonWrites() throws Exception {
     Decision allowed =
         new Decision("p.1-x_y", true, 1_000_000_000, 999_999_999, 0, 86_400_000_000L);

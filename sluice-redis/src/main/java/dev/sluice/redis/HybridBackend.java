@@ -151,14 +151,6 @@ public final class HybridBackend implements Backend {
   /**
    * {@inheritDoc}
    *
-   * <p>For a key with no lease and no local denial in force, this is the wrapped backend's peek
-   * (exact). Otherwise it reads the bucket's level (one call) and adds the tokens this instance
-   * holds; a request of cost 1 is allowed if the lease holds one, or if no local denial is in force
-   * and the bucket has one.
-   */
-  /**
-   * {@inheritDoc}
-   *
    * <p>Batches are decided by Redis, exactly, never from leases: tokens this instance holds in a
    * lease of one of the keys have left the shared bucket and are not counted for the batch (which
    * can only make it stricter).
@@ -179,6 +171,25 @@ public final class HybridBackend implements Backend {
     return redis.refundAsync(policy, key, cost);
   }
 
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Concurrency limits are never leased: their permits live in Redis, and the release goes
+   * there.
+   */
+  @Override
+  public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+    return redis.releaseAsync(policy, key, permit);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>For a key with no lease and no local denial in force, this is the wrapped backend's peek
+   * (exact). Otherwise it reads the bucket's level (one call) and adds the tokens this instance
+   * holds; a request of cost 1 is allowed if the lease holds one, or if no local denial is in force
+   * and the bucket has one.
+   */
   @Override
   public CompletionStage<Decision> peekAsync(Policy policy, String key) {
     return leasing.peek(leasing.plan(policy), policy, key);

@@ -16,7 +16,8 @@ import java.util.List;
  * is the limit's id in its policy ({@link Policy#ids()}: given in the configuration, else its
  * position), never its parameters: a changed limit finds its clients' usage under the same key, and
  * instances running two versions of a policy share one state. A sliding log takes two keys: {@code
- * <id>:t} (times) and {@code <id>:c} (costs). What each key holds: {@link StateCodec}.
+ * <id>:t} (times) and {@code <id>:c} (costs), a concurrency limit one: {@code <id>:p} (permits).
+ * What each key holds: {@link StateCodec}.
  *
  * <p>The keys of every policy of one group share the hash tag {@code {<group>}}, so that one script
  * or transaction can decide a batch across them (on Redis Cluster the whole group lives on one
@@ -50,11 +51,27 @@ final class Keys {
       if (limits.get(i) instanceof Limit.SlidingLog) {
         keys[k++] = tag + ids.get(i) + ":t";
         keys[k++] = tag + ids.get(i) + ":c";
+      } else if (limits.get(i) instanceof Limit.Concurrency) {
+        keys[k++] = tag + ids.get(i) + ":p";
       } else {
         keys[k++] = tag + ids.get(i);
       }
     }
     return keys;
+  }
+
+  /** The keys of the concurrency limits of {@code policy} for {@code key}: their permits. */
+  static List<String> permits(String prefix, Policy policy, String key) {
+    String[] keys = of(prefix, policy, key);
+    List<String> permits = new java.util.ArrayList<>();
+    int k = 0;
+    for (Limit limit : policy.limits()) {
+      if (limit instanceof Limit.Concurrency) {
+        permits.add(keys[k]);
+      }
+      k += limit instanceof Limit.SlidingLog ? 2 : 1;
+    }
+    return permits;
   }
 
   /** Percent-encodes every UTF-8 byte outside {@code A-Z a-z 0-9 . _ - ~ @}. */

@@ -89,9 +89,12 @@ final class LuaDecider {
    * @param key the client key
    * @param cost the cost; 0 only looks
    * @param commit whether to consume when every limit allows
+   * @param permit the permit the request holds if allowed, or {@code null} if its policy holds none
+   *     (or for a look)
    * @return one outcome per limit (without state: the state stays in Redis)
    */
-  CompletionStage<Outcome[]> run(Policy policy, String key, long cost, boolean commit) {
+  CompletionStage<Outcome[]> run(
+      Policy policy, String key, long cost, boolean commit, String permit) {
     ScriptCall call = calls.computeIfAbsent(policy, ScriptCall::of);
     String[] tail = call.tail;
     String now = clock == null ? "" : Long.toString(clock.nowMicros());
@@ -104,13 +107,14 @@ final class LuaDecider {
       args[3] = minimumTtl;
       System.arraycopy(tail, 0, args, 4, tail.length);
     } else {
-      args = new String[5 + tail.length];
+      args = new String[6 + tail.length];
       args[0] = now;
       args[1] = commit ? "1" : "0";
       args[2] = minimumTtl;
       args[3] = "1";
       args[4] = Long.toString(cost);
-      System.arraycopy(tail, 0, args, 5, tail.length);
+      args[5] = permit == null ? "" : permit;
+      System.arraycopy(tail, 0, args, 6, tail.length);
     }
     return call.script
         .run(redis, Keys.of(prefix, policy, key), args)
@@ -128,13 +132,14 @@ final class LuaDecider {
    */
   CompletionStage<Outcome[]> refund(Policy policy, String key, long cost) {
     String[] limits = calls.computeIfAbsent(policy, ScriptCall::of).limits;
-    String[] args = new String[5 + limits.length];
+    String[] args = new String[6 + limits.length];
     args[0] = clock == null ? "" : Long.toString(clock.nowMicros());
     args[1] = "r";
     args[2] = minimumTtl;
     args[3] = "1";
     args[4] = Long.toString(cost);
-    System.arraycopy(limits, 0, args, 5, limits.length);
+    args[5] = "";
+    System.arraycopy(limits, 0, args, 6, limits.length);
     return ACQUIRE
         .run(redis, Keys.of(prefix, policy, key), args)
         .thenApply(reply -> outcomes(reply, 0, reply.size() / 4));
@@ -144,17 +149,20 @@ final class LuaDecider {
    * One script call for a batch ({@code acquire.lua}), consuming if every request is allowed.
    *
    * @param requests the requests, a valid batch
+   * @param permits per request, its permit if allowed, or {@code null} if none holds one
    * @return per request, one outcome per limit (without state)
    */
-  CompletionStage<Outcome[][]> runAll(List<Acquire> requests) {
+  CompletionStage<Outcome[][]> runAll(List<Acquire> requests, String[] permits) {
     List<String> args = new ArrayList<>();
     args.add(clock == null ? "" : Long.toString(clock.nowMicros()));
     args.add("1");
     args.add(minimumTtl);
     args.add(Integer.toString(requests.size()));
     List<String> keys = new ArrayList<>();
-    for (Acquire request : requests) {
+    for (int r = 0; r < requests.size(); r++) {
+      Acquire request = requests.get(r);
       args.add(Long.toString(request.cost()));
+      args.add(permits == null || permits[r] == null ? "" : permits[r]);
       args.addAll(Arrays.asList(calls.computeIfAbsent(request.policy(), ScriptCall::of).limits));
       keys.addAll(Arrays.asList(Keys.of(prefix, request.policy(), request.key())));
     }
@@ -194,9 +202,9 @@ final class LuaDecider {
    * @return one outcome per limit
    */
   CompletionStage<Outcome[]> peek(Policy policy, String key) {
-    return run(policy, key, 0, false)
+    return run(policy, key, 0, false, null)
         .thenCombine(
-            run(policy, key, 1, false),
+            run(policy, key, 1, false, null),
             (current, one) -> {
               Outcome[] peeked = new Outcome[current.length];
               for (int i = 0; i < current.length; i++) {

@@ -10,6 +10,7 @@ import dev.sluice.TimeSource;
 import dev.sluice.internal.Checks;
 import dev.sluice.internal.algorithm.Decide;
 import dev.sluice.internal.algorithm.Outcome;
+import dev.sluice.internal.algorithm.Permits;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import java.time.Duration;
 import java.util.List;
@@ -132,11 +133,12 @@ public final class RedisBackend implements Backend {
   public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
     // A script call is one command, bounded by Lettuce's command timeout; a transaction is
     // several, and gets the deadline as a whole.
+    String permit = policy.holdsPermits() ? Permits.next() : null;
     CompletionStage<Outcome[]> outcomes =
         mode == Mode.LUA
-            ? lua.run(policy, key, cost, true)
-            : whole(transactions.acquire(policy, Keys.of(prefix, policy, key), cost));
-    return translated(outcomes.thenApply(o -> Decide.decision(policy, o)));
+            ? lua.run(policy, key, cost, true, permit)
+            : whole(transactions.acquire(policy, Keys.of(prefix, policy, key), cost, permit));
+    return translated(outcomes.thenApply(o -> Decide.decision(policy, o, permit)));
   }
 
   /**
@@ -153,9 +155,12 @@ public final class RedisBackend implements Backend {
     } catch (IllegalArgumentException | NullPointerException e) {
       return CompletableFuture.failedFuture(e);
     }
+    String[] permits = Decide.permits(requests);
     CompletionStage<Outcome[][]> outcomes =
-        mode == Mode.LUA ? lua.runAll(requests) : whole(transactions.acquireAll(requests, prefix));
-    return translated(outcomes.thenApply(o -> Decide.decisions(requests, o)));
+        mode == Mode.LUA
+            ? lua.runAll(requests, permits)
+            : whole(transactions.acquireAll(requests, prefix, permits));
+    return translated(outcomes.thenApply(o -> Decide.decisions(requests, o, permits)));
   }
 
   @Override
@@ -174,6 +179,22 @@ public final class RedisBackend implements Backend {
             ? lua.refund(policy, key, cost)
             : whole(transactions.refund(policy, Keys.of(prefix, policy, key), cost));
     return translated(outcomes.thenApply(o -> Decide.decision(policy, o)));
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>One ZREM per concurrency limit of the policy, in either mode: removing a member is atomic by
+   * itself and a permit is in one set only.
+   */
+  @Override
+  public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+    List<String> keys = Keys.permits(prefix, policy, key);
+    CompletableFuture<?>[] removed = new CompletableFuture<?>[keys.size()];
+    for (int i = 0; i < removed.length; i++) {
+      removed[i] = connection.commands().zrem(keys.get(i), permit).toCompletableFuture();
+    }
+    return translated(CompletableFuture.allOf(removed));
   }
 
   @Override

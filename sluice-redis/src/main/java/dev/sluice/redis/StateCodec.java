@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import dev.sluice.Algorithm;
 import dev.sluice.Limit;
 import dev.sluice.internal.algorithm.State;
+import io.lettuce.core.ScoredValue;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,7 +41,7 @@ final class StateCodec {
    * The script's code of an algorithm: the {@code kind} argument of {@code acquire.lua}.
    *
    * @param algorithm the algorithm
-   * @return 1 to 5
+   * @return 1 to 6
    */
   static int scriptKind(Algorithm algorithm) {
     return switch (algorithm) {
@@ -49,6 +50,7 @@ final class StateCodec {
       case FIXED_WINDOW -> 3;
       case SLIDING_WINDOW -> 4;
       case SLIDING_LOG -> 5;
+      case CONCURRENCY -> 6;
     };
   }
 
@@ -96,8 +98,28 @@ final class StateCodec {
           tag == 'S' && n.length == 4 && n[0] >= 0 && n[1] >= 0 && n[3] > 0
               ? new State.Sliding(n[0], n[1], n[2], n[3])
               : null;
-      case SLIDING_LOG -> null;
+      case SLIDING_LOG, CONCURRENCY -> null;
     };
+  }
+
+  /**
+   * A concurrency limit's permits as stored: a sorted set of permit ids scored by the end of their
+   * lease.
+   *
+   * @param permits the members with their scores
+   * @return the permits, or {@code null} for none
+   */
+  static State decodePermits(List<ScoredValue<String>> permits) {
+    if (permits.isEmpty()) {
+      return null;
+    }
+    String[] ids = new String[permits.size()];
+    long[] expiries = new long[ids.length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = permits.get(i).getValue();
+      expiries[i] = (long) permits.get(i).getScore();
+    }
+    return new State.Permits(ids, expiries);
   }
 
   /**

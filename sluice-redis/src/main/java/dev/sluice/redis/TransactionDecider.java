@@ -90,10 +90,16 @@ final class TransactionDecider {
    * @param policy the policy
    * @param keys the policy's Redis keys for the client ({@link Keys#of})
    * @param cost the cost
+   * @param permit the permit the request holds if allowed, or {@code null}
    * @return one outcome per limit
    */
-  CompletionStage<Outcome[]> acquire(Policy policy, String[] keys, long cost) {
-    return attempt(new Policy[] {policy}, new String[][] {keys}, new long[] {cost}, 0)
+  CompletionStage<Outcome[]> acquire(Policy policy, String[] keys, long cost, String permit) {
+    return attempt(
+            new Policy[] {policy},
+            new String[][] {keys},
+            new long[] {cost},
+            permit == null ? null : new String[] {permit},
+            0)
         .thenApply(outcomes -> outcomes[0]);
   }
 
@@ -102,9 +108,10 @@ final class TransactionDecider {
    *
    * @param requests the requests, a valid batch
    * @param prefix the prefix of the keys
+   * @param permits per request, its permit if allowed, or {@code null} if none holds one
    * @return per request, one outcome per limit
    */
-  CompletionStage<Outcome[][]> acquireAll(List<Acquire> requests, String prefix) {
+  CompletionStage<Outcome[][]> acquireAll(List<Acquire> requests, String prefix, String[] permits) {
     Policy[] policies = new Policy[requests.size()];
     String[][] keys = new String[requests.size()][];
     long[] costs = new long[requests.size()];
@@ -114,7 +121,7 @@ final class TransactionDecider {
       keys[r] = Keys.of(prefix, request.policy(), request.key());
       costs[r] = request.cost();
     }
-    return attempt(policies, keys, costs, 0);
+    return attempt(policies, keys, costs, permits, 0);
   }
 
   /**
@@ -207,7 +214,7 @@ final class TransactionDecider {
   }
 
   private CompletionStage<Outcome[][]> attempt(
-      Policy[] policies, String[][] keys, long[] costs, int attempt) {
+      Policy[] policies, String[][] keys, long[] costs, String[] permits, int attempt) {
     return transact(
         flat(keys),
         commands -> read(policies, keys, commands),
@@ -216,7 +223,8 @@ final class TransactionDecider {
           for (int r = 0; r < policies.length; r++) {
             models[r] = models(policies[r]);
           }
-          Outcome[][] outcomes = Decide.batch(models, read.states(), read.now(), costs, true);
+          Outcome[][] outcomes =
+              Decide.batch(models, read.states(), read.now(), costs, true, permits);
           if (!Decide.allowed(outcomes)) {
             return new Plan<>(outcomes, null);
           }
@@ -391,7 +399,13 @@ final class TransactionDecider {
     int k = 0;
     for (Limit limit : limits) {
       String key = keys[k++];
-      if (limit.algorithm() == Algorithm.SLIDING_LOG) {
+      if (limit.algorithm() == Algorithm.CONCURRENCY) {
+        states.add(
+            commands
+                .zrangeWithScores(key, 0, -1)
+                .toCompletableFuture()
+                .thenApply(StateCodec::decodePermits));
+      } else if (limit.algorithm() == Algorithm.SLIDING_LOG) {
         RedisFuture<List<String>> times = commands.zrange(key, 0, -1);
         RedisFuture<Map<String, String>> costs = commands.hgetall(keys[k++]);
         long window = StateCodec.windowMicros(limit);
@@ -454,7 +468,19 @@ final class TransactionDecider {
       State state = outcome.state();
       String key = keys[k++];
       long ttl = Math.max(minimumTtlMillis, (outcome.resetAfter() + 999) / 1_000);
-      if (state instanceof State.Log log) {
+      if (state instanceof State.Permits permits) {
+        // The live permits replace the set: the ended ones go, the new one comes.
+        queued.add(commands.del(key));
+        if (permits.ids().length > 0) {
+          Object[] members = new Object[2 * permits.ids().length];
+          for (int i = 0; i < permits.ids().length; i++) {
+            members[2 * i] = (double) permits.expiries()[i];
+            members[2 * i + 1] = permits.ids()[i];
+          }
+          queued.add(commands.zadd(key, members));
+          queued.add(commands.pexpire(key, ttl));
+        }
+      } else if (state instanceof State.Log log) {
         String costsKey = keys[k++];
         queued.add(commands.del(key, costsKey));
         if (log.times().length > 0) {

@@ -10,6 +10,7 @@
 --   sliding window "S <previous> <current> <start> <window>"
 --   sliding log    a sorted set (member and score: the time) and a hash (member -> cost, "sum",
 --                  "w" the window), under two keys
+--   concurrency    a sorted set of permits (member: the permit id, score: the end of its lease)
 -- A state written under another version of the limit is taken over: a bucket keeps its debt
 -- (converted to whole tokens, rounded up, when the unit changed; clamped to the capacity), a window
 -- keeps its count if its length is the same. Another kind or window length is a fresh key.
@@ -25,12 +26,13 @@
 -- ARGV[2]  "1" to consume when the batch is allowed, "0" to only look, "r" to give a request's
 --          cost back (a refund of one request, answered as a peek)
 -- ARGV[3]  the shortest TTL in milliseconds (keys live at least this long)
--- ARGV[4]  the number of requests; then per request: its cost, its number of limits, and four
---          values per limit: kind, a, b, c
+-- ARGV[4]  the number of requests; then per request: its cost, its permit ("" if its policy holds
+--          none, or for a look), its number of limits, and four values per limit: kind, a, b, c
 --   1 token bucket / 2 leaky bucket: a = units when full, b = units per microsecond, c = units per token
 --   3 fixed window: a = limit, b = window (or for the calendar -1 day, -2 week, -3 month, -4 year)
 --   4 sliding window: a = limit, b = window, c = microseconds per weight step
 --   5 sliding log: a = limit, b = window
+--   6 concurrency: a = max, b = lease, c = retry hint (one permit per request whatever its cost)
 -- Returns four integers per limit, request after request: allowed (1/0), remaining, retry after,
 -- reset after (microseconds).
 
@@ -344,8 +346,33 @@ local function log(times, costs, max, window, cost)
   return 0, math.max(0, max - used), retry, reset
 end
 
+-- Concurrency: permits live while their lease runs (score > now); an allowed request adds its own,
+-- and a write drops the ended ones. A denial's retry is the hint, or the first lease's end if
+-- sooner (Java: ConcurrencyModel).
+local function concurrency(key, max, lease, hint, cost, permit)
+  local t = now
+  local live = redis.call('ZCOUNT', key, '(' .. num(t), '+inf')
+  local reset = 0
+  if live > 0 then
+    reset = tonumber(redis.call('ZREVRANGE', key, 0, 0, 'WITHSCORES')[2]) - t
+  end
+  if cost > 0 and live < max then
+    local after = math.max(reset, lease)
+    return 1, max - live - 1, 0, after, function()
+      redis.call('ZREMRANGEBYSCORE', key, '-inf', num(t))
+      redis.call('ZADD', key, num(t + lease), permit)
+      redis.call('PEXPIRE', key, ttl(after))
+    end, reset
+  end
+  if cost == 0 or live < max then
+    return 1, math.max(0, max - live), 0, reset
+  end
+  local first = redis.call('ZRANGEBYSCORE', key, '(' .. num(t), '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+  return 0, 0, math.max(1, math.min(hint, tonumber(first[2]) - t)), reset
+end
+
 -- One limit of a request, its kind's step on the key(s) from KEYS[k]: the step's results.
-local function step(p, k, cost)
+local function step(p, k, cost, permit)
   local kind = tonumber(ARGV[p])
   local a, b, c = tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
   if kind == 1 then
@@ -356,6 +383,8 @@ local function step(p, k, cost)
     return fixed(KEYS[k], a, b, cost)
   elseif kind == 4 then
     return sliding(KEYS[k], a, b, c, cost)
+  elseif kind == 6 then
+    return concurrency(KEYS[k], a, b, c, cost, permit)
   end
   return log(KEYS[k], KEYS[k + 1], a, b, cost)
 end
@@ -387,6 +416,8 @@ local function refund(p, k, cost)
         'F ' .. num(math.max(0, used - cost)) .. ' ' .. num(start) .. ' ' .. num(b),
         'PX', ttl(windowEnd(start, b) - t))
     end
+  elseif kind == 6 then
+    return -- a permit is released, not refunded
   elseif kind == 4 then
     local start, t, previous, current = slidingState(key, b)
     if current > 0 then
@@ -426,10 +457,10 @@ local function refund(p, k, cost)
 end
 
 if ARGV[2] == 'r' then
-  -- A refund: ARGV[4] is 1, then what to give back and the limits. Returns what a peek returns
-  -- after it: per limit, whether a cost of 1 fits and its wait, and the remaining and reset as
-  -- they stand.
-  local cost, count, start = tonumber(ARGV[5]), tonumber(ARGV[6]), 7
+  -- A refund: ARGV[4] is 1, then what to give back, no permit and the limits. Returns what a peek
+  -- returns after it: per limit, whether a cost of 1 fits and its wait, and the remaining and reset
+  -- as they stand.
+  local cost, count, start = tonumber(ARGV[5]), tonumber(ARGV[7]), 8
   local k = 1
   for i = 0, count - 1 do
     local at = start + 4 * i
@@ -440,8 +471,8 @@ if ARGV[2] == 'r' then
   k = 1
   for i = 0, count - 1 do
     local at = start + 4 * i
-    local _, remaining, _, reset = step(at, k, 0)
-    local ok, _, retry = step(at, k, 1)
+    local _, remaining, _, reset = step(at, k, 0, '')
+    local ok, _, retry = step(at, k, 1, '')
     out[4 * i + 1] = ok
     out[4 * i + 2] = remaining
     out[4 * i + 3] = retry
@@ -458,13 +489,14 @@ local batch = true
 local p, k = 5, 1
 for r = 1, requests do
   local cost = tonumber(ARGV[p])
-  local count = tonumber(ARGV[p + 1])
-  local first, start, key = #result, p + 2, k
+  local permit = ARGV[p + 1]
+  local count = tonumber(ARGV[p + 2])
+  local first, start, key = #result, p + 3, k
   local allowed = true
   local mine, untouched = {}, {}
   for i = 0, count - 1 do
     local at = start + 4 * i
-    local ok, remaining, retry, reset, write, before = step(at, k, cost)
+    local ok, remaining, retry, reset, write, before = step(at, k, cost, permit)
     k = k + width(at)
     untouched[i + 1] = before
     allowed = allowed and ok == 1
@@ -502,7 +534,7 @@ else
     local first, start, key, count = span[1], span[2], span[3], span[4]
     for i = 0, count - 1 do
       local at = start + 4 * i
-      local _, remaining, _, reset = step(at, key, 0)
+      local _, remaining, _, reset = step(at, key, 0, '')
       key = key + width(at)
       result[first + 4 * i + 1] = 1
       result[first + 4 * i + 2] = remaining

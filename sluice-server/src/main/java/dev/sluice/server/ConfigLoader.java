@@ -321,6 +321,9 @@ final class ConfigLoader {
                   ? Limit.tokenBucket(capacity, rate)
                   : Limit.leakyBucket(capacity, rate));
     }
+    if (algorithm == Algorithm.CONCURRENCY) {
+      return concurrency(node, keys, path, extra);
+    }
     List<String> allowed =
         algorithm == Algorithm.FIXED_WINDOW
             ? with(extra, "algorithm", "limit", "window", "align")
@@ -345,6 +348,34 @@ final class ConfigLoader {
                 : algorithm == Algorithm.SLIDING_WINDOW
                     ? Limit.slidingWindow(limit, window)
                     : Limit.slidingLog(limit, window));
+  }
+
+  /** A concurrency limit: {@code limit}, {@code lease} and an optional {@code retry-hint}. */
+  private Limit concurrency(
+      Node node, Map<String, NodeTuple> keys, String path, List<String> extra) {
+    Algorithm algorithm = Algorithm.CONCURRENCY;
+    yaml.fields(
+        node, path, with(extra, "algorithm", "limit", "lease", "retry-hint"), " for " + algorithm);
+    long limit = yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
+    Node leaseNode = required(node, keys, path, "lease", algorithm);
+    String leaseText = yaml.text(leaseNode, path + ".lease", "a duration such as 30s");
+    Duration lease = yaml.check(leaseNode, () -> Durations.parse(path + ".lease", leaseText));
+    NodeTuple hint = keys.get("retry-hint");
+    if (hint == null || YamlReader.isNull(hint.getValueNode())) {
+      return build(node, keys, path, () -> Limit.concurrency(limit, lease));
+    }
+    Node hintNode = hint.getValueNode();
+    String hintText = yaml.text(hintNode, path + ".retry-hint", "a duration such as 100ms");
+    Duration retryHint =
+        yaml.check(hintNode, () -> Durations.parse(path + ".retry-hint", hintText));
+    try {
+      return Limit.concurrency(limit, lease, retryHint);
+    } catch (ValidationException e) {
+      if (e.concerns("retryHint")) {
+        throw yaml.error(hintNode, e.renamed("retryHint", path + ".retry-hint").getMessage());
+      }
+      return build(node, keys, path, () -> Limit.concurrency(limit, lease, retryHint));
+    }
   }
 
   private static List<String> with(List<String> extra, String... keys) {
@@ -411,9 +442,12 @@ final class ConfigLoader {
     NodeTuple tuple = keys.get(key);
     if (tuple == null || YamlReader.isNull(tuple.getValueNode())) {
       String needs =
-          algorithm == Algorithm.TOKEN_BUCKET
-              ? "capacity and refill"
-              : algorithm == Algorithm.LEAKY_BUCKET ? "capacity and leak" : "limit and window";
+          switch (algorithm) {
+            case TOKEN_BUCKET -> "capacity and refill";
+            case LEAKY_BUCKET -> "capacity and leak";
+            case CONCURRENCY -> "limit and lease";
+            default -> "limit and window";
+          };
       throw yaml.error(
           tuple == null ? node : tuple.getValueNode(),
           path + "." + key + " must be set: " + algorithm + " needs " + needs);

@@ -129,6 +129,22 @@ final class HttpApi {
         false);
   }
 
+  /**
+   * {@code POST /v1/release}: ends a permit ({@code key}, {@code policy}, {@code permit} as the
+   * acquire answered it); 200 with the state after the release, as a peek. An unknown, expired or
+   * already released permit is not an error: nothing changes.
+   */
+  HttpResponse release(ServiceRequestContext ctx, HttpRequest req) {
+    return json(
+        req,
+        AcquireRequest.RELEASE_FIELDS,
+        request ->
+            limiter
+                .releaseAsync(request.key(), request.policy(), request.permit())
+                .thenCompose(ignored -> limiter.peekAsync(request.key(), request.policy())),
+        false);
+  }
+
   /** A JSON request answered with a decision. */
   private HttpResponse json(
       HttpRequest req,
@@ -295,20 +311,24 @@ final class HttpApi {
   }
 
   /**
-   * A validated acquire or refund request.
+   * A validated acquire, refund or release request.
    *
    * @param key the client key
    * @param policy the policy, or {@code null} for the client's
    * @param cost the cost, 1 by default
    * @param maxWaitMs how long an acquire may wait, 0 (the default) for not at all
+   * @param permit the permit a release ends, or {@code null}
    */
-  record AcquireRequest(String key, String policy, long cost, long maxWaitMs) {
+  record AcquireRequest(String key, String policy, long cost, long maxWaitMs, String permit) {
 
     /** The fields of an acquire. */
     static final List<String> ACQUIRE_FIELDS = List.of("key", "policy", "cost", "maxWaitMs");
 
     /** The fields of a refund. */
     static final List<String> REFUND_FIELDS = List.of("key", "policy", "cost");
+
+    /** The fields of a release. */
+    static final List<String> RELEASE_FIELDS = List.of("key", "policy", "permit");
 
     /**
      * Parses and validates a body; the policy and the cost's upper bound are checked by the
@@ -343,11 +363,30 @@ final class HttpApi {
               name);
         }
       }
+      JsonNode permit = root.get("permit");
+      if (fields.contains("permit") && (permit == null || permit.isNull())) {
+        throw ApiException.badRequest(
+            "permit must be given: the permit of an allowed acquire on a concurrency limit",
+            "permit");
+      }
       return new AcquireRequest(
           key(root.get("key")),
           policy(root.get("policy")),
           cost(root.get("cost")),
-          maxWaitMs(root.get("maxWaitMs")));
+          maxWaitMs(root.get("maxWaitMs")),
+          permit(permit));
+    }
+
+    private static String permit(JsonNode node) {
+      if (node == null || node.isNull()) {
+        return null;
+      }
+      if (!node.isTextual() || node.textValue().isEmpty() || node.textValue().length() > 64) {
+        throw ApiException.badRequest(
+            "permit must be a string of 1 to 64 characters, as an acquire answered it: " + node,
+            "permit");
+      }
+      return node.textValue();
     }
 
     private static long maxWaitMs(JsonNode node) {

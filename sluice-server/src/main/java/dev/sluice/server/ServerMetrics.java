@@ -194,6 +194,7 @@ final class ServerMetrics implements AutoCloseable {
     private final Operation batch;
     private final Operation peek;
     private final Operation refund;
+    private final Operation release;
     private final Operation reset;
 
     TimedBackend(Backend backend, MeterRegistry registry) {
@@ -202,6 +203,7 @@ final class ServerMetrics implements AutoCloseable {
       this.batch = new Operation("batch", registry);
       this.peek = new Operation("peek", registry);
       this.refund = new Operation("refund", registry);
+      this.release = new Operation("release", registry);
       this.reset = new Operation("reset", registry);
     }
 
@@ -223,6 +225,11 @@ final class ServerMetrics implements AutoCloseable {
     @Override
     public CompletionStage<Decision> refundAsync(Policy policy, String key, long cost) {
       return refund.timed(() -> backend.refundAsync(policy, key, cost));
+    }
+
+    @Override
+    public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+      return release.timed(() -> backend.releaseAsync(policy, key, permit));
     }
 
     @Override

@@ -83,6 +83,17 @@ class BadInputIT {
         {"{\"key\": \"victim\", \"maxWaitMs\": 10}", 400, "maxWaitMs"},
         {"{\"key\": \"victim\", \"policy\": \"gold\"}", 400, "policy"},
       };
+      Object[][] releases = {
+        {"{\"key\": \"victim\"}", 400, "permit"},
+        {"{\"key\": \"victim\", \"permit\": 7}", 400, "permit"},
+        {"{\"key\": \"victim\", \"permit\": \"\"}", 400, "permit"},
+        {"{\"key\": \"victim\", \"permit\": \"p\", \"cost\": 1}", 400, "cost"},
+        {"{\"permit\": \"p\"}", 400, "key"},
+      };
+      for (Object[] c : releases) {
+        HttpResponse<String> response = http.post("/v1/release", "application/json", (String) c[0]);
+        expectError(soft, "POST release " + c[0], response, (Integer) c[1], (String) c[2]);
+      }
       for (Object[] c : refunds) {
         HttpResponse<String> response = http.post("/v1/refund", "application/json", (String) c[0]);
         expectError(soft, "POST refund " + c[0], response, (Integer) c[1], (String) c[2]);

@@ -70,6 +70,8 @@ class ConfigLoaderTest {
               log:   { algorithm: sliding-log, limit: 50, window: 10s }
               month: { algorithm: fixed-window, limit: 1000, window: 1mo, align: calendar }
               epoch: { algorithm: fixed-window, limit: 7, window: 1d, align: epoch }
+              flight: { algorithm: concurrency, limit: 10, lease: 30s }
+              hinted: { algorithm: concurrency, limit: 2, lease: 1m, retry-hint: 250ms }
               block:
                 algorithm: token-bucket
                 capacity: 3
@@ -87,6 +89,10 @@ class ConfigLoaderTest {
         .containsExactly(Limit.calendarWindow(1000, CalendarUnit.MONTH));
     assertThat(config.policies().get("epoch").limits())
         .containsExactly(Limit.fixedWindow(7, Duration.ofDays(1)));
+    assertThat(config.policies().get("flight").limits())
+        .containsExactly(Limit.concurrency(10, Duration.ofSeconds(30)));
+    assertThat(config.policies().get("hinted").limits())
+        .containsExactly(Limit.concurrency(2, Duration.ofMinutes(1), Duration.ofMillis(250)));
     assertThat(config.policies().get("block").limits())
         .containsExactly(Limit.tokenBucket(3, Rate.of(5, Duration.ofSeconds(10))));
     assertThat(config.policies().get("default")).as("no default unless configured").isNull();
@@ -339,6 +345,19 @@ class ConfigLoaderTest {
             "sluice.yaml:2: unknown key policies.s.align: allowed keys are algorithm, limit,"
                 + " window, id, on-failure, timeout, hybrid for sliding-window"),
         Arguments.of(
+            "policies:\n  c: { algorithm: concurrency, limit: 10 }",
+            "sluice.yaml:2: policies.c.lease must be set: concurrency needs limit and lease"),
+        Arguments.of(
+            "policies:\n  c: { algorithm: concurrency, limit: 10, lease: 1s, window: 1s }",
+            "sluice.yaml:2: unknown key policies.c.window: allowed keys are algorithm, limit,"
+                + " lease, retry-hint, id, on-failure, timeout, hybrid for concurrency"),
+        Arguments.of(
+            "policies:\n  c: { algorithm: concurrency, limit: 200000, lease: 1s }",
+            "sluice.yaml:2: policies.c.limit must be between 1 and 100000: 200000"),
+        Arguments.of(
+            "policies:\n  c: { algorithm: concurrency, limit: 5, lease: 1s, retry-hint: 2s }",
+            "sluice.yaml:2: policies.c.retry-hint must be between 1ms and 1s: 2s"),
+        Arguments.of(
             "server: { max-wait: 2h }",
             "sluice.yaml:1: server.max-wait must be between 0s and 1h: 2h"),
         Arguments.of(
@@ -399,7 +418,7 @@ class ConfigLoaderTest {
         Arguments.of(
             "policies:\n  s: { algorithm: sliding-windo, limit: 100, window: 1m }",
             "sluice.yaml:2: policies.s.algorithm must be one of token-bucket, fixed-window,"
-                + " sliding-window, sliding-log, leaky-bucket: 'sliding-windo'"),
+                + " sliding-window, sliding-log, leaky-bucket, concurrency: 'sliding-windo'"),
         Arguments.of(
             "policies:\n  s: { algorithm: sliding-window, limit: 100, window: 400d }",
             "sluice.yaml:2: policies.s.window must be between 1ms and 366d: 400d"),

@@ -105,6 +105,6 @@ class DemoCommandIT {
     assertThat(err.toString())
         .contains(
             "sluice: --algorithm must be one of token-bucket, fixed-window, sliding-window,"
-                + " sliding-log, leaky-bucket: 'gcra'");
+                + " sliding-log, leaky-bucket, concurrency: 'gcra'");
   }
 }

@@ -34,6 +34,7 @@ class HttpApiIT {
               tiny:    { capacity: 2, refill: 1/m }
               quick:   { capacity: 1, refill: 5/s }
               refunds: { capacity: 3, refill: 1/h }
+              flight:  { algorithm: concurrency, limit: 1, lease: 1h, retry-hint: 200ms }
               tiered:
                 limits:
                   - { capacity: 5, refill: 1/s }
@@ -125,6 +126,27 @@ class HttpApiIT {
             "{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 3}");
     assertThat(json(tooMuch).get("remaining").asLong()).as("never above capacity").isEqualTo(3);
     assertThat(http.acquire("{\"key\": \"r\", \"policy\": \"refunds\", \"cost\": 3}").statusCode())
+        .isEqualTo(200);
+  }
+
+  @Test
+  void aConcurrencyLimitAnswersWithAPermitThatAReleaseEnds() {
+    HttpResponse<String> granted = http.acquire("{\"key\": \"c\", \"policy\": \"flight\"}");
+    assertThat(granted.statusCode()).isEqualTo(200);
+    String permit = json(granted).get("permit").asText();
+    assertThat(permit).hasSize(22);
+    HttpResponse<String> busy = http.acquire("{\"key\": \"c\", \"policy\": \"flight\"}");
+    assertThat(busy.statusCode()).isEqualTo(429);
+    assertThat(json(busy).has("permit")).isFalse();
+    assertThat(json(busy).get("retryAfterMs").asLong()).as("the hint").isEqualTo(200);
+
+    String release = "{\"key\": \"c\", \"policy\": \"flight\", \"permit\": \"" + permit + "\"}";
+    HttpResponse<String> released = http.post("/v1/release", "application/json", release);
+    assertThat(released.statusCode()).as(released.body()).isEqualTo(200);
+    assertThat(json(released).get("remaining").asLong()).isEqualTo(1);
+    HttpResponse<String> again = http.post("/v1/release", "application/json", release);
+    assertThat(again.statusCode()).as("an ended permit is no error").isEqualTo(200);
+    assertThat(http.acquire("{\"key\": \"c\", \"policy\": \"flight\"}").statusCode())
         .isEqualTo(200);
   }
 

@@ -9,6 +9,8 @@ import dev.sluice.http.DecisionResponse;
 import dev.sluice.http.HeaderStyle;
 import dev.sluice.http.UnresolvedKey;
 import dev.sluice.http.Validation;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -141,7 +143,64 @@ public final class SluiceFilter implements Filter {
     }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
     ServletResponses.addHeaders(response, answer);
-    chain.doFilter(req, res);
+    if (decision.permit() == null) {
+      chain.doFilter(req, res);
+      return;
+    }
+    boolean async = false;
+    try {
+      chain.doFilter(req, res);
+      async = request.isAsyncStarted();
+    } finally {
+      if (async) {
+        request.getAsyncContext().addListener(new Release(key, rule.policy(), decision.permit()));
+      } else {
+        release(key, rule.policy(), decision.permit());
+      }
+    }
+  }
+
+  /**
+   * Ends the permit of a request on a concurrency limit once it is done; a failure is logged (the
+   * permit then ends with its lease).
+   */
+  private void release(String key, String policy, String permit) {
+    try {
+      limiter.release(key, policy, permit);
+    } catch (RuntimeException e) {
+      LOG.log(
+          Level.WARNING,
+          "could not release a concurrency permit; it ends with its lease: " + e.getMessage());
+    }
+  }
+
+  /** Releases the permit of an asynchronous request when it completes, fails or times out. */
+  private final class Release implements AsyncListener {
+    private final String key;
+    private final String policy;
+    private final String permit;
+
+    Release(String key, String policy, String permit) {
+      this.key = key;
+      this.policy = policy;
+      this.permit = permit;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      release(key, policy, permit);
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {}
+
+    @Override
+    public void onError(AsyncEvent event) {}
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this);
+    }
   }
 
   private Rule match(HttpServletRequest request) {

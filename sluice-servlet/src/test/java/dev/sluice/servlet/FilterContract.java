@@ -48,6 +48,8 @@ abstract class FilterContract {
   private final HttpClient http = HttpClient.newHttpClient();
   private final ManualTimeSource clock = new ManualTimeSource();
   private final Map<String, AtomicInteger> served = new ConcurrentHashMap<>();
+  private final Map<String, Long> heldWhileServed = new ConcurrentHashMap<>();
+  private RateLimiter limiter;
   private Container container;
 
   /** How this container is started. */
@@ -60,8 +62,9 @@ abstract class FilterContract {
             .policy(Policy.of("default", Limit.tokenBucket(10, Rate.perSecond(1))))
             .policy(Policy.of("premium", Limit.tokenBucket(100, Rate.perSecond(20))))
             .client("vip-key", "premium")
+            .policy(Policy.of("flight", Limit.concurrency(1, Duration.ofHours(1))))
             .build();
-    RateLimiter limiter = RateLimiter.builder().policies(policies).timeSource(clock).build();
+    limiter = RateLimiter.builder().policies(policies).timeSource(clock).build();
     KeyResolver apiKey = KeyResolver.header("X-Api-Key");
     SluiceFilter main =
         SluiceFilter.builder(limiter)
@@ -70,6 +73,7 @@ abstract class FilterContract {
             .rule(Rule.builder("/me/**").key(KeyResolver.principal()).build())
             .rule(Rule.builder("/costly/**").key(apiKey).policy("default").cost(4).build())
             .rule(Rule.builder("/peer/**").build())
+            .rule(Rule.builder("/flight/**").key(apiKey).policy("flight").build())
             .build();
     SluiceFilter legacy =
         SluiceFilter.builder(limiter)
@@ -100,6 +104,11 @@ abstract class FilterContract {
           }
 
           @Override
+          public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+            throw new UnsupportedOperationException();
+          }
+
+          @Override
           public CompletionStage<Void> resetAsync(Policy policy, String key) {
             return CompletableFuture.completedFuture(null);
           }
@@ -115,6 +124,7 @@ abstract class FilterContract {
     filters.put("/me/*", main);
     filters.put("/costly/*", main);
     filters.put("/peer/*", main);
+    filters.put("/flight/*", main);
     filters.put("/public/*", main);
     filters.put("/legacy/*", legacy);
     filters.put("/broken/*", failing);
@@ -158,6 +168,18 @@ abstract class FilterContract {
         .isEqualTo(10);
     clock.advance(Duration.ofSeconds(1));
     assertThat(get("/api/orders", "X-Api-Key", "seed").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aRequestOnAConcurrencyLimitHoldsItsPermitUntilItsResponseIsDone() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      HttpResponse<String> response = get("/flight/upload", "X-Api-Key", "uploader");
+      assertThat(response.statusCode())
+          .as("request %d: the last one's permit was released", i)
+          .isEqualTo(200);
+      assertThat(heldWhileServed.get("uploader")).as("held while served").isZero();
+    }
+    assertThat(limiter.peek("uploader", "flight").remaining()).isEqualTo(1);
   }
 
   @Test
@@ -297,6 +319,9 @@ abstract class FilterContract {
       String key = request.getHeader("X-Api-Key");
       if (key != null) {
         served.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+      }
+      if (request.getRequestURI().startsWith("/flight/")) {
+        heldWhileServed.put(key, limiter.peek(key, "flight").remaining());
       }
       response.setHeader("Cache-Control", "max-age=60");
       response.setContentType("text/plain");

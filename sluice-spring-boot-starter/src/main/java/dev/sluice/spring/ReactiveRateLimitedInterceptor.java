@@ -38,23 +38,31 @@ final class ReactiveRateLimitedInterceptor extends RateLimitedSupport {
   @Override
   public Object invoke(MethodInvocation invocation) throws Throwable {
     Target target = check(invocation.getMethod());
-    Mono<Boolean> decided =
+    Mono<Runnable> decided =
         Mono.deferContextual(
             context -> {
               Optional<ServerWebExchange> exchange =
                   ServerWebExchangeContextFilter.getExchange(context);
               if (exchange.isEmpty()) {
-                return Mono.just(false); // not a web request: nothing to limit
+                return Mono.just(
+                    ReactiveRateLimitedInterceptor::nothing); // not a web request: nothing to limit
               }
               return decide(target, invocation, exchange.get());
             });
+    // The method's publisher holds the permit of a concurrency limit until it ends.
     if (Mono.class.isAssignableFrom(invocation.getMethod().getReturnType())) {
-      return decided.then(Mono.defer(() -> Mono.from(proceed(invocation))));
+      return decided.flatMap(
+          release -> Mono.from(proceed(invocation)).doFinally(signal -> release.run()));
     }
-    return decided.thenMany(Flux.defer(() -> proceed(invocation)));
+    return decided.flatMapMany(
+        release -> Flux.from(proceed(invocation)).doFinally(signal -> release.run()));
   }
 
-  private Mono<Boolean> decide(
+  /** The release of a request that holds no permit. */
+  private static void nothing() {}
+
+  /** Decides; answers what releases the request's permit when it is done. */
+  private Mono<Runnable> decide(
       Target target, MethodInvocation invocation, ServerWebExchange exchange) {
     Mono<String> key =
         target.key() == null
@@ -67,7 +75,7 @@ final class ReactiveRateLimitedInterceptor extends RateLimitedSupport {
             found -> {
               if (found.isEmpty()) {
                 return http().unresolvedKey().allow()
-                    ? Mono.just(true)
+                    ? Mono.just(ReactiveRateLimitedInterceptor::nothing)
                     : Mono.error(unresolved("no value for the @RateLimited key"));
               }
               return Mono.fromCompletionStage(
@@ -81,7 +89,13 @@ final class ReactiveRateLimitedInterceptor extends RateLimitedSupport {
                         DecisionResponse answer = answer(decision, target);
                         Map<String, String> headers = answer.headers();
                         headers.forEach(exchange.getResponse().getHeaders()::set);
-                        return true;
+                        String permit = decision.permit();
+                        return permit == null
+                            ? (Runnable) ReactiveRateLimitedInterceptor::nothing
+                            : (Runnable)
+                                () ->
+                                    Permits.release(
+                                        limiter(), found.get(), target.policy(), permit);
                       });
             });
   }

@@ -52,6 +52,13 @@ final class ServletRateLimitedInterceptor extends RateLimitedSupport {
     if (response != null) {
       ServletResponses.addHeaders(response, answer);
     }
-    return invocation.proceed();
+    if (decision.permit() == null) {
+      return invocation.proceed();
+    }
+    try {
+      return invocation.proceed();
+    } finally {
+      Permits.release(limiter(), key, target.policy(), decision.permit());
+    }
   }
 }

@@ -164,6 +164,8 @@ final class SettingsReader {
     if (limit.getLimit() != null) keys.add("limit");
     if (limit.getWindow() != null) keys.add("window");
     if (limit.getAlign() != null) keys.add("align");
+    if (limit.getLease() != null) keys.add("lease");
+    if (limit.getRetryHint() != null) keys.add("retry-hint");
     return keys;
   }
 
@@ -206,9 +208,11 @@ final class SettingsReader {
     List<String> allowed =
         bucket
             ? List.of("id", "algorithm", "capacity", rateKey)
-            : algorithm == Algorithm.FIXED_WINDOW
-                ? List.of("id", "algorithm", "limit", "window", "align")
-                : List.of("id", "algorithm", "limit", "window");
+            : switch (algorithm) {
+              case FIXED_WINDOW -> List.of("id", "algorithm", "limit", "window", "align");
+              case CONCURRENCY -> List.of("id", "algorithm", "limit", "lease", "retry-hint");
+              default -> List.of("id", "algorithm", "limit", "window");
+            };
     for (String key : setKeys(entry)) {
       if (!allowed.contains(key)) {
         throw invalid(
@@ -239,6 +243,19 @@ final class SettingsReader {
                   : Limit.leakyBucket(capacity, rate));
     }
     long limit = required(entry.getLimit(), path, "limit", algorithm);
+    if (algorithm == Algorithm.CONCURRENCY) {
+      String leaseText = required(entry.getLease(), path, "lease", algorithm);
+      Duration lease = check(path + ".lease", () -> Durations.parse(path + ".lease", leaseText));
+      Limit withoutHint = build(path, () -> Limit.concurrency(limit, lease));
+      if (entry.getRetryHint() == null) {
+        return withoutHint;
+      }
+      Duration hint =
+          check(
+              path + ".retry-hint",
+              () -> Durations.parse(path + ".retry-hint", entry.getRetryHint()));
+      return check(path + ".retry-hint", () -> Limit.concurrency(limit, lease, hint), "retryHint");
+    }
     String windowText = required(entry.getWindow(), path, "window", algorithm);
     if (calendar(entry.getAlign(), path + ".align")) {
       CalendarUnit unit =
@@ -270,9 +287,12 @@ final class SettingsReader {
   }
 
   private static String needs(Algorithm algorithm) {
-    return algorithm == Algorithm.TOKEN_BUCKET
-        ? "capacity and refill"
-        : algorithm == Algorithm.LEAKY_BUCKET ? "capacity and leak" : "limit and window";
+    return switch (algorithm) {
+      case TOKEN_BUCKET -> "capacity and refill";
+      case LEAKY_BUCKET -> "capacity and leak";
+      case CONCURRENCY -> "limit and lease";
+      default -> "limit and window";
+    };
   }
 
   private static <T> T required(T value, String path, String key, Algorithm algorithm) {
@@ -599,6 +619,17 @@ final class SettingsReader {
         .forEach(
             (id, route) -> {
               String path = "sluice.gateway.routes." + id;
+              Policy named =
+                  policies.get(route.getPolicy() != null ? route.getPolicy() : Policy.DEFAULT);
+              if (named != null && named.holdsPermits()) {
+                throw invalid(
+                    path + ".policy",
+                    path
+                        + ".policy must not have a concurrency limit: the gateway's"
+                        + " RequestRateLimiter has no end of request to release a permit at: '"
+                        + named.name()
+                        + "'");
+              }
               routes.put(
                   id,
                   new Settings.Route(

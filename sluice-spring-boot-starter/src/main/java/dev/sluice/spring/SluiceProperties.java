@@ -136,6 +136,8 @@ public class SluiceProperties {
     private Long limit;
     private String window;
     private String align;
+    private String lease;
+    private String retryHint;
 
     /**
      * The limit's id within its policy (what clients' usage is stored under).
@@ -262,6 +264,42 @@ public class SluiceProperties {
      */
     public void setWindow(String window) {
       this.window = window;
+    }
+
+    /**
+     * A concurrency limit's lease, such as {@code 30s}: how long a permit lives unreleased.
+     *
+     * @return the lease, or {@code null}
+     */
+    public String getLease() {
+      return lease;
+    }
+
+    /**
+     * Sets a concurrency limit's lease.
+     *
+     * @param lease the duration
+     */
+    public void setLease(String lease) {
+      this.lease = lease;
+    }
+
+    /**
+     * What a concurrency limit's denial gives as its retry time at most, such as {@code 100ms}.
+     *
+     * @return the hint, or {@code null} for the default (100 ms, or the lease if shorter)
+     */
+    public String getRetryHint() {
+      return retryHint;
+    }
+
+    /**
+     * Sets a concurrency limit's retry hint.
+     *
+     * @param retryHint the duration
+     */
+    public void setRetryHint(String retryHint) {
+      this.retryHint = retryHint;
     }
 
     /**

@@ -135,6 +135,11 @@ final class SluiceStore implements Backend {
   }
 
   @Override
+  public CompletionStage<Void> releaseAsync(Policy policy, String key, String permit) {
+    return backend.releaseAsync(policy, key, permit);
+  }
+
+  @Override
   public CompletionStage<Void> resetAsync(Policy policy, String key) {
     return backend.resetAsync(policy, key);
   }

@@ -1,5 +1,6 @@
 package dev.sluice.spring;
 
+import dev.sluice.Decision;
 import dev.sluice.Policy;
 import dev.sluice.RateLimiter;
 import dev.sluice.http.DecisionJson;
@@ -79,7 +80,7 @@ final class SluiceWebFilter implements WebFilter, Ordered {
                   Policy policy = limiter.policies().get(decision.policy());
                   DecisionResponse answer =
                       DecisionResponse.of(decision, policy, rule.cost(), http.headers());
-                  return () -> answer(exchange, chain, answer);
+                  return () -> answer(exchange, chain, answer, key, rule.policy(), decision);
                 });
     // Only the decision's failures are answered here; the application's pass through untouched.
     return next.onErrorResume(e -> Mono.just(() -> failed(exchange, chain, rule, e)))
@@ -87,12 +88,24 @@ final class SluiceWebFilter implements WebFilter, Ordered {
   }
 
   private Mono<Void> answer(
-      ServerWebExchange exchange, WebFilterChain chain, DecisionResponse answer) {
+      ServerWebExchange exchange,
+      WebFilterChain chain,
+      DecisionResponse answer,
+      String key,
+      String policy,
+      Decision decision) {
     if (answer.denied()) {
       return write(exchange.getResponse(), answer.status(), answer.headers(), answer.body());
     }
     answer.headers().forEach(exchange.getResponse().getHeaders()::set);
-    return chain.filter(exchange);
+    String permit = decision.permit();
+    if (permit == null) {
+      return chain.filter(exchange);
+    }
+    // A permit of a concurrency limit ends with the exchange, however it ends.
+    return chain
+        .filter(exchange)
+        .doFinally(signal -> Permits.release(limiter, key, policy, permit));
   }
 
   /** A decision that failed: no key (an invalid one), a bad rule (500), or the store (503). */

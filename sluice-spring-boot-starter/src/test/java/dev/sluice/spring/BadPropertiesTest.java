@@ -83,8 +83,18 @@ class BadPropertiesTest {
         "sluice.policies.log.window=1d",
         "sluice.policies.log.align=calendar");
     fails(
+        "sluice.policies.flight.lease must be set: concurrency needs limit and lease",
+        "sluice.policies.flight.algorithm=concurrency",
+        "sluice.policies.flight.limit=10");
+    fails(
+        "sluice.policies.flight.retry-hint must be between 1ms and 1s: 5s",
+        "sluice.policies.flight.algorithm=concurrency",
+        "sluice.policies.flight.limit=10",
+        "sluice.policies.flight.lease=1s",
+        "sluice.policies.flight.retry-hint=5s");
+    fails(
         "sluice.policies.x.algorithm must be one of token-bucket, fixed-window, sliding-window,"
-            + " sliding-log, leaky-bucket: 'gcra'",
+            + " sliding-log, leaky-bucket, concurrency: 'gcra'",
         "sluice.policies.x.algorithm=gcra");
     fails(
         "sluice.policies.both.limits[1].id must be unique within the policy: 'a'",
@@ -171,6 +181,13 @@ class BadPropertiesTest {
         "sluice.gateway.routes.orders.cost must be between 1 and 10, the smallest capacity of"
             + " policy default: 11",
         "sluice.gateway.routes.orders.cost=11");
+    fails(
+        "sluice.gateway.routes.uploads.policy must not have a concurrency limit: the gateway's"
+            + " RequestRateLimiter has no end of request to release a permit at: 'flight'",
+        "sluice.policies.flight.algorithm=concurrency",
+        "sluice.policies.flight.limit=5",
+        "sluice.policies.flight.lease=1m",
+        "sluice.gateway.routes.uploads.policy=flight");
   }
 
   @Test

@@ -134,6 +134,18 @@ class MvcIT {
   }
 
   @Test
+  void aConcurrencyPermitIsReleasedWhenTheRequestIsDone() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      assertThat(get("/flight/go", "X-Api-Key", "pilot").statusCode())
+          .as("rule, request %d: the last one's permit was released", i)
+          .isEqualTo(200);
+      assertThat(get("/uploads/acme").statusCode())
+          .as("annotation, request %d: the last one's permit was released", i)
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void theAnnotationLimitsOneEndpointWithTheSame429() throws Exception {
     for (int i = 1; i <= 3; i++) {
       HttpResponse<String> allowed = get("/orders/acme");
@@ -227,6 +239,17 @@ class MvcIT {
     @GetMapping("/me")
     String me(HttpServletRequest request) {
       return "me " + request.getUserPrincipal();
+    }
+
+    @GetMapping("/flight/go")
+    String flight() {
+      return "flown";
+    }
+
+    @GetMapping("/uploads/{tenant}")
+    @RateLimited(policy = "flight", key = "#tenant")
+    String upload(@PathVariable String tenant) {
+      return "uploaded for " + tenant;
     }
 
     @GetMapping("/orders/{tenant}")

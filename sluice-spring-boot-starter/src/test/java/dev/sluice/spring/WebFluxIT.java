@@ -154,6 +154,18 @@ class WebFluxIT {
   }
 
   @Test
+  void aConcurrencyPermitIsReleasedWhenTheRequestIsDone() throws Exception {
+    for (int i = 1; i <= 3; i++) {
+      assertThat(get("/flight/go", "X-Api-Key", "pilot").statusCode())
+          .as("rule, request %d: the last one's permit was released", i)
+          .isEqualTo(200);
+      assertThat(get("/uploads/acme").statusCode())
+          .as("annotation, request %d: the last one's permit was released", i)
+          .isEqualTo(200);
+    }
+  }
+
+  @Test
   void theAnnotationOnAMonoMethod() throws Exception {
     for (int i = 1; i <= 3; i++) {
       HttpResponse<String> allowed = get("/orders/acme");
@@ -255,6 +267,17 @@ class WebFluxIT {
     @GetMapping("/me")
     Mono<String> me() {
       return Mono.just("me");
+    }
+
+    @GetMapping("/flight/go")
+    Mono<String> flight() {
+      return Mono.just("flown");
+    }
+
+    @GetMapping("/uploads/{tenant}")
+    @RateLimited(policy = "flight", key = "#tenant")
+    Mono<String> upload(@PathVariable String tenant) {
+      return Mono.just("uploaded for " + tenant);
     }
 
     @GetMapping("/orders/{tenant}")

@@ -5,6 +5,7 @@ import dev.sluice.Decision;
 import dev.sluice.Policy;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The all-or-nothing rule of a policy of several limits, written once for every Java backend: a
@@ -24,13 +25,16 @@ public final class Decide {
    * @param states their stored states (entries may be {@code null}: a fresh key)
    * @param now the time in microseconds
    * @param cost the cost
+   * @param permit the permit the request holds if allowed ({@link Policy#holdsPermits()}), or
+   *     {@code null}
    * @return one outcome per limit; if any denies, the others are as at cost 0 (nothing taken)
    */
-  public static Outcome[] all(Model[] models, State[] states, long now, long cost) {
+  public static Outcome[] all(
+      Model[] models, State[] states, long now, long cost, @Nullable String permit) {
     Outcome[] outcomes = new Outcome[models.length];
     boolean allowed = true;
     for (int i = 0; i < models.length; i++) {
-      outcomes[i] = models[i].step(states[i], now, cost);
+      outcomes[i] = models[i].step(states[i], now, cost, permit);
       allowed &= outcomes[i].allowed();
     }
     if (!allowed) {
@@ -55,19 +59,25 @@ public final class Decide {
    * @param costs per request, its cost
    * @param commit whether the batch may be committed; if not, every request is answered as in a
    *     batch that was not (the dry run of a batch another rule refuses)
+   * @param permits per request, the permit it holds if allowed, or {@code null} (none holds one)
    * @return per request, one outcome per limit; the batch is committed if and only if {@code
    *     commit} and every outcome is allowed, and then the states of the requests of a positive
    *     cost are stored
    */
   public static Outcome[][] batch(
-      Model[][] models, State[][] states, long now, long[] costs, boolean commit) {
+      Model[][] models,
+      State[][] states,
+      long now,
+      long[] costs,
+      boolean commit,
+      @Nullable String @Nullable [] permits) {
     Outcome[][] outcomes = new Outcome[models.length][];
     boolean allowed = true;
     for (int r = 0; r < models.length; r++) {
       if (costs[r] == 0) {
         outcomes[r] = looked(models[r], states[r], now);
       } else {
-        outcomes[r] = all(models[r], states[r], now, costs[r]);
+        outcomes[r] = all(models[r], states[r], now, costs[r], permits == null ? null : permits[r]);
         allowed &= allowed(outcomes[r]);
       }
     }
@@ -130,6 +140,18 @@ public final class Decide {
    * @return the decision, made by the store
    */
   public static Decision decision(Policy policy, Outcome... outcomes) {
+    return decision(policy, outcomes, null);
+  }
+
+  /**
+   * {@link #decision(Policy, Outcome...)} of a request that holds {@code permit} if allowed.
+   *
+   * @param policy the policy
+   * @param outcomes one outcome per limit, in the policy's order
+   * @param permit the permit, or {@code null}
+   * @return the decision, carrying the permit if allowed
+   */
+  public static Decision decision(Policy policy, Outcome[] outcomes, @Nullable String permit) {
     int binding = 0;
     boolean allowed = true;
     for (int i = 0; i < outcomes.length; i++) {
@@ -153,7 +175,8 @@ public final class Decide {
         b.remaining(),
         allowed ? 0 : b.retryAfter(),
         b.resetAfter(),
-        Decision.Source.BACKEND);
+        Decision.Source.BACKEND,
+        allowed ? permit : null);
   }
 
   /**
@@ -161,14 +184,39 @@ public final class Decide {
    *
    * @param requests the requests
    * @param outcomes per request, one outcome per limit ({@link #batch})
-   * @return one decision per request, in order, made by the store
+   * @param permits per request, its permit ({@link #permits}), or {@code null}
+   * @return one decision per request, in order, made by the store; an allowed one of a batch that
+   *     was committed carries its permit
    */
-  public static List<Decision> decisions(List<Acquire> requests, Outcome[][] outcomes) {
+  public static List<Decision> decisions(
+      List<Acquire> requests, Outcome[][] outcomes, @Nullable String @Nullable [] permits) {
+    boolean committed = allowed(outcomes);
     List<Decision> decisions = new ArrayList<>(outcomes.length);
     for (int r = 0; r < outcomes.length; r++) {
-      decisions.add(decision(requests.get(r).policy(), outcomes[r]));
+      String permit =
+          committed && permits != null && requests.get(r).cost() > 0 ? permits[r] : null;
+      decisions.add(decision(requests.get(r).policy(), outcomes[r], permit));
     }
     return decisions;
+  }
+
+  /**
+   * New permits for the requests of a batch whose policy holds them.
+   *
+   * @param requests the requests
+   * @return per request, a new permit id or {@code null}; {@code null} if no request needs one
+   */
+  public static @Nullable String @Nullable [] permits(List<Acquire> requests) {
+    String[] permits = null;
+    for (int r = 0; r < requests.size(); r++) {
+      if (requests.get(r).policy().holdsPermits()) {
+        if (permits == null) {
+          permits = new String[requests.size()];
+        }
+        permits[r] = Permits.next();
+      }
+    }
+    return permits;
   }
 
   /**
@@ -179,14 +227,27 @@ public final class Decide {
    * @return the decision
    */
   public static Decision decision(Policy policy, Outcome outcome) {
+    return decision(policy, outcome, null);
+  }
+
+  /**
+   * {@link #decision(Policy, Outcome)} of a request that holds {@code permit} if allowed.
+   *
+   * @param policy the policy
+   * @param outcome its limit's outcome
+   * @param permit the permit, or {@code null}
+   * @return the decision
+   */
+  public static Decision decision(Policy policy, Outcome outcome, @Nullable String permit) {
     return new Decision(
         policy.name(),
         policy.ids().get(0),
         outcome.allowed(),
-        policy.maxCost(),
+        policy.limits().get(0).capacity(),
         outcome.remaining(),
         outcome.retryAfter(),
         outcome.resetAfter(),
-        Decision.Source.BACKEND);
+        Decision.Source.BACKEND,
+        outcome.allowed() ? permit : null);
   }
 }

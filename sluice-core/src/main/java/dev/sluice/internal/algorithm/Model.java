@@ -19,7 +19,7 @@ import org.jspecify.annotations.Nullable;
  * <p>Models are immutable and thread-safe.
  */
 public sealed interface Model
-    permits BucketModel, FixedWindowModel, SlidingWindowModel, SlidingLogModel {
+    permits BucketModel, FixedWindowModel, SlidingWindowModel, SlidingLogModel, ConcurrencyModel {
 
   /**
    * The model of a limit.
@@ -38,6 +38,8 @@ public sealed interface Model
       return new FixedWindowModel(cw);
     } else if (limit instanceof Limit.SlidingWindow sw) {
       return new SlidingWindowModel(sw);
+    } else if (limit instanceof Limit.Concurrency c) {
+      return new ConcurrencyModel(c);
     } else {
       return new SlidingLogModel((Limit.SlidingLog) limit);
     }
@@ -63,6 +65,34 @@ public sealed interface Model
    * @return the outcome; its state is to be stored only if the request is committed
    */
   Outcome step(State state, long now, long cost);
+
+  /**
+   * {@link #step(State, long, long)} for a request that is granted {@code permit} if allowed: a
+   * concurrency limit stores it; the other models ignore it.
+   *
+   * @param state the stored state, or {@code null} for a fresh key
+   * @param now the time in microseconds
+   * @param cost the cost; 0 only looks
+   * @param permit the id of the permit an allowed request holds, or {@code null} if the policy
+   *     holds none
+   * @return the outcome
+   */
+  default Outcome step(@Nullable State state, long now, long cost, @Nullable String permit) {
+    return step(state, now, cost);
+  }
+
+  /**
+   * The state after {@code permit} is released: a concurrency limit forgets it; the other models
+   * have nothing to release.
+   *
+   * @param state the stored state, or {@code null}
+   * @param now the time in microseconds
+   * @param permit the permit's id
+   * @return the new state, or {@code null} if nothing changes (an unknown or expired permit)
+   */
+  default @Nullable State release(@Nullable State state, long now, String permit) {
+    return null;
+  }
 
   /**
    * A look without consuming: whether a request of cost 1 would be allowed and when, with the

@@ -10,7 +10,8 @@ package dev.sluice.internal.algorithm;
  * when its capacity or rate changes, a window keeps its count when its limit changes. A state of
  * another kind, or of another window length, is taken as a fresh key's (see {@link Model#step}).
  */
-public sealed interface State permits State.Bucket, State.Window, State.Sliding, State.Log {
+public sealed interface State
+    permits State.Bucket, State.Window, State.Sliding, State.Log, State.Permits {
 
   /**
    * Token or leaky bucket state: what has been taken and not yet refilled (the token bucket's debt,
@@ -90,6 +91,44 @@ public sealed interface State permits State.Bucket, State.Window, State.Sliding,
      */
     public long window() {
       return window;
+    }
+  }
+
+  /**
+   * A concurrency limit's permits: their ids and when their leases end, in the order granted.
+   * Entries whose lease has ended may still be stored; they count for nothing.
+   */
+  final class Permits implements State {
+    private final String[] ids;
+    private final long[] expiries;
+
+    /**
+     * A set of permits.
+     *
+     * @param ids the permits' ids
+     * @param expiries when each one's lease ends, in microseconds
+     */
+    public Permits(String[] ids, long[] expiries) {
+      this.ids = ids;
+      this.expiries = expiries;
+    }
+
+    /**
+     * The ids.
+     *
+     * @return the ids, not to be modified
+     */
+    public String[] ids() {
+      return ids;
+    }
+
+    /**
+     * When each lease ends.
+     *
+     * @return the times in microseconds, not to be modified
+     */
+    public long[] expiries() {
+      return expiries;
     }
   }
 }

@@ -447,6 +447,97 @@ class ModelPropertiesTest {
    * never negative, durations convertible), remaining within {@code [0, capacity]}, and a time
    * earlier than one already seen never shows more remaining than that time did.
    */
+  /**
+   * A concurrency limit over a random timeline of acquires, releases (of held, released and unknown
+   * permits) and time steps: its answers equal an oracle that keeps the live permits in a map, so
+   * that in flight never exceeds the maximum, a release frees exactly its permit and a lease ends
+   * exactly at its end.
+   */
+  @Property(tries = TRIES)
+  void concurrency(
+      @ForAll("concurrencyLimits") Limit.Concurrency limit,
+      @ForAll("concurrencyTimeline") List<long[]> timeline) {
+    Model model = Model.of(limit);
+    long lease = limit.lease().toNanos() / 1_000;
+    long hint = limit.retryHint().toNanos() / 1_000;
+    Map<String, Long> oracle = new HashMap<>();
+    List<String> granted = new ArrayList<>();
+    State state = null;
+    long now = 1_000_000;
+    int next = 0;
+    for (long[] op : timeline) {
+      now += op[0];
+      long at = now;
+      oracle.values().removeIf(end -> end <= at);
+      if (op[1] == 0) {
+        String permit = "p" + next++;
+        Outcome outcome = model.step(state, now, 1 + op[2], permit);
+        boolean fits = oracle.size() < limit.limit();
+        assertThat(outcome.allowed())
+            .as("%d of %d live", oracle.size(), limit.limit())
+            .isEqualTo(fits);
+        if (fits) {
+          oracle.put(permit, now + lease);
+          granted.add(permit);
+          state = outcome.state();
+          assertThat(outcome.remaining()).isEqualTo(limit.limit() - oracle.size());
+        } else {
+          long first = oracle.values().stream().mapToLong(Long::longValue).min().orElseThrow();
+          assertThat(outcome.retryAfter()).isEqualTo(Math.max(1, Math.min(hint, first - now)));
+          assertThat(outcome.remaining()).isZero();
+        }
+        long last = oracle.values().stream().mapToLong(Long::longValue).max().orElse(now);
+        assertThat(outcome.resetAfter()).isEqualTo(last - now);
+        assertThat(((State.Permits) outcome.state()).ids().length)
+            .isLessThanOrEqualTo((int) limit.limit());
+      } else {
+        String permit =
+            granted.isEmpty() || op[2] % 5 == 0
+                ? "unknown"
+                : granted.get((int) (op[2] % granted.size()));
+        State released = model.release(state, now, permit);
+        assertThat(released != null)
+            .as("release of %s", permit)
+            .isEqualTo(oracle.containsKey(permit));
+        oracle.remove(permit);
+        if (released != null) {
+          state = released;
+        }
+      }
+      assertThat(model.peek(state, now).remaining()).isEqualTo(limit.limit() - oracle.size());
+    }
+  }
+
+  @Provide
+  Arbitrary<Limit.Concurrency> concurrencyLimits() {
+    return Combinators.combine(
+            Arbitraries.longs().between(1, 8),
+            Arbitraries.longs().between(1, 5_000),
+            Arbitraries.longs().between(1, 5_000))
+        .as(
+            (max, leaseMs, hintMs) ->
+                Limit.concurrency(
+                    max,
+                    java.time.Duration.ofMillis(leaseMs),
+                    java.time.Duration.ofMillis(Math.min(leaseMs, hintMs))));
+  }
+
+  /** Steps of (time step in microseconds, 0 acquire / 1 release, a number to pick with). */
+  @Provide
+  Arbitrary<List<long[]>> concurrencyTimeline() {
+    Arbitrary<Long> steps =
+        Arbitraries.frequencyOf(
+            Tuple.of(3, Arbitraries.just(0L)),
+            Tuple.of(5, Arbitraries.longs().between(1, 1_000_000)),
+            Tuple.of(1, Arbitraries.longs().between(1, 10_000_000)));
+    return Combinators.combine(
+            steps, Arbitraries.longs().between(0, 1), Arbitraries.longs().between(0, 99))
+        .as((step, kind, pick) -> new long[] {step, kind, pick})
+        .list()
+        .ofMinSize(1)
+        .ofMaxSize(60);
+  }
+
   @Property(tries = TRIES)
   void anyTimelineIsSafeAndGoingBackNeverRefills(
       @ForAll("limitsForWildTimelines") Limit limit,
