@@ -11,6 +11,7 @@ public final class BackendException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
+  /** Whether the store missed its deadline, rather than failing. */
   private final boolean timeout;
 
   /**

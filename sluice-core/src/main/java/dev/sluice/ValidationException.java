@@ -16,8 +16,13 @@ public final class ValidationException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The name of the parameter that failed. */
   private final String parameter;
+
+  /** What the value must be. */
   private final String rule;
+
+  /** The value given, as shown to the user, or {@code null}. */
   private final String actual;
 
   /**

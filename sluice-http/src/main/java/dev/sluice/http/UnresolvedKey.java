@@ -20,6 +20,8 @@ public record UnresolvedKey(boolean allow, int status) {
   /**
    * Checks the status.
    *
+   * @param allow whether the request goes through unlimited
+   * @param status the status of the refusal, from 400 to 599; ignored when {@code allow}
    * @throws IllegalArgumentException if a refusal's status is not from 400 to 599
    */
   public UnresolvedKey {
