@@ -6,19 +6,10 @@ import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
 import dev.sluice.internal.algorithm.Permits;
 import dev.sluice.internal.algorithm.State;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
-import org.jspecify.annotations.Nullable;
 
 /**
  * Buckets in this JVM's heap: the fastest backend, for a single instance or as a fallback.
@@ -40,27 +31,12 @@ public final class InMemoryBackend implements Backend {
   /** The default maximum number of keys, across all policies. */
   public static final long DEFAULT_MAX_KEYS = 1_000_000;
 
-  private static final Object REMOVED = new Object();
-  private static final VarHandle STATE;
-
-  static {
-    try {
-      STATE = MethodHandles.lookup().findVarHandle(Entry.class, "state", Object.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final TimeSource time;
-  private final long maxKeys;
-  private final Map<String, Store> stores = new ConcurrentHashMap<>();
-  private final AtomicLong size = new AtomicLong();
-  private final AtomicLong insertsSinceSweep = new AtomicLong();
-  private final AtomicBoolean sweeping = new AtomicBoolean();
+  private final MemoryKeys keys;
 
   private InMemoryBackend(TimeSource time, long maxKeys) {
     this.time = time;
-    this.maxKeys = maxKeys;
+    this.keys = new MemoryKeys(time, maxKeys);
   }
 
   /**
@@ -83,32 +59,30 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public Decision tryAcquire(Policy policy, String key, long cost) {
-    Store store = store(policy);
+    MemoryKeys.Store store = keys.store(policy);
     Model[] models = policy.modelArray();
     long now = time.nowMicros();
-    Entry entry = store.entry(key);
+    MemoryEntry entry = store.entry(key);
     int spins = 0;
     String permit = policy.holdsPermits() ? Permits.next() : null;
     if (models.length == 1) {
       Model model = models[0];
       while (true) {
         Object current = entry.state;
-        if (current == REMOVED) {
+        if (current == MemoryEntry.REMOVED) {
           entry = store.replaceRemoved(key, entry);
           continue;
         }
-        if (current instanceof Held) {
-          spins = Held.await(spins);
+        if (current instanceof MemoryHold) {
+          spins = MemoryHold.await(spins);
           continue;
         }
-        Snapshot snapshot = (Snapshot) current;
+        MemorySnapshot snapshot = (MemorySnapshot) current;
         Outcome outcome =
             model.step(snapshot == null ? null : snapshot.state(policy, 0), now, cost, permit);
         if (!outcome.allowed()
-            || STATE.compareAndSet(
-                entry,
-                current,
-                Snapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
+            || entry.compareAndSet(
+                current, MemorySnapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
           return Decide.decision(policy, outcome, permit);
         }
       }
@@ -116,15 +90,15 @@ public final class InMemoryBackend implements Backend {
     State[] states = new State[models.length];
     while (true) {
       Object current = entry.state;
-      if (current == REMOVED) {
+      if (current == MemoryEntry.REMOVED) {
         entry = store.replaceRemoved(key, entry);
         continue;
       }
-      if (current instanceof Held) {
-        spins = Held.await(spins);
+      if (current instanceof MemoryHold) {
+        spins = MemoryHold.await(spins);
         continue;
       }
-      Snapshot snapshot = (Snapshot) current;
+      MemorySnapshot snapshot = (MemorySnapshot) current;
       for (int i = 0; i < models.length; i++) {
         states[i] = snapshot == null ? null : snapshot.state(policy, i);
       }
@@ -136,7 +110,7 @@ public final class InMemoryBackend implements Backend {
       for (int i = 0; i < models.length; i++) {
         next[i] = outcomes[i].state();
       }
-      if (STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
+      if (entry.compareAndSet(current, MemorySnapshot.written(snapshot, policy, next))) {
         return Decide.decision(policy, outcomes, permit);
       }
     }
@@ -168,21 +142,21 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public Decision refund(Policy policy, String key, long cost) {
-    Store store = store(policy);
+    MemoryKeys.Store store = keys.store(policy);
     Model[] models = policy.modelArray();
-    Entry entry = store.map.get(key);
+    MemoryEntry entry = store.map.get(key);
     int spins = 0;
     while (true) {
       long now = time.nowMicros();
-      Object current = entry == null ? REMOVED : entry.state;
-      if (current == REMOVED) {
+      Object current = entry == null ? MemoryEntry.REMOVED : entry.state;
+      if (entry == null || current == MemoryEntry.REMOVED) {
         return peek(policy, key); // a fresh key: nothing to give back
       }
-      if (current instanceof Held) {
-        spins = Held.await(spins);
+      if (current instanceof MemoryHold) {
+        spins = MemoryHold.await(spins);
         continue;
       }
-      Snapshot snapshot = (Snapshot) current;
+      MemorySnapshot snapshot = (MemorySnapshot) current;
       State[] next = new State[models.length];
       boolean changed = false;
       for (int i = 0; i < models.length; i++) {
@@ -191,8 +165,8 @@ public final class InMemoryBackend implements Backend {
         changed |= refunded != null;
         next[i] = refunded != null ? refunded : before;
       }
-      Snapshot after = changed ? Snapshot.written(snapshot, policy, next) : snapshot;
-      if (!changed || STATE.compareAndSet(entry, current, after)) {
+      MemorySnapshot after = changed ? MemorySnapshot.written(snapshot, policy, next) : snapshot;
+      if (!changed || entry.compareAndSet(current, after)) {
         Outcome[] outcomes = new Outcome[models.length];
         for (int i = 0; i < models.length; i++) {
           outcomes[i] = models[i].peek(next[i], now);
@@ -213,21 +187,21 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public void release(Policy policy, String key, String permit) {
-    Store store = stores.get(policy.stateName());
-    Entry entry = store == null ? null : store.map.get(key);
+    MemoryKeys.Store store = keys.existing(policy);
+    MemoryEntry entry = store == null ? null : store.map.get(key);
     Model[] models = policy.modelArray();
     int spins = 0;
     while (entry != null) {
       long now = time.nowMicros();
       Object current = entry.state;
-      if (current == REMOVED || current == null) {
+      if (current == MemoryEntry.REMOVED || current == null) {
         return;
       }
-      if (current instanceof Held) {
-        spins = Held.await(spins);
+      if (current instanceof MemoryHold) {
+        spins = MemoryHold.await(spins);
         continue;
       }
-      Snapshot snapshot = (Snapshot) current;
+      MemorySnapshot snapshot = (MemorySnapshot) current;
       State[] next = new State[models.length];
       boolean changed = false;
       for (int i = 0; i < models.length; i++) {
@@ -237,7 +211,7 @@ public final class InMemoryBackend implements Backend {
         next[i] = released != null ? released : before;
       }
       if (!changed
-          || STATE.compareAndSet(entry, current, Snapshot.written(snapshot, policy, next))) {
+          || entry.compareAndSet(current, MemorySnapshot.written(snapshot, policy, next))) {
         return;
       }
     }
@@ -270,23 +244,23 @@ public final class InMemoryBackend implements Backend {
       return List.of(tryAcquire(only.policy(), only.key(), only.cost()));
     }
     Integer[] order = claimOrder(requests);
-    Entry[] entries = new Entry[n];
-    Held[] holds = new Held[n];
+    MemoryEntry[] entries = new MemoryEntry[n];
+    MemoryHold[] holds = new MemoryHold[n];
     try {
       for (int r : order) {
         Acquire request = requests.get(r);
-        Store store = store(request.policy());
-        Entry entry = store.entry(request.key());
+        MemoryKeys.Store store = keys.store(request.policy());
+        MemoryEntry entry = store.entry(request.key());
         int spins = 0;
         while (holds[r] == null) {
           Object current = entry.state;
-          if (current == REMOVED) {
+          if (current == MemoryEntry.REMOVED) {
             entry = store.replaceRemoved(request.key(), entry);
-          } else if (current instanceof Held) {
-            spins = Held.await(spins);
+          } else if (current instanceof MemoryHold) {
+            spins = MemoryHold.await(spins);
           } else {
-            Held held = new Held((Snapshot) current);
-            if (STATE.compareAndSet(entry, current, held)) {
+            MemoryHold held = new MemoryHold((MemorySnapshot) current);
+            if (entry.compareAndSet(current, held)) {
               entries[r] = entry;
               holds[r] = held;
             }
@@ -301,7 +275,7 @@ public final class InMemoryBackend implements Backend {
         Policy policy = requests.get(r).policy();
         models[r] = policy.modelArray();
         states[r] = new State[models[r].length];
-        Snapshot before = holds[r].before;
+        MemorySnapshot before = holds[r].before;
         for (int i = 0; i < models[r].length; i++) {
           states[r][i] = before == null ? null : before.state(policy, i);
         }
@@ -317,16 +291,16 @@ public final class InMemoryBackend implements Backend {
           for (int i = 0; i < next.length; i++) {
             next[i] = outcomes[r][i].state();
           }
-          after = Snapshot.written(holds[r].before, requests.get(r).policy(), next);
+          after = MemorySnapshot.written(holds[r].before, requests.get(r).policy(), next);
         }
-        STATE.setVolatile(entries[r], after);
+        entries[r].set(after);
         entries[r] = null;
       }
       return Decide.decisions(requests, outcomes, committed ? permits : null);
     } finally {
       for (int r = 0; r < n; r++) {
         if (entries[r] != null) {
-          STATE.setVolatile(entries[r], holds[r].before);
+          entries[r].set(holds[r].before);
         }
       }
     }
@@ -350,13 +324,13 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public Decision peek(Policy policy, String key) {
-    Store store = stores.get(policy.stateName());
-    Entry entry = store == null ? null : store.map.get(key);
+    MemoryKeys.Store store = keys.existing(policy);
+    MemoryEntry entry = store == null ? null : store.map.get(key);
     Object current = entry == null ? null : entry.state;
-    if (current instanceof Held held) {
+    if (current instanceof MemoryHold held) {
       current = held.before;
     }
-    Snapshot snapshot = current instanceof Snapshot s ? s : null;
+    MemorySnapshot snapshot = current instanceof MemorySnapshot s ? s : null;
     long now = time.nowMicros();
     Model[] models = policy.modelArray();
     Outcome[] outcomes = new Outcome[models.length];
@@ -368,8 +342,8 @@ public final class InMemoryBackend implements Backend {
 
   @Override
   public void reset(Policy policy, String key) {
-    Store store = stores.get(policy.stateName());
-    Entry entry = store == null ? null : store.map.get(key);
+    MemoryKeys.Store store = keys.existing(policy);
+    MemoryEntry entry = store == null ? null : store.map.get(key);
     if (store != null && entry != null) {
       store.remove(key, entry, entry.state, true);
     }
@@ -381,53 +355,7 @@ public final class InMemoryBackend implements Backend {
    * at once if a sweep is already running.
    */
   public void cleanUp() {
-    if (!sweeping.compareAndSet(false, true)) {
-      return;
-    }
-    try {
-      insertsSinceSweep.set(0);
-      long now = time.nowMicros();
-      long[] freshAt =
-          new long[(int) Math.min(Integer.MAX_VALUE - 8, Math.max(16, size.get() + 1024))];
-      int n = 0;
-      for (Store store : stores.values()) {
-        for (Map.Entry<String, Entry> e : store.map.entrySet()) {
-          Object state = e.getValue().state;
-          if (state == null) {
-            continue; // just inserted, its first decision in flight (maybe on this very thread)
-          }
-          long fresh = store.freshAt(state);
-          if (fresh <= now) {
-            store.remove(e.getKey(), e.getValue(), state, false);
-          } else if (n < freshAt.length) {
-            freshAt[n++] = fresh;
-          }
-        }
-      }
-      long target = maxKeys - maxKeys / 10;
-      long excess = size.get() - target;
-      if (size.get() > maxKeys && excess > 0 && n > 0) {
-        Arrays.sort(freshAt, 0, n);
-        long threshold = freshAt[(int) Math.min(n - 1, excess - 1)];
-        // First the keys fresh before the threshold, then (until the target) those fresh at it.
-        for (int pass = 0; pass < 2; pass++) {
-          long bound = pass == 0 ? threshold - 1 : threshold;
-          for (Store store : stores.values()) {
-            for (Map.Entry<String, Entry> e : store.map.entrySet()) {
-              if (size.get() <= target) {
-                return;
-              }
-              Object state = e.getValue().state;
-              if (state != null && store.freshAt(state) <= bound) {
-                store.remove(e.getKey(), e.getValue(), state, false);
-              }
-            }
-          }
-        }
-      }
-    } finally {
-      sweeping.set(false);
-    }
+    keys.cleanUp();
   }
 
   /**
@@ -437,182 +365,7 @@ public final class InMemoryBackend implements Backend {
    * @return the number of keys
    */
   public long size() {
-    return size.get();
-  }
-
-  private Store store(Policy policy) {
-    Store store = stores.get(policy.stateName());
-    if (store == null) {
-      store = stores.computeIfAbsent(policy.stateName(), name -> new Store());
-    }
-    if (!policy.equals(store.latest)) {
-      store.latest = policy;
-    }
-    return store;
-  }
-
-  private void inserted() {
-    long keys = size.incrementAndGet();
-    long inserts = insertsSinceSweep.incrementAndGet();
-    if (keys > maxKeys || inserts >= Math.max(1024, keys)) {
-      cleanUp();
-    }
-  }
-
-  /** The keys of one policy name, whatever the versions of the policy that wrote them. */
-  private final class Store {
-    final ConcurrentHashMap<String, Entry> map = new ConcurrentHashMap<>();
-
-    /** The version of the policy last decided with; written only when it changes. */
-    volatile @Nullable Policy latest;
-
-    Entry entry(String key) {
-      Entry entry = map.get(key);
-      if (entry != null) {
-        return entry;
-      }
-      Entry created = new Entry();
-      entry = map.putIfAbsent(key, created);
-      if (entry != null) {
-        return entry;
-      }
-      inserted();
-      return created;
-    }
-
-    Entry replaceRemoved(String key, Entry removed) {
-      map.remove(key, removed);
-      return entry(key);
-    }
-
-    /** Removes a key if its state is still {@code expected}; a concurrent decision wins. */
-    void remove(String key, Entry entry, @Nullable Object expected, boolean force) {
-      int spins = 0;
-      while (expected != REMOVED) {
-        if (!(expected instanceof Held) && STATE.compareAndSet(entry, expected, REMOVED)) {
-          map.remove(key, entry);
-          size.decrementAndGet();
-          return;
-        }
-        if (!force) {
-          return;
-        }
-        if (expected instanceof Held) {
-          spins = Held.await(spins);
-        }
-        expected = entry.state;
-      }
-    }
-
-    /**
-     * When the state becomes the same as a fresh key's for the newest version of the policy seen (a
-     * changed limit may take longer to forget usage than the one that wrote it); removed entries
-     * count as fresh.
-     */
-    long freshAt(Object state) {
-      if (state instanceof Held) {
-        return Long.MAX_VALUE;
-      }
-      Policy reader = latest;
-      return state instanceof Snapshot snapshot && reader != null
-          ? snapshot.freshAt(reader)
-          : Long.MIN_VALUE;
-    }
-  }
-
-  /**
-   * The states of one key, each in its slot (a limit's id, see {@link Policy#slots()}): the slots
-   * of the policy version that last wrote it, in that version's order, then any slots of other
-   * versions it did not have (a limit removed, or another version mid-rollout), kept so that every
-   * version finds its limits' usage by id. The models convert what they read.
-   */
-  private static final class Snapshot {
-    final String[] slots;
-    final State[] states;
-
-    Snapshot(String[] slots, State[] states) {
-      this.slots = slots;
-      this.states = states;
-    }
-
-    /** The state of limit {@code index} of {@code policy}, or {@code null} if it has none. */
-    @Nullable State state(Policy policy, int index) {
-      String[] wanted = policy.slots();
-      if (slots == wanted) {
-        return states[index];
-      }
-      for (int i = 0; i < slots.length; i++) {
-        if (slots[i].equals(wanted[index])) {
-          return states[i];
-        }
-      }
-      return null;
-    }
-
-    /** The snapshot after {@code policy} stored {@code next}, one state per limit. */
-    static Snapshot written(@Nullable Snapshot before, Policy policy, State[] next) {
-      String[] mine = policy.slots();
-      if (before == null || before.slots == mine) {
-        return new Snapshot(mine, next);
-      }
-      List<String> slots = new ArrayList<>(Arrays.asList(mine));
-      List<State> states = new ArrayList<>(Arrays.asList(next));
-      for (int i = 0; i < before.slots.length; i++) {
-        if (!slots.contains(before.slots[i])) {
-          slots.add(before.slots[i]);
-          states.add(before.states[i]);
-        }
-      }
-      return slots.size() == mine.length
-          ? new Snapshot(mine, next)
-          : new Snapshot(slots.toArray(String[]::new), states.toArray(State[]::new));
-    }
-
-    /** When every limit of {@code reader} would find this key fresh. */
-    long freshAt(Policy reader) {
-      Model[] models = reader.modelArray();
-      long fresh = Long.MIN_VALUE;
-      for (int i = 0; i < models.length; i++) {
-        State state = state(reader, i);
-        if (state != null) {
-          fresh = Math.max(fresh, models[i].freshAt(state));
-        }
-      }
-      return fresh;
-    }
-  }
-
-  /**
-   * A batch's claim on a key while it decides ({@link #tryAcquireAll}): the state it replaced, put
-   * back or replaced when the batch ends. Decisions on the key wait for it, peeks read through it,
-   * sweeps leave it alone. Batches claim their keys in one global order, so two never wait for each
-   * other in a cycle.
-   */
-  private static final class Held {
-    final @Nullable Snapshot before;
-
-    Held(@Nullable Snapshot before) {
-      this.before = before;
-    }
-
-    /** Waits a moment for a claim to end: spins briefly, then parks for a few microseconds. */
-    static int await(int spins) {
-      if (spins < 64) {
-        Thread.onSpinWait();
-      } else {
-        LockSupport.parkNanos(10_000);
-      }
-      return spins + 1;
-    }
-  }
-
-  /**
-   * One key: its {@link Snapshot}, {@code null} if fresh, {@code REMOVED}, or {@link Held} by a
-   * batch.
-   */
-  private static final class Entry {
-    @SuppressWarnings("unused") // written through STATE
-    volatile @Nullable Object state;
+    return keys.size();
   }
 
   /** Builds an {@link InMemoryBackend}. Not thread-safe. */

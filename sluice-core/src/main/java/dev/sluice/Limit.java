@@ -181,7 +181,7 @@ public sealed interface Limit
     public TokenBucket {
       Checks.range("capacity", capacity, 1, MAX_CAPACITY);
       Checks.notNull("refill", refill);
-      checkScale(capacity, refill, "refill");
+      BucketScale.check(capacity, refill, "refill");
     }
 
     @Override
@@ -191,7 +191,7 @@ public sealed interface Limit
 
     @Override
     public Duration window() {
-      return fillTime(capacity, refill);
+      return BucketScale.fillTime(capacity, refill);
     }
 
     @Override
@@ -370,7 +370,7 @@ public sealed interface Limit
     public LeakyBucket {
       Checks.range("capacity", capacity, 1, MAX_CAPACITY);
       Checks.notNull("leak", leak);
-      checkScale(capacity, leak, "leak");
+      BucketScale.check(capacity, leak, "leak");
     }
 
     @Override
@@ -380,37 +380,13 @@ public sealed interface Limit
 
     @Override
     public Duration window() {
-      return fillTime(capacity, leak);
+      return BucketScale.fillTime(capacity, leak);
     }
 
     @Override
     public String toString() {
       return "leaky-bucket(capacity=" + capacity + ", leak=" + leak + ")";
     }
-  }
-
-  /**
-   * Buckets count in units of 1/period (after reducing the rate's fraction), so that every step is
-   * exact integer arithmetic; capacity x period must then stay below 2^52, which also keeps the
-   * Redis scripts exact (Lua numbers are doubles). Only a very large bucket with a very slow,
-   * irreducible rate (say 10^6 tokens at 7 per day) fails this.
-   */
-  private static void checkScale(long capacity, Rate rate, String param) {
-    long period = rate.reducedPeriodMicros();
-    if (Math.multiplyHigh(capacity, period) != 0 || capacity * period > (1L << 52)) {
-      throw Checks.fail(
-          "capacity x " + param + " period",
-          "be at most 2^52 microseconds "
-              + "(the bucket would take centuries to fill; raise the rate or lower the capacity)",
-          capacity + " x " + period + "us");
-    }
-  }
-
-  /** The time a bucket takes to fill from empty; {@link #checkScale} keeps the product in range. */
-  private static Duration fillTime(long capacity, Rate rate) {
-    long tokens = rate.reducedTokens();
-    long micros = (capacity * rate.reducedPeriodMicros() + tokens - 1) / tokens;
-    return Duration.ofNanos(micros * 1_000L);
   }
 
   /**

@@ -3,7 +3,6 @@ package dev.sluice;
 import dev.sluice.internal.Checks;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.jspecify.annotations.Nullable;
 
@@ -31,20 +30,13 @@ public final class RateLimiter implements AutoCloseable {
   /** The longest a waiting acquire may wait. */
   public static final Duration MAX_WAIT = Duration.ofHours(1);
 
-  /** The shortest pause between two tries of a waiting acquire (when a denial names no wait). */
-  private static final long MIN_PAUSE_MICROS = 1_000;
-
   private final Backend backend;
-  private final DecisionListener listener;
-  private final TimeSource time;
-  private volatile PolicyRegistry policies;
+  private final LimiterCalls calls;
 
   private RateLimiter(
       Backend backend, PolicyRegistry policies, DecisionListener listener, TimeSource time) {
     this.backend = backend;
-    this.policies = policies;
-    this.listener = listener;
-    this.time = time;
+    this.calls = new LimiterCalls(backend, policies, listener, time);
   }
 
   /**
@@ -101,17 +93,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws IllegalArgumentException if the key, policy or cost is invalid
    */
   public Decision tryAcquire(String key, @Nullable String policy, long cost) {
-    Policy resolved = resolve(key, policy);
-    resolved.checkCost(cost);
-    Decision decision;
-    try {
-      decision = backend.tryAcquire(resolved, key, cost);
-    } catch (RuntimeException e) {
-      notifyError(resolved, key, cost, e);
-      throw e;
-    }
-    notifyDecision(resolved, key, cost, decision);
-    return decision;
+    return calls.tryAcquire(key, policy, cost);
   }
 
   /**
@@ -124,23 +106,7 @@ public final class RateLimiter implements AutoCloseable {
    *     or with the backend's exception
    */
   public CompletionStage<Decision> tryAcquireAsync(String key, @Nullable String policy, long cost) {
-    Policy resolved;
-    try {
-      resolved = resolve(key, policy);
-      resolved.checkCost(cost);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return backend
-        .tryAcquireAsync(resolved, key, cost)
-        .whenComplete(
-            (decision, error) -> {
-              if (error != null) {
-                notifyError(resolved, key, cost, error);
-              } else {
-                notifyDecision(resolved, key, cost, decision);
-              }
-            });
+    return calls.tryAcquireAsync(key, policy, cost);
   }
 
   /**
@@ -177,21 +143,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws BackendException if the backend failed
    */
   public Decision acquire(String key, @Nullable String policy, long cost, Duration maxWait) {
-    long budget = Checks.micros("maxWait", maxWait, Duration.ZERO, MAX_WAIT);
-    long start = time.nowMicros();
-    while (true) {
-      Decision decision = tryAcquire(key, policy, cost);
-      long pause = pause(decision, start, budget);
-      if (pause < 0) {
-        return decision;
-      }
-      try {
-        time.sleep(pause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return decision;
-      }
-    }
+    return calls.acquire(key, policy, cost, maxWait);
   }
 
   /**
@@ -208,39 +160,7 @@ public final class RateLimiter implements AutoCloseable {
    */
   public CompletionStage<Decision> acquireAsync(
       String key, @Nullable String policy, long cost, Duration maxWait) {
-    long budget;
-    try {
-      budget = Checks.micros("maxWait", maxWait, Duration.ZERO, MAX_WAIT);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return tryUntil(key, policy, cost, time.nowMicros(), budget);
-  }
-
-  private CompletionStage<Decision> tryUntil(
-      String key, @Nullable String policy, long cost, long start, long budget) {
-    return tryAcquireAsync(key, policy, cost)
-        .thenCompose(
-            decision -> {
-              long pause = pause(decision, start, budget);
-              return pause < 0
-                  ? CompletableFuture.completedFuture(decision)
-                  : time.after(pause)
-                      .thenCompose(ignored -> tryUntil(key, policy, cost, start, budget));
-            });
-  }
-
-  /**
-   * How long a waiting acquire pauses before its next try, or -1 to answer {@code decision} now: it
-   * is allowed, or the next try would come after the budget.
-   */
-  private long pause(Decision decision, long start, long budget) {
-    if (decision.allowed()) {
-      return -1;
-    }
-    long pause = Math.max(MIN_PAUSE_MICROS, decision.retryAfterMicros());
-    long waited = Math.max(0, time.nowMicros() - start);
-    return waited + pause > budget ? -1 : pause;
+    return calls.acquireAsync(key, policy, cost, maxWait);
   }
 
   /**
@@ -258,9 +178,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws BackendException if the backend failed
    */
   public Decision refund(String key, @Nullable String policy, long cost) {
-    Policy resolved = resolve(key, policy);
-    resolved.checkCost(cost);
-    return backend.refund(resolved, key, cost);
+    return calls.refund(key, policy, cost);
   }
 
   /**
@@ -273,14 +191,7 @@ public final class RateLimiter implements AutoCloseable {
    *     IllegalArgumentException} for invalid input, or with the backend's exception
    */
   public CompletionStage<Decision> refundAsync(String key, @Nullable String policy, long cost) {
-    Policy resolved;
-    try {
-      resolved = resolve(key, policy);
-      resolved.checkCost(cost);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return backend.refundAsync(resolved, key, cost);
+    return calls.refundAsync(key, policy, cost);
   }
 
   /**
@@ -297,8 +208,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws BackendException if the backend failed
    */
   public void release(String key, @Nullable String policy, String permit) {
-    Checks.notNull("permit", permit);
-    backend.release(resolve(key, policy), key, permit);
+    calls.release(key, policy, permit);
   }
 
   /**
@@ -311,14 +221,7 @@ public final class RateLimiter implements AutoCloseable {
    *     with the backend's exception
    */
   public CompletionStage<Void> releaseAsync(String key, @Nullable String policy, String permit) {
-    Policy resolved;
-    try {
-      Checks.notNull("permit", permit);
-      resolved = resolve(key, policy);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return backend.releaseAsync(resolved, key, permit);
+    return calls.releaseAsync(key, policy, permit);
   }
 
   /**
@@ -339,16 +242,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws BackendException if the backend failed
    */
   public List<Decision> tryAcquireAll(List<Acquire> requests) {
-    Checks.batch(requests);
-    List<Decision> decisions;
-    try {
-      decisions = backend.tryAcquireAll(requests);
-    } catch (RuntimeException e) {
-      requests.forEach(r -> notifyError(r.policy(), r.key(), r.cost(), e));
-      throw e;
-    }
-    notifyDecisions(requests, decisions);
-    return decisions;
+    return calls.tryAcquireAll(requests);
   }
 
   /**
@@ -359,21 +253,7 @@ public final class RateLimiter implements AutoCloseable {
    *     invalid batch, or with the backend's exception
    */
   public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
-    try {
-      Checks.batch(requests);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return backend
-        .tryAcquireAllAsync(requests)
-        .whenComplete(
-            (decisions, error) -> {
-              if (error != null) {
-                requests.forEach(r -> notifyError(r.policy(), r.key(), r.cost(), error));
-              } else {
-                notifyDecisions(requests, decisions);
-              }
-            });
+    return calls.tryAcquireAllAsync(requests);
   }
 
   /**
@@ -396,7 +276,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws IllegalArgumentException if the key or policy is invalid
    */
   public Decision peek(String key, @Nullable String policy) {
-    return backend.peek(resolve(key, policy), key);
+    return calls.peek(key, policy);
   }
 
   /**
@@ -408,13 +288,7 @@ public final class RateLimiter implements AutoCloseable {
    *     IllegalArgumentException} for invalid input, or with the backend's exception
    */
   public CompletionStage<Decision> peekAsync(String key, @Nullable String policy) {
-    Policy resolved;
-    try {
-      resolved = resolve(key, policy);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return backend.peekAsync(resolved, key);
+    return calls.peekAsync(key, policy);
   }
 
   /**
@@ -435,7 +309,7 @@ public final class RateLimiter implements AutoCloseable {
    * @throws IllegalArgumentException if the key or policy is invalid
    */
   public void reset(String key, @Nullable String policy) {
-    backend.reset(resolve(key, policy), key);
+    calls.reset(key, policy);
   }
 
   /**
@@ -444,7 +318,7 @@ public final class RateLimiter implements AutoCloseable {
    * @return the registry
    */
   public PolicyRegistry policies() {
-    return policies;
+    return calls.policies();
   }
 
   /**
@@ -454,7 +328,7 @@ public final class RateLimiter implements AutoCloseable {
    * @param policies the new registry
    */
   public void setPolicies(PolicyRegistry policies) {
-    this.policies = Checks.notNull("policies", policies);
+    calls.setPolicies(policies);
   }
 
   /**
@@ -470,37 +344,6 @@ public final class RateLimiter implements AutoCloseable {
   @Override
   public void close() {
     backend.close();
-  }
-
-  private Policy resolve(String key, @Nullable String policy) {
-    return policies.resolve(Checks.key(key), policy);
-  }
-
-  private void notifyDecision(Policy policy, String key, long cost, Decision decision) {
-    if (listener != DecisionListener.NONE) {
-      try {
-        listener.onDecision(policy, key, cost, decision);
-      } catch (RuntimeException ignored) {
-        // A listener must not change the caller's answer.
-      }
-    }
-  }
-
-  private void notifyDecisions(List<Acquire> requests, List<Decision> decisions) {
-    for (int i = 0; i < requests.size(); i++) {
-      Acquire request = requests.get(i);
-      notifyDecision(request.policy(), request.key(), request.cost(), decisions.get(i));
-    }
-  }
-
-  private void notifyError(Policy policy, String key, long cost, Throwable error) {
-    if (listener != DecisionListener.NONE) {
-      try {
-        listener.onError(policy, key, cost, error);
-      } catch (RuntimeException ignored) {
-        // A listener must not change the caller's answer.
-      }
-    }
   }
 
   /** Builds a {@link RateLimiter}. Not thread-safe. */

@@ -5,9 +5,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.jspecify.annotations.Nullable;
 
@@ -70,15 +68,14 @@ public final class ResilientBackend implements Backend {
   }
 
   private final Backend backend;
-  private final TimeSource time;
   private final Deadline deadline;
   private final CircuitBreaker breaker;
   private final FailurePolicy failurePolicy;
   private final @Nullable DenyCache denyCache;
+  private final GuardedDecisions decisions;
 
   private ResilientBackend(Builder b) {
     this.backend = b.backend;
-    this.time = b.time;
     this.deadline = new Deadline(b.timeout, b.timeouts);
     this.breaker =
         new CircuitBreaker(
@@ -97,6 +94,8 @@ public final class ResilientBackend implements Backend {
             breaker,
             b.time);
     this.denyCache = b.denyCache ? new DenyCache(b.denyCacheSize) : null;
+    this.decisions =
+        new GuardedDecisions(backend, b.time, deadline, breaker, failurePolicy, denyCache);
   }
 
   /**
@@ -111,42 +110,7 @@ public final class ResilientBackend implements Backend {
 
   @Override
   public CompletionStage<Decision> tryAcquireAsync(Policy policy, String key, long cost) {
-    long now = time.nowMicros();
-    if (denyCache != null) {
-      Decision cached = denyCache.check(policy, key, cost, now);
-      if (cached != null) {
-        return CompletableFuture.completedFuture(cached);
-      }
-    }
-    return guarded(
-        now,
-        deadline.of(policy),
-        new Guarded<>() {
-          @Override
-          public CompletionStage<Decision> call() {
-            return backend.tryAcquireAsync(policy, key, cost);
-          }
-
-          @Override
-          public Decision stored(Decision decision) {
-            return ResilientBackend.this.stored(policy, key, cost, decision, now);
-          }
-
-          @Override
-          public Decision answer(Decision.Source source) {
-            return failurePolicy.answer(policy, key, cost, source);
-          }
-
-          @Override
-          public Decision failed(Throwable error) {
-            return failurePolicy.failed(policy, key, cost, error, now);
-          }
-
-          @Override
-          public Decision late() {
-            return failurePolicy.late(policy, key, cost, now);
-          }
-        });
+    return decisions.tryAcquire(policy, key, cost);
   }
 
   /**
@@ -159,119 +123,7 @@ public final class ResilientBackend implements Backend {
    */
   @Override
   public CompletionStage<List<Decision>> tryAcquireAllAsync(List<Acquire> requests) {
-    try {
-      Checks.batch(requests);
-    } catch (IllegalArgumentException | NullPointerException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    long now = time.nowMicros();
-    Duration shortest = deadline.of(requests.get(0).policy());
-    for (Acquire request : requests) {
-      Duration own = deadline.of(request.policy());
-      shortest = own.compareTo(shortest) < 0 ? own : shortest;
-    }
-    return guarded(
-        now,
-        shortest,
-        new Guarded<>() {
-          @Override
-          public CompletionStage<List<Decision>> call() {
-            return backend.tryAcquireAllAsync(requests);
-          }
-
-          @Override
-          public List<Decision> stored(List<Decision> decisions) {
-            for (int i = 0; i < decisions.size(); i++) {
-              Acquire request = requests.get(i);
-              ResilientBackend.this.stored(
-                  request.policy(), request.key(), request.cost(), decisions.get(i), now);
-            }
-            return decisions;
-          }
-
-          @Override
-          public List<Decision> answer(Decision.Source source) {
-            return failurePolicy.answerAll(requests, source);
-          }
-
-          @Override
-          public List<Decision> failed(Throwable error) {
-            return failurePolicy.failedAll(requests, error, now);
-          }
-
-          @Override
-          public List<Decision> late() {
-            return failurePolicy.lateAll(requests, now);
-          }
-        });
-  }
-
-  /** What {@link #guarded} needs of a call: the store's call, and the answers in its place. */
-  private interface Guarded<T> {
-    /** Starts the store's call. */
-    CompletionStage<T> call();
-
-    /** The store's answer, recorded. */
-    T stored(T answer);
-
-    /** The failure policy's answer while the circuit is open. */
-    T answer(Decision.Source source);
-
-    /** The failure policy's answer to a failure (or a probe's timeout), counted by the breaker. */
-    T failed(Throwable error);
-
-    /** The answer to a call late twice while the circuit is closed. */
-    T late();
-  }
-
-  /**
-   * The one flow of a decision through the breaker, the deadline and the failure policy: an open
-   * circuit is answered at once; a failure (or a probe's timeout) by the failure policy; a call
-   * late while the circuit is closed gets a second deadline for the store's own answer.
-   */
-  private <T> CompletionStage<T> guarded(long now, Duration limit, Guarded<T> guarded) {
-    if (!breaker.tryPass(now)) {
-      return CompletableFuture.completedFuture(
-          guarded.answer(Decision.Source.FALLBACK_CIRCUIT_OPEN));
-    }
-    // A probe of an open circuit tests a store already judged away: its failure policy answers.
-    boolean probe = breaker.state() != CircuitState.CLOSED;
-    CompletableFuture<T> call =
-        Deadline.started(guarded::call)
-            .whenComplete(
-                (answer, error) -> {
-                  if (error == null) {
-                    // A success, however late, proves the store alive: it ends a run of failures.
-                    breaker.success();
-                  }
-                });
-    long nanos = limit.toNanos();
-    return call.copy()
-        .orTimeout(nanos, TimeUnit.NANOSECONDS)
-        .thenApply(guarded::stored)
-        .exceptionallyCompose(
-            error -> {
-              if (!Deadline.isTimeout(error) || probe) {
-                return CompletableFuture.completedFuture(guarded.failed(error));
-              }
-              // Late while the circuit is closed: the store is probably alive and slow (a cold
-              // start, a loaded machine). Its own answer is exact, so it gets one more deadline.
-              return call.copy()
-                  .orTimeout(nanos, TimeUnit.NANOSECONDS)
-                  .handle(
-                      (late, again) ->
-                          again == null
-                              ? guarded.stored(late)
-                              : Deadline.isTimeout(again) ? guarded.late() : guarded.failed(again));
-            });
-  }
-
-  /** The store's answer, remembered by the deny cache if it is a denial. */
-  private Decision stored(Policy policy, String key, long cost, Decision decision, long started) {
-    if (denyCache != null) {
-      denyCache.record(policy, key, cost, decision, started);
-    }
-    return decision;
+    return decisions.tryAcquireAll(requests);
   }
 
   /** {@inheritDoc} With the deadline, but no failure policy: a failure raises. */

@@ -15,8 +15,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
@@ -87,7 +85,7 @@ public final class HybridBackend implements Backend {
   private final double maxLeaseFraction;
   private final int hotThreshold;
   private final Duration timeout;
-  private final ScheduledExecutorService sweeper;
+  private final LeaseSweeper sweeper;
   private final LongAdder decisions = new LongAdder();
   private volatile boolean closed;
 
@@ -107,20 +105,7 @@ public final class HybridBackend implements Backend {
             b.prefetch,
             b.time,
             b.maxKeys);
-    if (b.sweepInterval.isZero()) {
-      this.sweeper = null;
-    } else {
-      this.sweeper =
-          Executors.newSingleThreadScheduledExecutor(
-              task -> {
-                Thread thread = new Thread(task, "sluice-hybrid-sweeper");
-                thread.setDaemon(true);
-                return thread;
-              });
-      long every = b.sweepInterval.toNanos() / 1_000;
-      var unusedSchedule =
-          sweeper.scheduleWithFixedDelay(this::sweep, every, every, TimeUnit.MICROSECONDS);
-    }
+    this.sweeper = new LeaseSweeper(this::sweep, b.sweepInterval);
   }
 
   /**
@@ -263,9 +248,7 @@ public final class HybridBackend implements Backend {
       return;
     }
     closed = true;
-    if (sweeper != null) {
-      sweeper.shutdownNow();
-    }
+    sweeper.stop();
     List<CompletableFuture<Void>> returns = leasing.giveBackAll();
     try {
       CompletableFuture.allOf(returns.toArray(CompletableFuture[]::new))

@@ -2,15 +2,14 @@ package dev.sluice.redis;
 
 import dev.sluice.Acquire;
 import dev.sluice.Algorithm;
-import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.TimeSource;
 import dev.sluice.internal.algorithm.Decide;
 import dev.sluice.internal.algorithm.Model;
 import dev.sluice.internal.algorithm.Outcome;
 import dev.sluice.internal.algorithm.State;
+import dev.sluice.redis.StateCommands.Read;
 import io.lettuce.core.RedisFuture;
-import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.async.RedisAsyncCommands;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,8 +36,7 @@ import java.util.function.Supplier;
 final class TransactionDecider {
 
   private final Connections<?> pool;
-  private final TimeSource clock;
-  private final long minimumTtlMillis;
+  private final StateCommands states;
   private final int maxRetries;
   private final RedisBackend.Contention contention;
   private final Map<Policy, Model[]> models = new ConcurrentHashMap<>();
@@ -50,29 +48,9 @@ final class TransactionDecider {
       int maxRetries,
       RedisBackend.Contention contention) {
     this.pool = pool;
-    this.clock = clock;
-    this.minimumTtlMillis = minimumTtlMillis;
+    this.states = new StateCommands(clock, minimumTtlMillis);
     this.maxRetries = maxRetries;
     this.contention = contention;
-  }
-
-  /** The states of the requests' limits as read, and the time they were read at. */
-  private static final class Read {
-    private final State[][] states;
-    private final long now;
-
-    Read(State[][] states, long now) {
-      this.states = states;
-      this.now = now;
-    }
-
-    State[][] states() {
-      return states;
-    }
-
-    long now() {
-      return now;
-    }
   }
 
   /** What a transaction decided from its reads: its answer, and the writes that make it true. */
@@ -142,7 +120,7 @@ final class TransactionDecider {
     String[][] request = {keys};
     return transact(
         keys,
-        commands -> read(policies, request, commands),
+        commands -> states.read(policies, request, commands),
         read -> {
           Model[] models = models(policy);
           Outcome[] after = new Outcome[models.length];
@@ -165,7 +143,7 @@ final class TransactionDecider {
               changed.isEmpty()
                   ? null
                   : commands ->
-                      write(
+                      states.write(
                           changedKeys.toArray(String[]::new),
                           changed.toArray(Outcome[]::new),
                           commands));
@@ -188,7 +166,8 @@ final class TransactionDecider {
     return pool.borrow(keys[0])
         .thenCompose(
             borrowed ->
-                read(new Policy[] {policy}, new String[][] {keys}, borrowed.commands())
+                states
+                    .read(new Policy[] {policy}, new String[][] {keys}, borrowed.commands())
                     .whenComplete(
                         (read, error) -> {
                           if (error != null) {
@@ -217,7 +196,7 @@ final class TransactionDecider {
       Policy[] policies, String[][] keys, long[] costs, String[] permits, int attempt) {
     return transact(
         flat(keys),
-        commands -> read(policies, keys, commands),
+        commands -> states.read(policies, keys, commands),
         read -> {
           Model[][] models = new Model[policies.length][];
           for (int r = 0; r < policies.length; r++) {
@@ -234,7 +213,7 @@ final class TransactionDecider {
                 List<RedisFuture<?>> queued = new ArrayList<>();
                 for (int r = 0; r < policies.length; r++) {
                   if (costs[r] > 0) {
-                    queued.addAll(write(keys[r], outcomes[r], commands));
+                    queued.addAll(states.write(keys[r], outcomes[r], commands));
                   }
                 }
                 return queued;
@@ -377,64 +356,6 @@ final class TransactionDecider {
     return outcomes;
   }
 
-  /** Reads every limit's state of every request and the time, in one pipelined round trip. */
-  private CompletableFuture<Read> read(
-      Policy[] policies, String[][] keys, RedisAsyncCommands<String, String> commands) {
-    List<CompletableFuture<State[]>> reads = new ArrayList<>(policies.length);
-    for (int r = 0; r < policies.length; r++) {
-      reads.add(states(policies[r], keys[r], commands));
-    }
-    return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-        .thenCombine(
-            now(commands),
-            (ignored, now) ->
-                new Read(reads.stream().map(CompletableFuture::join).toArray(State[][]::new), now));
-  }
-
-  /** Reads every limit's state of one request (pipelined). */
-  private CompletableFuture<State[]> states(
-      Policy policy, String[] keys, RedisAsyncCommands<String, String> commands) {
-    List<Limit> limits = policy.limits();
-    List<CompletableFuture<State>> states = new ArrayList<>(limits.size());
-    int k = 0;
-    for (Limit limit : limits) {
-      String key = keys[k++];
-      if (limit.algorithm() == Algorithm.CONCURRENCY) {
-        states.add(
-            commands
-                .zrangeWithScores(key, 0, -1)
-                .toCompletableFuture()
-                .thenApply(StateCodec::decodePermits));
-      } else if (limit.algorithm() == Algorithm.SLIDING_LOG) {
-        RedisFuture<List<String>> times = commands.zrange(key, 0, -1);
-        RedisFuture<Map<String, String>> costs = commands.hgetall(keys[k++]);
-        long window = StateCodec.windowMicros(limit);
-        states.add(
-            times
-                .toCompletableFuture()
-                .thenCombine(costs, (t, c) -> StateCodec.decodeLog(window, t, c)));
-      } else {
-        states.add(
-            commands
-                .get(key)
-                .toCompletableFuture()
-                .thenApply(value -> StateCodec.decode(limit.algorithm(), value)));
-      }
-    }
-    return CompletableFuture.allOf(states.toArray(CompletableFuture[]::new))
-        .thenApply(ignored -> states.stream().map(CompletableFuture::join).toArray(State[]::new));
-  }
-
-  /** The time the decision is made at: Redis's clock, or the client clock if one is set. */
-  private CompletableFuture<Long> now(RedisAsyncCommands<String, String> commands) {
-    return clock == null
-        ? commands
-            .time()
-            .toCompletableFuture()
-            .thenApply(t -> Long.parseLong(t.get(0)) * 1_000_000 + Long.parseLong(t.get(1)))
-        : CompletableFuture.completedFuture(clock.nowMicros());
-  }
-
   /**
    * Whether a command of a committed transaction failed: Redis runs the others of an EXEC anyway (a
    * key of another type, say), so the decision is reported as a failure, not as made.
@@ -453,51 +374,5 @@ final class TransactionDecider {
       }
     }
     return null;
-  }
-
-  /**
-   * Queues the new states inside MULTI: what the script writes ({@link StateCodec}).
-   *
-   * @return the queued commands, completed when EXEC answers
-   */
-  private List<RedisFuture<?>> write(
-      String[] keys, Outcome[] outcomes, RedisAsyncCommands<String, String> commands) {
-    List<RedisFuture<?>> queued = new ArrayList<>();
-    int k = 0;
-    for (Outcome outcome : outcomes) {
-      State state = outcome.state();
-      String key = keys[k++];
-      long ttl = Math.max(minimumTtlMillis, (outcome.resetAfter() + 999) / 1_000);
-      if (state instanceof State.Permits permits) {
-        // The live permits replace the set: the ended ones go, the new one comes.
-        queued.add(commands.del(key));
-        if (permits.ids().length > 0) {
-          Object[] members = new Object[2 * permits.ids().length];
-          for (int i = 0; i < permits.ids().length; i++) {
-            members[2 * i] = (double) permits.expiries()[i];
-            members[2 * i + 1] = permits.ids()[i];
-          }
-          queued.add(commands.zadd(key, members));
-          queued.add(commands.pexpire(key, ttl));
-        }
-      } else if (state instanceof State.Log log) {
-        String costsKey = keys[k++];
-        queued.add(commands.del(key, costsKey));
-        if (log.times().length > 0) {
-          Object[] members = new Object[2 * log.times().length];
-          for (int i = 0; i < log.times().length; i++) {
-            members[2 * i] = (double) log.times()[i];
-            members[2 * i + 1] = Long.toString(log.times()[i]);
-          }
-          queued.add(commands.zadd(key, members));
-          queued.add(commands.pexpire(key, ttl));
-        }
-        queued.add(commands.hset(costsKey, StateCodec.logFields(log)));
-        queued.add(commands.pexpire(costsKey, ttl));
-      } else {
-        queued.add(commands.set(key, StateCodec.encode(state), SetArgs.Builder.px(ttl)));
-      }
-    }
-    return queued;
   }
 }
