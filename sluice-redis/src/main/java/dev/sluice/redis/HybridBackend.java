@@ -66,7 +66,8 @@ import java.util.function.Predicate;
  * capped at the capacity (other instances' spending since that call is not seen), and {@code
  * resetAfter} = the time that bucket would take to be full. A local denial's {@code retryAfter} is
  * the time until this instance will next ask Redis: never earlier than a request could be admitted
- * here. Every decision has the source {@link Decision.Source#BACKEND}: leased tokens are the store's.
+ * here. Every decision has the source {@link Decision.Source#BACKEND}: leased tokens are the
+ * store's.
  *
  * <p>Failure semantics are the wrapped backend's: every call has its deadline, and a failed or late
  * call fails the requests waiting for it ({@link BackendException}); its tokens are counted as

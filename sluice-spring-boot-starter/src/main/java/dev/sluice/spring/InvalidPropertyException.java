@@ -10,6 +10,7 @@ public class InvalidPropertyException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The property's full name. */
   private final String property;
 
   /**

@@ -16,7 +16,10 @@ public class RateLimitedException extends ResponseStatusException {
 
   private static final long serialVersionUID = 1L;
 
+  /** The rate-limit headers of the refusal (not serialized). */
   private final transient Map<String, String> sluiceHeaders;
+
+  /** The JSON body of the refusal. */
   private final String body;
 
   /**
