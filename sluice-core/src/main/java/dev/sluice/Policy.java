@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.internal.Checks;
 import dev.sluice.internal.algorithm.Model;
+import dev.sluice.internal.algorithm.Permits;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -89,6 +90,9 @@ public final class Policy {
             .min()
             .orElse(Limit.MAX_CAPACITY);
     this.holdsPermits = this.limits.stream().anyMatch(limit -> limit instanceof Limit.Concurrency);
+    if (holdsPermits) {
+      Permits.ready();
+    }
     this.hash =
         ((31 * name.hashCode() + Objects.hashCode(group)) * 31 + this.ids.hashCode()) * 31
             + this.limits.hashCode();
