@@ -20,6 +20,7 @@ import java.util.TreeSet;
  * @param adminToken the bearer token of the admin endpoints; {@code null} turns them off
  * @param storeOptions per policy, how the Redis store treats it; policies without an entry use the
  *     store's settings
+ * @param rls Envoy's rate limit service: off unless its configuration is given
  */
 record ServerConfig(
     PolicyRegistry policies,
@@ -27,7 +28,8 @@ record ServerConfig(
     String host,
     int port,
     String adminToken,
-    Map<String, PolicyStoreOptions> storeOptions) {
+    Map<String, PolicyStoreOptions> storeOptions,
+    RlsSettings rls) {
 
   /**
    * How the Redis store treats one policy.
@@ -61,23 +63,28 @@ record ServerConfig(
         DEFAULT_HOST,
         DEFAULT_PORT,
         null,
-        Map.of());
+        Map.of(),
+        RlsSettings.DEFAULT);
   }
 
   ServerConfig withPort(int newPort) {
-    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions);
+    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions, rls);
   }
 
   ServerConfig withHost(String newHost) {
-    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions);
+    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions, rls);
   }
 
   ServerConfig withStore(StoreConfig newStore) {
-    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions);
+    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions, rls);
+  }
+
+  ServerConfig withRls(RlsSettings newRls) {
+    return new ServerConfig(policies, store, host, port, adminToken, storeOptions, newRls);
   }
 
   ServerConfig withAdminToken(String token) {
-    return new ServerConfig(policies, store, host, port, token, storeOptions);
+    return new ServerConfig(policies, store, host, port, token, storeOptions, rls);
   }
 
   /**
