@@ -127,6 +127,14 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
    *     or descriptor list, or with the store's failure
    */
   public CompletionStage<RateLimitResponse> decide(RateLimitRequest request) {
+    try {
+      return decideOrThrow(request);
+    } catch (IllegalArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletionStage<RateLimitResponse> decideOrThrow(RateLimitRequest request) {
     if (request.getDomain().isEmpty()) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("rate limit domain must not be empty"));
@@ -179,8 +187,7 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
       pending.add(new Pending(i, match, hits));
     }
     boolean atomic = configured != null && configured.atomic();
-    CompletionStage<Void> decided =
-        atomic ? decideAtomically(pending, statuses) : decideEach(pending, statuses);
+    CompletionStage<Void> decided = atomic ? decideAtomically(pending) : decideEach(pending);
     return decided.thenApply(done -> respond(statuses, pending, opts));
   }
 
@@ -213,7 +220,7 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
     }
   }
 
-  private CompletionStage<Void> decideEach(List<Pending> pending, DescriptorStatus[] statuses) {
+  private CompletionStage<Void> decideEach(List<Pending> pending) {
     List<CompletableFuture<?>> calls = new ArrayList<>();
     for (Pending each : pending) {
       if (each.match.rule().policy() == null) {
@@ -233,8 +240,7 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
    * mode must not stop the others, so when only shadow rules are over, the batch is asked again
    * without them.
    */
-  private CompletionStage<Void> decideAtomically(
-      List<Pending> pending, DescriptorStatus[] statuses) {
+  private CompletionStage<Void> decideAtomically(List<Pending> pending) {
     List<Pending> batch = new ArrayList<>();
     Map<String, Pending> seen = new HashMap<>();
     for (Pending each : pending) {
@@ -267,15 +273,13 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
       for (Pending each : batch) {
         looks.add(new Acquire(each.acquire().policy(), each.match.key(), 0));
       }
-      return limiter
-          .tryAcquireAllAsync(looks)
-          .thenAccept(decisions -> assign(batch, decisions, true));
+      return limiter.tryAcquireAllAsync(looks).thenAccept(decisions -> assign(batch, decisions));
     }
     return limiter
         .tryAcquireAllAsync(batch.stream().map(Pending::acquire).toList())
         .thenCompose(
             decisions -> {
-              assign(batch, decisions, false);
+              assign(batch, decisions);
               List<Pending> rest = new ArrayList<>();
               boolean onlyShadow = true;
               for (Pending each : batch) {
@@ -291,12 +295,12 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
               }
               return limiter
                   .tryAcquireAllAsync(rest.stream().map(Pending::acquire).toList())
-                  .thenAccept(again -> assign(rest, again, false));
+                  .thenAccept(again -> assign(rest, again));
             });
   }
 
-  /** Gives each request its decision; when {@code looked}, an allowed look still says over. */
-  private static void assign(List<Pending> batch, List<Decision> decisions, boolean looked) {
+  /** Gives each request its decision. */
+  private static void assign(List<Pending> batch, List<Decision> decisions) {
     for (int i = 0; i < batch.size(); i++) {
       batch.get(i).decision = decisions.get(i);
     }

@@ -328,6 +328,12 @@ final class SluiceServer implements AutoCloseable {
           running.host(),
           running.port());
     }
+    if (!next.rls().equals(running.rls())) {
+      log.warn(
+          "{}: the rls section or server.grpc-port changed; restart sluice to use them (the RLS"
+              + " files themselves are reloaded)",
+          file);
+    }
     Set<String> hybrid = Stores.hybridPolicies(next.withStore(running.store()));
     limiter.setPolicies(next.policies());
     hybridPolicies = hybrid;

@@ -146,4 +146,51 @@ class RlsServeIT {
       assertThat(after.getStatuses(0).getLimitRemaining()).as("2 of 3 were used before").isZero();
     }
   }
+
+  @Test
+  void reloadsASingleFileKeepingUsage(@TempDir Path dir) throws Exception {
+    Path file = Files.writeString(dir.resolve("rls.yaml"), V1);
+    try (ServerProcess sluice =
+        ServerProcess.start(dir, Map.of(), "--rls-config", file.toString(), "--grpc-port", "0")) {
+      RateLimitServiceGrpc.RateLimitServiceBlockingStub client =
+          GrpcClients.builder("http://127.0.0.1:" + sluice.grpcPort())
+              .build(RateLimitServiceGrpc.RateLimitServiceBlockingStub.class);
+      assertThat(
+              client
+                  .shouldRateLimit(request("shop", "api_key", "k"))
+                  .getStatuses(0)
+                  .getLimitRemaining())
+          .isEqualTo(1);
+      Files.writeString(file, V1.replace("requests_per_unit: 2", "requests_per_unit: 5"));
+      Poll.until(
+          Duration.ofSeconds(20),
+          "the reload to apply",
+          () ->
+              client
+                      .shouldRateLimit(request("shop", "api_key", "probe"))
+                      .getStatuses(0)
+                      .getCurrentLimit()
+                      .getRequestsPerUnit()
+                  == 5);
+      assertThat(
+              client
+                  .shouldRateLimit(request("shop", "api_key", "k"))
+                  .getStatuses(0)
+                  .getLimitRemaining())
+          .as("one of five used before the reload, one now")
+          .isEqualTo(3);
+      Files.writeString(
+          file, "domain: shop\ndescriptors:\n  - key: api_key\n    quota_mode: true\n");
+      Thread.sleep(3_000);
+      assertThat(
+              client
+                  .shouldRateLimit(request("shop", "api_key", "k"))
+                  .getStatuses(0)
+                  .getCurrentLimit()
+                  .getRequestsPerUnit())
+          .as("a bad version is refused; the running one stays")
+          .isEqualTo(5);
+      assertThat(Files.readString(sluice.log())).contains("quota_mode is not supported by Sluice");
+    }
+  }
 }

@@ -449,4 +449,43 @@ class RlsServiceTest {
     clock.advance(Duration.ofSeconds(1));
     assertThat(ask("tb", descriptor("k", "a")).getOverallCode()).isEqualTo(Code.OK);
   }
+
+  @Test
+  void shareThresholdMakesEveryMatchingValueShareOneCounter() throws IOException {
+    load(
+        """
+        domain: files
+        descriptors:
+          - key: path
+            value: "/files/*"
+            share_threshold: true
+            rate_limit: { unit: minute, requests_per_unit: 2 }
+          - key: path
+            value: "/docs/*"
+            rate_limit: { unit: minute, requests_per_unit: 2 }
+        """);
+    assertThat(ask("files", descriptor("path", "/files/a")).getStatuses(0).getLimitRemaining())
+        .isEqualTo(1);
+    assertThat(ask("files", descriptor("path", "/files/b")).getStatuses(0).getLimitRemaining())
+        .isZero();
+    assertThat(ask("files", descriptor("path", "/files/c")).getOverallCode())
+        .isEqualTo(Code.OVER_LIMIT);
+    assertThat(ask("files", descriptor("path", "/docs/a")).getStatuses(0).getLimitRemaining())
+        .isEqualTo(1);
+    assertThat(ask("files", descriptor("path", "/docs/b")).getStatuses(0).getLimitRemaining())
+        .as("without share_threshold, one counter per value")
+        .isEqualTo(1);
+  }
+
+  @Test
+  void aRuleOfZeroRequestsIsAlwaysOver() throws IOException {
+    load(
+        "domain: z\n"
+            + "descriptors:\n"
+            + "  - key: k\n"
+            + "    rate_limit: { unit: minute, requests_per_unit: 0 }\n");
+    DescriptorStatus status = ask("z", descriptor("k", "v")).getStatuses(0);
+    assertThat(status.getCode()).isEqualTo(Code.OVER_LIMIT);
+    assertThat(status.getDurationUntilReset().getSeconds()).isEqualTo(60);
+  }
 }
