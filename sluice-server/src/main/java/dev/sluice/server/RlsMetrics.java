@@ -23,6 +23,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * increase()} work on them alike. Cardinality is bounded by the configuration, except with {@code
  * detailed_metric} or {@code value_to_metric} on a key-only or wildcard rule, which adds one series
  * per value the clients send.
+ *
+ * <p>Sluice's own series gain {@code sluice_rls_near_limit_total} and {@code
+ * sluice_rls_shadow_total} by domain: decisions (not hits) that were near the limit, or over it and
+ * answered OK by shadow mode. They are series of their own, so the sums of {@code
+ * sluice_decisions_total} stay what they were.
  */
 final class RlsMetrics implements RlsListener {
 
@@ -57,6 +62,10 @@ final class RlsMetrics implements RlsListener {
     }
     if (outcome.shadow()) {
       totals[4].addAndGet(hits);
+      registry.counter("sluice.rls.shadow", "domain", labels.get(0)).increment();
+    }
+    if (outcome.nearLimit()) {
+      registry.counter("sluice.rls.near.limit", "domain", labels.get(0)).increment();
     }
   }
 

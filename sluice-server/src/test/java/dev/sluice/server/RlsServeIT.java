@@ -128,6 +128,9 @@ class RlsServeIT {
           .containsPattern(
               "(?m)^ratelimit_service_rate_limit_within_limit\\{domain=\"shop\",key1=\"api_key\",.*\\}"
                   + " 2\\.0$");
+      assertThat(scrape)
+          .as("Sluice's own near-limit series, in decisions")
+          .contains("sluice_rls_near_limit_total{domain=\"shop\"} 1.0");
 
       // A ConfigMap update: the dated folder and ..data swap; the limit grows, the usage stays.
       configMap(rls, "02", V1.replace("requests_per_unit: 2", "requests_per_unit: 3"));
