@@ -88,6 +88,12 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
     this.listener = listener;
   }
 
+  /**
+   * Answers one {@code ShouldRateLimit} call (see {@link #decide}).
+   *
+   * @param request the request
+   * @param responseObserver receives the response, or the call's failure status
+   */
   @Override
   public void shouldRateLimit(
       RateLimitRequest request, StreamObserver<RateLimitResponse> responseObserver) {
