@@ -3,6 +3,7 @@ package dev.sluice.redis;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -63,7 +64,7 @@ final class Keys {
   /** The keys of the concurrency limits of {@code policy} for {@code key}: their permits. */
   static List<String> permits(String prefix, Policy policy, String key) {
     String[] keys = of(prefix, policy, key);
-    List<String> permits = new java.util.ArrayList<>();
+    List<String> permits = new ArrayList<>();
     int k = 0;
     for (Limit limit : policy.limits()) {
       if (limit instanceof Limit.Concurrency) {

@@ -24,7 +24,8 @@ final class ConfigCommand {
       name = "check",
       mixinStandardHelpOptions = true,
       description = {
-        "Validates a configuration file without starting the server.",
+        "Validates a configuration file without starting the server, with the envoyproxy/ratelimit"
+            + " configuration its rls.config names.",
         "Prints a one-line summary and exits 0 when valid; prints FILE:LINE: problem and exits 2"
             + " when not."
       })
@@ -38,8 +39,14 @@ final class ConfigCommand {
     @Override
     public Integer call() {
       ServerConfig config = ConfigLoader.load(file);
+      Path rls = config.rls().config();
+      String domains = "";
+      if (rls != null) {
+        int count = RlsConfigLoader.load(rls).domains().size();
+        domains = "; " + rls + ": " + count + (count == 1 ? " RLS domain" : " RLS domains");
+      }
       PrintWriter out = spec.commandLine().getOut();
-      out.println(file + ": valid: " + config.summary());
+      out.println(file + ": valid: " + config.summary() + domains);
       out.flush();
       return 0;
     }

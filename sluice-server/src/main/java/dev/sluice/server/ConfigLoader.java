@@ -10,6 +10,7 @@ import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
 import dev.sluice.ResilientBackend;
 import dev.sluice.ValidationException;
+import dev.sluice.envoy.RlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ final class ConfigLoader {
   static final int MAX_FILE_BYTES = 1 << 20;
 
   private static final List<String> TOP_KEYS =
-      List.of("policies", "clients", "store", "server", "admin");
+      List.of("policies", "clients", "store", "server", "admin", "rls");
 
   /** The keys a policy takes beside its limit or limits. */
   private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout", "hybrid");
@@ -53,7 +54,10 @@ final class ConfigLoader {
   /** Where each hybrid policy says so, to point at it if the store cannot lease. */
   private final Map<String, Node> hybridNodes = new LinkedHashMap<>();
 
+  private final String source;
+
   private ConfigLoader(String source) {
+    this.source = source;
     this.yaml = new YamlReader(source);
   }
 
@@ -120,6 +124,9 @@ final class ConfigLoader {
     if (top.containsKey("admin")) {
       config = admin(top.get("admin").getValueNode(), config);
     }
+    if (top.containsKey("rls")) {
+      config = config.withRls(rls(top.get("rls").getValueNode(), config.rls()));
+    }
     if (config.store().mode() == StoreConfig.Mode.TRANSACTION && !hybridNodes.isEmpty()) {
       Map.Entry<String, Node> first = hybridNodes.entrySet().iterator().next();
       throw yaml.error(
@@ -135,12 +142,13 @@ final class ConfigLoader {
         config.port(),
         config.adminToken(),
         Map.copyOf(storeOptions),
-        config.maxWait());
+        config.maxWait(),
+        config.rls());
   }
 
   private ServerConfig server(Node node, ServerConfig config) {
     Map<String, NodeTuple> keys =
-        yaml.fields(node, "server", List.of("host", "port", "max-wait"), "");
+        yaml.fields(node, "server", List.of("host", "port", "grpc-port", "max-wait"), "");
     if (keys.containsKey("max-wait")) {
       Duration wait =
           yaml.duration(
@@ -149,6 +157,14 @@ final class ConfigLoader {
               Duration.ZERO,
               RateLimiter.MAX_WAIT);
       config = config.withMaxWait(wait);
+    }
+    if (keys.containsKey("grpc-port")) {
+      Node portNode = keys.get("grpc-port").getValueNode();
+      long port = yaml.integer(portNode, "server.grpc-port");
+      if (port < 0 || port > 65535) {
+        throw yaml.error(portNode, "server.grpc-port must be between 0 and 65535: " + port);
+      }
+      config = config.withRls(config.rls().withGrpcPort((int) port));
     }
     if (keys.containsKey("port")) {
       Node portNode = keys.get("port").getValueNode();
@@ -165,6 +181,41 @@ final class ConfigLoader {
                   keys.get("host").getValueNode(), "server.host", "an address such as 127.0.0.1"));
     }
     return config;
+  }
+
+  /**
+   * The {@code rls} section: envoyproxy/ratelimit's configuration (a path, relative to this file's
+   * folder), the global shadow mode and the response headers.
+   */
+  private RlsSettings rls(Node node, RlsSettings settings) {
+    Map<String, NodeTuple> keys =
+        yaml.fields(node, "rls", List.of("config", "shadow-mode", "response-headers"), "");
+    Path path = settings.config();
+    if (keys.containsKey("config")) {
+      String text =
+          yaml.text(keys.get("config").getValueNode(), "rls.config", "a file or directory");
+      Path given = Path.of(text);
+      Path folder = Path.of(source).toAbsolutePath().getParent();
+      path = given.isAbsolute() || folder == null ? given : folder.resolve(given);
+    }
+    boolean shadow =
+        keys.containsKey("shadow-mode")
+            && yaml.bool(keys.get("shadow-mode").getValueNode(), "rls.shadow-mode");
+    RlsOptions.Headers headers = settings.headers();
+    if (keys.containsKey("response-headers")) {
+      Node headersNode = keys.get("response-headers").getValueNode();
+      String text = yaml.text(headersNode, "rls.response-headers", "off, draft or ietf");
+      headers =
+          switch (text) {
+            case "off" -> RlsOptions.Headers.OFF;
+            case "draft" -> RlsOptions.Headers.DRAFT;
+            case "ietf" -> RlsOptions.Headers.IETF;
+            default ->
+                throw yaml.error(
+                    headersNode, "rls.response-headers must be off, draft or ietf: '" + text + "'");
+          };
+    }
+    return new RlsSettings(path, settings.grpcPort(), shadow, headers);
   }
 
   private ServerConfig admin(Node node, ServerConfig config) {

@@ -10,6 +10,7 @@ import dev.sluice.ValidationException;
 import dev.sluice.redis.RedisBackend;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
@@ -124,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
                 : "on Redis "
                     + RedisBackend.redacted(redis)
                     + " ("
-                    + mode.toLowerCase(java.util.Locale.ROOT)
+                    + mode.toLowerCase(Locale.ROOT)
                     + ")"));
     try (RateLimiter limiter = builder.build()) {
       if (redis != null) {
@@ -153,7 +154,7 @@ final class DemoCommand implements Callable<Integer> {
   }
 
   private static String seconds(Duration duration) {
-    return String.format(java.util.Locale.ROOT, "%.3fs", duration.toNanos() / 1e9);
+    return String.format(Locale.ROOT, "%.3fs", duration.toNanos() / 1e9);
   }
 
   private Limit limit() {

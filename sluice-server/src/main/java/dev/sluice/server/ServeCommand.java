@@ -58,6 +58,23 @@ final class ServeCommand implements Callable<Integer> {
   String redis;
 
   @Option(
+      names = "--rls-config",
+      paramLabel = "PATH",
+      description =
+          "Serve Envoy's rate limit service (gRPC) from this envoyproxy/ratelimit configuration:"
+              + " a YAML file or a directory of them, reloaded when it changes (default: rls.config"
+              + " of the file).")
+  Path rlsConfig;
+
+  @Option(
+      names = "--grpc-port",
+      paramLabel = "N",
+      description =
+          "The gRPC port of the rate limit service; 0 picks a free one (default: server.grpc-port"
+              + " of the file, else 8081).")
+  Integer grpcPort;
+
+  @Option(
       names = "--redis-cluster",
       description = "With --redis: the URI is a comma-separated list of Redis Cluster seeds.")
   boolean redisCluster;
@@ -69,6 +86,9 @@ final class ServeCommand implements Callable<Integer> {
     }
     if (redis != null) {
       StoreConfig.checkUri("--redis", redis);
+    }
+    if (grpcPort != null && (grpcPort < 0 || grpcPort > 65535)) {
+      throw new IllegalArgumentException("--grpc-port must be between 0 and 65535: " + grpcPort);
     }
     String envToken = System.getenv(ADMIN_TOKEN_ENV);
     if (envToken != null && !envToken.isEmpty()) {
@@ -111,6 +131,12 @@ final class ServeCommand implements Callable<Integer> {
       if (envToken != null && !envToken.isEmpty()) {
         config = config.withAdminToken(envToken);
       }
+      if (rlsConfig != null) {
+        config = config.withRls(config.rls().withConfig(rlsConfig.toAbsolutePath()));
+      }
+      if (grpcPort != null) {
+        config = config.withRls(config.rls().withGrpcPort(grpcPort));
+      }
       return config;
     };
   }
@@ -129,6 +155,16 @@ final class ServeCommand implements Callable<Integer> {
             + (config == null
                 ? " (built-in defaults)"
                 : " (" + config + ", reloaded when it changes)"));
+    if (server.grpcPort() >= 0) {
+      out.println(
+          "sluice: Envoy rate limit service (gRPC) on http://"
+              + bracketed(local)
+              + ":"
+              + server.grpcPort()
+              + " ("
+              + running.rls().config()
+              + ", reloaded when it changes); POST /json and GET /healthcheck on the HTTP port");
+    }
     out.println("sluice: " + server.summary());
     out.println(
         "sluice: try  curl -i "

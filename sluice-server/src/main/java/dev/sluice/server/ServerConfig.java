@@ -21,6 +21,7 @@ import java.util.TreeSet;
  * @param storeOptions per policy, how the Redis store treats it; policies without an entry use the
  *     store's settings
  * @param maxWait the longest wait an acquire may ask for in its body; 0 turns waiting off
+ * @param rls Envoy's rate limit service: off unless its configuration is given
  */
 record ServerConfig(
     PolicyRegistry policies,
@@ -29,7 +30,8 @@ record ServerConfig(
     int port,
     String adminToken,
     Map<String, PolicyStoreOptions> storeOptions,
-    Duration maxWait) {
+    Duration maxWait,
+    RlsSettings rls) {
 
   /**
    * How the Redis store treats one policy.
@@ -67,27 +69,32 @@ record ServerConfig(
         DEFAULT_PORT,
         null,
         Map.of(),
-        DEFAULT_MAX_WAIT);
+        DEFAULT_MAX_WAIT,
+        RlsSettings.DEFAULT);
   }
 
   ServerConfig withPort(int newPort) {
-    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions, maxWait);
+    return new ServerConfig(policies, store, host, newPort, adminToken, storeOptions, maxWait, rls);
   }
 
   ServerConfig withHost(String newHost) {
-    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions, maxWait);
+    return new ServerConfig(policies, store, newHost, port, adminToken, storeOptions, maxWait, rls);
   }
 
   ServerConfig withStore(StoreConfig newStore) {
-    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions, maxWait);
+    return new ServerConfig(policies, newStore, host, port, adminToken, storeOptions, maxWait, rls);
   }
 
   ServerConfig withMaxWait(Duration newMaxWait) {
-    return new ServerConfig(policies, store, host, port, adminToken, storeOptions, newMaxWait);
+    return new ServerConfig(policies, store, host, port, adminToken, storeOptions, newMaxWait, rls);
+  }
+
+  ServerConfig withRls(RlsSettings newRls) {
+    return new ServerConfig(policies, store, host, port, adminToken, storeOptions, maxWait, newRls);
   }
 
   ServerConfig withAdminToken(String token) {
-    return new ServerConfig(policies, store, host, port, token, storeOptions, maxWait);
+    return new ServerConfig(policies, store, host, port, token, storeOptions, maxWait, rls);
   }
 
   /**

@@ -4,9 +4,13 @@ import com.linecorp.armeria.common.logging.RequestLogProperty;
 import com.linecorp.armeria.server.GracefulShutdown;
 import com.linecorp.armeria.server.Server;
 import com.linecorp.armeria.server.ServiceRequestContext;
+import com.linecorp.armeria.server.grpc.GrpcService;
 import dev.sluice.Backend;
 import dev.sluice.RateLimiter;
 import dev.sluice.ResilientBackend;
+import dev.sluice.TimeSource;
+import dev.sluice.envoy.RlsConfig;
+import dev.sluice.envoy.RlsService;
 import dev.sluice.redis.Fleet;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -69,6 +73,17 @@ final class SluiceServer implements AutoCloseable {
 
   private boolean closed;
 
+  /** Envoy's rate limit service; {@code null} without RLS configuration. */
+  private final RlsService rls;
+
+  /** The gRPC server of {@link #rls}; {@code null} without it. */
+  private final Server grpcServer;
+
+  /** The RLS configuration in force. */
+  private volatile RlsConfig rlsConfig = RlsConfig.empty();
+
+  private final RlsWatcher rlsWatcher;
+
   private SluiceServer(
       Path file,
       String text,
@@ -107,8 +122,46 @@ final class SluiceServer implements AutoCloseable {
             () -> this.config.adminToken(),
             () -> this.config.maxWait(),
             () -> ready);
+    Path rlsPath = config.rls().config();
+    if (rlsPath != null) {
+      try {
+        this.rlsConfig = RlsConfigLoader.load(rlsPath);
+      } catch (RuntimeException e) {
+        limiter.close();
+        metrics.close();
+        throw e;
+      }
+      this.rls =
+          new RlsService(
+              limiter,
+              () -> rlsConfig,
+              () -> this.config.rls().options(),
+              TimeSource.system(),
+              new RlsMetrics(metrics.registry()));
+      this.grpcServer =
+          Server.builder()
+              .http(new InetSocketAddress(config.host(), config.rls().grpcPort()))
+              .service(GrpcService.builder().addService(rls).enableHealthCheckService(true).build())
+              .gracefulShutdown(
+                  GracefulShutdown.builder()
+                      .quietPeriod(Duration.ofMillis(100))
+                      .timeout(DRAIN_TIMEOUT)
+                      .build())
+              .build();
+      this.rlsWatcher = new RlsWatcher(rlsPath, reloadInterval, next -> rlsConfig = next, metrics);
+    } else {
+      this.rls = null;
+      this.grpcServer = null;
+      this.rlsWatcher = null;
+    }
+    var builder = Server.builder();
+    if (rls != null) {
+      RlsHttp rlsHttp = new RlsHttp(rls, () -> ready);
+      builder.route().post("/json").build(rlsHttp::json);
+      builder.route().get("/healthcheck").build(rlsHttp::healthcheck);
+    }
     this.server =
-        Server.builder()
+        builder
             .http(new InetSocketAddress(config.host(), config.port()))
             .meterRegistry(metrics.registry())
             .maxRequestLength(HttpApi.MAX_BODY_BYTES)
@@ -172,6 +225,9 @@ final class SluiceServer implements AutoCloseable {
     SluiceServer sluice = new SluiceServer(file, text, config, overrides, reloadInterval);
     try {
       sluice.server.start().join();
+      if (sluice.grpcServer != null) {
+        sluice.grpcServer.start().join();
+      }
       sluice.started = true;
     } catch (CompletionException e) {
       sluice.close();
@@ -186,6 +242,9 @@ final class SluiceServer implements AutoCloseable {
     }
     if (sluice.watcher != null) {
       sluice.watcher.start();
+    }
+    if (sluice.rlsWatcher != null) {
+      sluice.rlsWatcher.start();
     }
     Thread warmUp = new Thread(sluice::warmUp, "sluice-warm-up");
     warmUp.setDaemon(true);
@@ -224,6 +283,11 @@ final class SluiceServer implements AutoCloseable {
   /** The port the server listens on (the one picked when the configuration said 0). */
   int port() {
     return server.activeLocalPort();
+  }
+
+  /** The gRPC port of Envoy's rate limit service, or -1 when it is off. */
+  int grpcPort() {
+    return grpcServer == null ? -1 : grpcServer.activeLocalPort();
   }
 
   /** The configuration in force. */
@@ -276,6 +340,12 @@ final class SluiceServer implements AutoCloseable {
           running.host(),
           running.port());
     }
+    if (!next.rls().equals(running.rls())) {
+      log.warn(
+          "{}: the rls section or server.grpc-port changed; restart sluice to use them (the RLS"
+              + " files themselves are reloaded)",
+          file);
+    }
     Set<String> hybrid = Stores.hybridPolicies(next.withStore(running.store()));
     limiter.setPolicies(next.policies());
     hybridPolicies = hybrid;
@@ -290,7 +360,8 @@ final class SluiceServer implements AutoCloseable {
             running.port(),
             next.adminToken(),
             next.storeOptions(),
-            next.maxWait());
+            next.maxWait(),
+            running.rls());
     log.info("{}: reloaded: {}", file, summary());
   }
 
@@ -313,7 +384,13 @@ final class SluiceServer implements AutoCloseable {
     if (watcher != null) {
       watcher.close();
     }
+    if (rlsWatcher != null) {
+      rlsWatcher.close();
+    }
     try {
+      if (grpcServer != null) {
+        grpcServer.stop().join();
+      }
       server.stop().join();
     } finally {
       try {

@@ -63,6 +63,25 @@ class CommandLineTest {
   }
 
   @Test
+  void configCheckReadsTheRlsConfigurationTheFileNames() throws Exception {
+    Files.writeString(
+        dir.resolve("rls.yaml"),
+        "domain: d\n"
+            + "descriptors:\n"
+            + "  - key: k\n"
+            + "    rate_limit: { unit: minute, requests_per_unit: 1 }\n");
+    Path file = file("rls: { config: rls.yaml }\n");
+    assertThat(run("config", "check", file.toString())).isZero();
+    assertThat(out.toString()).endsWith(": 1 RLS domain" + System.lineSeparator());
+
+    Files.writeString(
+        dir.resolve("rls.yaml"), "domain: d\ndescriptors:\n  - key: k\n    unit: minute\n");
+    assertThat(run("config", "check", file.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("sluice: " + dir.resolve("rls.yaml") + ":4: unknown key descriptors[0].unit:");
+  }
+
+  @Test
   void serveStopsWithExitTwoOnABadFile() throws Exception {
     Path file = file("policies:\n  default: { capacity: 10, refill: 1/s, burst: 5 }\n");
 

@@ -277,11 +277,11 @@ class ConfigLoaderTest {
         Arguments.of(
             "polices: {}",
             "sluice.yaml:1: unknown key polices: allowed keys are policies, clients, store, server,"
-                + " admin"),
+                + " admin, rls"),
         Arguments.of(
             "- a",
             "sluice.yaml:1: the configuration must be a mapping of policies, clients, store,"
-                + " server, admin: found a list"),
+                + " server, admin, rls: found a list"),
         Arguments.of(
             "policies: {",
             "sluice.yaml:1: invalid YAML: expected the node content, but found '<stream end>'"),
@@ -540,7 +540,8 @@ class ConfigLoaderTest {
             "server: { port: http }", "sluice.yaml:1: server.port must be a whole number: 'http'"),
         Arguments.of(
             "server: { address: x }",
-            "sluice.yaml:1: unknown key server.address: allowed keys are host, port, max-wait"),
+            "sluice.yaml:1: unknown key server.address: allowed keys are host, port, grpc-port,"
+                + " max-wait"),
         Arguments.of(
             "admin: { token: \"a b\" }",
             "sluice.yaml:1: admin.token must be 1 to 256 visible ASCII characters without spaces: 3"

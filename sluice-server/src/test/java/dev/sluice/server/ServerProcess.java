@@ -24,14 +24,20 @@ final class ServerProcess implements AutoCloseable {
   private static final Pattern LISTENING =
       Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
+  /** The line that names the gRPC port of Envoy's rate limit service, when it is on. */
+  private static final Pattern GRPC =
+      Pattern.compile("\\(gRPC\\) on http://127\\.0\\.0\\.1:(\\d+)");
+
   private final Process process;
   private final Path log;
   private final int port;
+  private final int grpcPort;
 
-  private ServerProcess(Process process, Path log, int port) {
+  private ServerProcess(Process process, Path log, int port, int grpcPort) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.grpcPort = grpcPort;
   }
 
   /**
@@ -60,21 +66,35 @@ final class ServerProcess implements AutoCloseable {
     BufferedReader stdout =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
     int port = -1;
-    for (String line = stdout.readLine(); line != null && port < 0; line = stdout.readLine()) {
+    int grpcPort = -1;
+    // The HTTP port comes first, the gRPC port (if on) next, then the summary line.
+    for (String line = stdout.readLine(); line != null; line = stdout.readLine()) {
       Matcher matcher = LISTENING.matcher(line);
       if (matcher.find()) {
         port = Integer.parseInt(matcher.group(1));
+      }
+      Matcher grpc = GRPC.matcher(line);
+      if (grpc.find()) {
+        grpcPort = Integer.parseInt(grpc.group(1));
+      }
+      if (port >= 0 && !GRPC.matcher(line).find() && !LISTENING.matcher(line).find()) {
+        break;
       }
     }
     if (port < 0) {
       process.destroyForcibly();
     }
     assertThat(port).as("the jar printed its port; stderr: %s", Files.readString(log)).isPositive();
-    return new ServerProcess(process, log, port);
+    return new ServerProcess(process, log, port, grpcPort);
   }
 
   int port() {
     return port;
+  }
+
+  /** The gRPC port of Envoy's rate limit service, or -1 when it is off. */
+  int grpcPort() {
+    return grpcPort;
   }
 
   Process process() {

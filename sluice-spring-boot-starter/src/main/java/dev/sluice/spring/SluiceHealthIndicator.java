@@ -5,6 +5,7 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.Rate;
 import dev.sluice.ResilientBackend;
+import java.util.Locale;
 import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
@@ -47,8 +48,7 @@ public class SluiceHealthIndicator extends AbstractHealthIndicator {
             : backend instanceof ResilientBackend direct ? direct : null;
     if (resilient != null) {
       ResilientBackend.CircuitState circuit = resilient.circuitState();
-      builder.withDetail(
-          "circuit", circuit.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+      builder.withDetail("circuit", circuit.name().toLowerCase(Locale.ROOT).replace('_', '-'));
       if (circuit == ResilientBackend.CircuitState.OPEN) {
         builder.down();
         return;

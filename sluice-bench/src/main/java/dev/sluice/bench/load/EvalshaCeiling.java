@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * The second ceiling: {@code redis-benchmark} (C, no client library) sending exactly the EVALSHA
@@ -60,8 +61,7 @@ public final class EvalshaCeiling {
         if (line == null) {
           throw new IllegalStateException("MONITOR closed before Sluice's EVALSHA was seen");
         }
-        if (line.toLowerCase(java.util.Locale.ROOT).contains("\"evalsha\"")
-            && line.contains("__KEY__")) {
+        if (line.toLowerCase(Locale.ROOT).contains("\"evalsha\"") && line.contains("__KEY__")) {
           return quoted(line.substring(line.indexOf(']') + 1));
         }
       }
@@ -209,7 +209,7 @@ public final class EvalshaCeiling {
 
   private static double rps(String csv) {
     return csv.lines()
-        .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("\"evalsha"))
+        .filter(l -> l.toLowerCase(Locale.ROOT).startsWith("\"evalsha"))
         .map(l -> Double.parseDouble(l.replace("\"", "").split(",")[1]))
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("redis-benchmark printed no result: " + csv));

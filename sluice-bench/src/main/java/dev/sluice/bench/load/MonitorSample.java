@@ -11,6 +11,7 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -40,8 +41,7 @@ public final class MonitorSample {
     String[] source = line.substring(open + 1, close).split(" ");
     String client = source.length > 1 ? source[1] : "";
     int end = line.indexOf('"', quote + 1);
-    String name =
-        line.substring(quote + 1, end < 0 ? line.length() : end).toLowerCase(java.util.Locale.ROOT);
+    String name = line.substring(quote + 1, end < 0 ? line.length() : end).toLowerCase(Locale.ROOT);
     boolean script = client.equals("lua");
     boolean queued =
         !script && inMulti.contains(client) && !name.equals("exec") && !name.equals("discard");
