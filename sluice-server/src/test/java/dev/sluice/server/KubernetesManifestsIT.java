@@ -71,16 +71,28 @@ class KubernetesManifestsIT {
     String yaml = string(map(only("ConfigMap").get("data")).get("sluice.yaml"));
     Path file = dir.resolve("sluice.yaml");
     Files.writeString(file, yaml);
+    Files.writeString(
+        dir.resolve("ratelimit.yaml"),
+        string(map(only("ConfigMap").get("data")).get("ratelimit.yaml")));
     ServerConfig parsed = ConfigLoader.parse(file.toString(), yaml);
     assertThat(parsed.port())
         .as("the ConfigMap's port is the container's")
         .isEqualTo(containerPort(container, "http"));
+    assertThat(parsed.rls().grpcPort())
+        .as("the ConfigMap's gRPC port is the container's")
+        .isEqualTo(containerPort(container, "grpc"));
+    assertThat(parsed.rls().config()).as("the rate limit service is on").isNotNull();
 
     // The ConfigMap's store is a Redis this test does not have: the probes do not depend on it.
     SluiceServer server =
         SluiceServer.start(
             file,
-            config -> config.withStore(StoreConfig.MEMORY).withPort(0).withHost("127.0.0.1"),
+            config ->
+                config
+                    .withStore(StoreConfig.MEMORY)
+                    .withPort(0)
+                    .withHost("127.0.0.1")
+                    .withRls(config.rls().withGrpcPort(0)),
             Duration.ofSeconds(1));
     try {
       server.ready().get(30, TimeUnit.SECONDS);
@@ -109,6 +121,12 @@ class KubernetesManifestsIT {
         .containsEntry("port", ServerConfig.DEFAULT_PORT)
         .containsEntry("targetPort", "http");
     assertThat(containerPort(container(), "http")).isEqualTo(ServerConfig.DEFAULT_PORT);
+    Map<String, Object> grpc = map(list(spec.get("ports")).get(1));
+    assertThat(grpc)
+        .containsEntry("port", RlsSettings.DEFAULT_GRPC_PORT)
+        .containsEntry("targetPort", "grpc")
+        .containsEntry("appProtocol", "kubernetes.io/h2c");
+    assertThat(containerPort(container(), "grpc")).isEqualTo(RlsSettings.DEFAULT_GRPC_PORT);
     assertThat(map(spec.get("selector"))).isEqualTo(podLabelsSelected());
     assertThat(
             map(
