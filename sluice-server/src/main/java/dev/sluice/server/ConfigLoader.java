@@ -1,19 +1,13 @@
 package dev.sluice.server;
 
-import dev.sluice.Algorithm;
-import dev.sluice.CalendarUnit;
-import dev.sluice.Durations;
 import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.PolicyRegistry;
-import dev.sluice.Rate;
 import dev.sluice.RateLimiter;
 import dev.sluice.ResilientBackend;
-import dev.sluice.ValidationException;
 import dev.sluice.envoy.RlsOptions;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,11 +36,11 @@ final class ConfigLoader {
   private static final List<String> TOP_KEYS =
       List.of("policies", "clients", "store", "server", "admin", "rls");
 
-  /** The keys a policy takes beside its limit or limits. */
-  private static final List<String> POLICY_KEYS = List.of("on-failure", "timeout", "hybrid");
-
   /** The keys a limit takes beside its algorithm's parameters. */
   private static final List<String> LIMIT_KEYS = List.of("id");
+
+  /** The keys a policy of one limit written inline takes beside the limit's. */
+  private static final List<String> INLINE_KEYS = List.of("id", "on-failure", "timeout", "hybrid");
 
   private final YamlReader yaml;
   private final Map<String, ServerConfig.PolicyStoreOptions> storeOptions = new LinkedHashMap<>();
@@ -277,7 +271,7 @@ final class ConfigLoader {
         addLimit(builder, items.get(i), itemPath, Integer.toString(i), LIMIT_KEYS, ids);
       }
     } else {
-      addLimit(builder, value, path, "0", with(POLICY_KEYS, "id"), ids);
+      addLimit(builder, value, path, "0", INLINE_KEYS, ids);
     }
     return yaml.check(entry.getKeyNode(), builder::build);
   }
@@ -293,7 +287,7 @@ final class ConfigLoader {
       String position,
       List<String> extra,
       Set<String> ids) {
-    Limit limit = limit(node, path, extra);
+    Limit limit = new LimitSection(yaml).read(node, path, extra);
     NodeTuple idEntry =
         ((MappingNode) node)
             .getValue().stream()
@@ -341,169 +335,6 @@ final class ConfigLoader {
     if (onFailure != null || timeout != null || hybrid) {
       storeOptions.put(name, new ServerConfig.PolicyStoreOptions(onFailure, timeout, hybrid));
     }
-  }
-
-  /**
-   * One limit: an algorithm (token-bucket by default) and its parameters, and {@code extra} keys.
-   */
-  private Limit limit(Node node, String path, List<String> extra) {
-    if (!(node instanceof MappingNode)) {
-      throw yaml.error(node, path + " must be a mapping, such as { capacity: 10, refill: 1/s }");
-    }
-    Map<String, NodeTuple> keys = yaml.fields(node, path, null, "");
-    Algorithm algorithm =
-        keys.containsKey("algorithm")
-            ? algorithm(keys.get("algorithm").getValueNode(), path + ".algorithm")
-            : Algorithm.TOKEN_BUCKET;
-    if (algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.LEAKY_BUCKET) {
-      String rateKey = algorithm == Algorithm.TOKEN_BUCKET ? "refill" : "leak";
-      yaml.fields(node, path, with(extra, "algorithm", "capacity", rateKey), " for " + algorithm);
-      long capacity =
-          yaml.integer(required(node, keys, path, "capacity", algorithm), path + ".capacity");
-      Node rateNode = required(node, keys, path, rateKey, algorithm);
-      String rateText = yaml.text(rateNode, path + "." + rateKey, "a rate such as 1/s");
-      Rate rate = rate(rateNode, path + "." + rateKey, rateText);
-      return build(
-          node,
-          keys,
-          path,
-          () ->
-              algorithm == Algorithm.TOKEN_BUCKET
-                  ? Limit.tokenBucket(capacity, rate)
-                  : Limit.leakyBucket(capacity, rate));
-    }
-    if (algorithm == Algorithm.CONCURRENCY) {
-      return concurrency(node, keys, path, extra);
-    }
-    List<String> allowed =
-        algorithm == Algorithm.FIXED_WINDOW
-            ? with(extra, "algorithm", "limit", "window", "align")
-            : with(extra, "algorithm", "limit", "window");
-    yaml.fields(node, path, allowed, " for " + algorithm);
-    long limit = yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
-    Node windowNode = required(node, keys, path, "window", algorithm);
-    String windowText = yaml.text(windowNode, path + ".window", "a duration such as 1m");
-    if (keys.containsKey("align") && calendar(keys.get("align").getValueNode(), path + ".align")) {
-      CalendarUnit unit =
-          yaml.check(windowNode, () -> CalendarUnit.parse(path + ".window", windowText));
-      return build(node, keys, path, () -> Limit.calendarWindow(limit, unit));
-    }
-    Duration window = yaml.check(windowNode, () -> Durations.parse(path + ".window", windowText));
-    return build(
-        node,
-        keys,
-        path,
-        () ->
-            algorithm == Algorithm.FIXED_WINDOW
-                ? Limit.fixedWindow(limit, window)
-                : algorithm == Algorithm.SLIDING_WINDOW
-                    ? Limit.slidingWindow(limit, window)
-                    : Limit.slidingLog(limit, window));
-  }
-
-  /** A concurrency limit: {@code limit}, {@code lease} and an optional {@code retry-hint}. */
-  private Limit concurrency(
-      Node node, Map<String, NodeTuple> keys, String path, List<String> extra) {
-    Algorithm algorithm = Algorithm.CONCURRENCY;
-    yaml.fields(
-        node, path, with(extra, "algorithm", "limit", "lease", "retry-hint"), " for " + algorithm);
-    long limit = yaml.integer(required(node, keys, path, "limit", algorithm), path + ".limit");
-    Node leaseNode = required(node, keys, path, "lease", algorithm);
-    String leaseText = yaml.text(leaseNode, path + ".lease", "a duration such as 30s");
-    Duration lease = yaml.check(leaseNode, () -> Durations.parse(path + ".lease", leaseText));
-    NodeTuple hint = keys.get("retry-hint");
-    if (hint == null || YamlReader.isNull(hint.getValueNode())) {
-      return build(node, keys, path, () -> Limit.concurrency(limit, lease));
-    }
-    Node hintNode = hint.getValueNode();
-    String hintText = yaml.text(hintNode, path + ".retry-hint", "a duration such as 100ms");
-    Duration retryHint =
-        yaml.check(hintNode, () -> Durations.parse(path + ".retry-hint", hintText));
-    try {
-      return Limit.concurrency(limit, lease, retryHint);
-    } catch (ValidationException e) {
-      if (e.concerns("retryHint")) {
-        throw yaml.error(hintNode, e.renamed("retryHint", path + ".retry-hint").getMessage());
-      }
-      return build(node, keys, path, () -> Limit.concurrency(limit, lease, retryHint));
-    }
-  }
-
-  private static List<String> with(List<String> extra, String... keys) {
-    List<String> all = new ArrayList<>(List.of(keys));
-    all.addAll(extra);
-    return all;
-  }
-
-  /**
-   * A rate; the core's failure about the period's format alone is replaced by one that shows the
-   * whole rate.
-   */
-  private Rate rate(Node node, String path, String text) {
-    try {
-      return Rate.parse(text);
-    } catch (ValidationException e) {
-      if (e.parameter().equals("rate period") && e.rule().startsWith("be a whole number")) {
-        throw yaml.error(
-            node,
-            path
-                + " must be <tokens>/<period> such as 1/s, 100/m, 10000/d or 5/10s: '"
-                + text
-                + "'");
-      }
-      throw yaml.error(node, e.renamed("rate", path).getMessage());
-    }
-  }
-
-  /**
-   * Whether a fixed window's {@code align} asks for the calendar ({@code epoch} is the default).
-   */
-  private boolean calendar(Node node, String path) {
-    String align = yaml.text(node, path, "calendar or epoch");
-    if (align.equals("calendar") || align.equals("epoch")) {
-      return align.equals("calendar");
-    }
-    throw yaml.error(node, path + " must be calendar or epoch: '" + align + "'");
-  }
-
-  private Algorithm algorithm(Node node, String path) {
-    String id = yaml.text(node, path, "an algorithm name");
-    return yaml.check(node, () -> Algorithm.fromId(id), "algorithm", path);
-  }
-
-  /**
-   * Builds a limit; the core's parameters (capacity, limit, window, refill, leak) are the YAML
-   * keys, so the failure gets the key's path and line.
-   */
-  private Limit build(
-      Node node, Map<String, NodeTuple> keys, String path, YamlReader.Check<Limit> limit) {
-    try {
-      return limit.get();
-    } catch (ValidationException e) {
-      String param = e.parameter().split(" ", 2)[0];
-      NodeTuple culprit = keys.get(param);
-      throw yaml.error(
-          culprit != null ? culprit.getValueNode() : node,
-          e.renamed(param, path + "." + param).getMessage());
-    }
-  }
-
-  private Node required(
-      Node node, Map<String, NodeTuple> keys, String path, String key, Algorithm algorithm) {
-    NodeTuple tuple = keys.get(key);
-    if (tuple == null || YamlReader.isNull(tuple.getValueNode())) {
-      String needs =
-          switch (algorithm) {
-            case TOKEN_BUCKET -> "capacity and refill";
-            case LEAKY_BUCKET -> "capacity and leak";
-            case CONCURRENCY -> "limit and lease";
-            default -> "limit and window";
-          };
-      throw yaml.error(
-          tuple == null ? node : tuple.getValueNode(),
-          path + "." + key + " must be set: " + algorithm + " needs " + needs);
-    }
-    return tuple.getValueNode();
   }
 
   private void clients(

@@ -14,6 +14,7 @@ import dev.sluice.Limit;
 import dev.sluice.Policy;
 import dev.sluice.Rate;
 import dev.sluice.ResilientBackend;
+import dev.sluice.http.LimitKeys;
 import dev.sluice.http.Validation;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -155,14 +156,8 @@ final class PolicyReader {
             : check(path + ".algorithm", () -> Algorithm.fromId(entry.getAlgorithm()), "algorithm");
     boolean bucket = algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.LEAKY_BUCKET;
     String rateKey = algorithm == Algorithm.LEAKY_BUCKET ? "leak" : "refill";
-    List<String> allowed =
-        bucket
-            ? List.of("id", "algorithm", "capacity", rateKey)
-            : switch (algorithm) {
-              case FIXED_WINDOW -> List.of("id", "algorithm", "limit", "window", "align");
-              case CONCURRENCY -> List.of("id", "algorithm", "limit", "lease", "retry-hint");
-              default -> List.of("id", "algorithm", "limit", "window");
-            };
+    List<String> allowed = new ArrayList<>(LimitKeys.of(algorithm));
+    allowed.add("id");
     for (String key : setKeys(entry)) {
       if (!allowed.contains(key)) {
         throw invalid(
@@ -173,7 +168,7 @@ final class PolicyReader {
                 + " does not apply to "
                 + algorithm
                 + ", which takes "
-                + needs(algorithm));
+                + LimitKeys.needs(algorithm));
       }
     }
     if (bucket) {
@@ -236,20 +231,11 @@ final class PolicyReader {
     throw invalid(path, path + " must be calendar or epoch: '" + align + "'");
   }
 
-  private static String needs(Algorithm algorithm) {
-    return switch (algorithm) {
-      case TOKEN_BUCKET -> "capacity and refill";
-      case LEAKY_BUCKET -> "capacity and leak";
-      case CONCURRENCY -> "limit and lease";
-      default -> "limit and window";
-    };
-  }
-
   private static <T> T required(T value, String path, String key, Algorithm algorithm) {
     if (value == null) {
       throw invalid(
           path + "." + key,
-          path + "." + key + " must be set: " + algorithm + " needs " + needs(algorithm));
+          path + "." + key + " must be set: " + algorithm + " needs " + LimitKeys.needs(algorithm));
     }
     return value;
   }
