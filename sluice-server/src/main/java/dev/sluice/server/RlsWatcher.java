@@ -50,7 +50,7 @@ final class RlsWatcher implements AutoCloseable {
 
   private String fingerprint() {
     try {
-      return RlsConfigLoader.fingerprint(path);
+      return RlsFiles.fingerprint(path);
     } catch (IllegalArgumentException e) {
       return "unreadable: " + e.getMessage();
     }
