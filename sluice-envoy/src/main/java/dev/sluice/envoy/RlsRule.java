@@ -33,6 +33,9 @@ import org.jspecify.annotations.Nullable;
  * @param shadowMode whether a denial is answered OK (and counted as shadow)
  * @param detailedMetric whether metrics name the request's values rather than the configured keys
  * @param atomic whether the domain decides a request's descriptors all or nothing
+ * @param policy the policy that stores this rule's counters, derived from the domain, the path, the
+ *     limit and {@code atomic} when the rule is built (the value given is replaced); {@code null}
+ *     for an unlimited or blocking rule
  */
 public record RlsRule(
     String domain,
@@ -45,7 +48,8 @@ public record RlsRule(
     List<String> replaces,
     boolean shadowMode,
     boolean detailedMetric,
-    boolean atomic) {
+    boolean atomic,
+    @Nullable Policy policy) {
 
   /** The largest {@code requests_per_unit} a rule may have: Sluice's largest limit. */
   public static final long MAX_REQUESTS_PER_UNIT = Limit.MAX_CAPACITY;
@@ -64,19 +68,55 @@ public record RlsRule(
    * @param shadowMode shadow mode
    * @param detailedMetric detailed metric
    * @param atomic atomic domain
+   * @param policy replaced by the policy derived from the rest
    */
   public RlsRule {
     path = List.copyOf(path);
     replaces = List.copyOf(replaces);
+    // Built once per rule, not per request: a decision only reads it.
+    policy = limit == null ? null : policy(domain, path, limit, atomic);
   }
 
   /**
-   * The policy that stores this rule's counters, named after the domain and the path.
+   * A rule whose policy is derived.
    *
-   * @return the policy, or {@code null} for an unlimited or blocking rule
+   * @param domain the domain
+   * @param path the path
+   * @param limit the limit, or {@code null}
+   * @param requestsPerUnit the reported requests per unit
+   * @param unit the reported unit
+   * @param unlimited whether unlimited
+   * @param name the name
+   * @param replaces the replaced names
+   * @param shadowMode shadow mode
+   * @param detailedMetric detailed metric
+   * @param atomic atomic domain
    */
-  public @Nullable Policy policy() {
-    return limit == null ? null : policy(domain, path, limit, atomic);
+  public RlsRule(
+      String domain,
+      List<String> path,
+      @Nullable Limit limit,
+      long requestsPerUnit,
+      RateLimitResponse.RateLimit.Unit unit,
+      boolean unlimited,
+      String name,
+      List<String> replaces,
+      boolean shadowMode,
+      boolean detailedMetric,
+      boolean atomic) {
+    this(
+        domain,
+        path,
+        limit,
+        requestsPerUnit,
+        unit,
+        unlimited,
+        name,
+        replaces,
+        shadowMode,
+        detailedMetric,
+        atomic,
+        null);
   }
 
   /**

@@ -72,8 +72,8 @@ public final class HttpBench {
         server =
             switch (target) {
               case "nginx-return-200" -> startNginx(dir, port, log);
-              case "sluice-memory" -> startSluice(root, dir, port, log, null);
-              default -> startSluice(root, dir, port, log, redisUri);
+              case "sluice-memory" -> startSluice(root, dir, port, log, null, List.of());
+              default -> startSluice(root, dir, port, log, redisUri, List.of());
             };
         Processes.awaitPort(server, port, 180, log);
         String url = "http://127.0.0.1:" + port + "/v1/acquire";
@@ -205,7 +205,9 @@ public final class HttpBench {
     }
   }
 
-  private static Process startSluice(Path root, Path dir, int port, Path log, String redisUri) {
+  /** Starts {@code ./sluice serve} on {@code port}, with {@code extra} arguments. */
+  static Process startSluice(
+      Path root, Path dir, int port, Path log, String redisUri, List<String> extra) {
     List<String> command =
         new ArrayList<>(
             List.of(
@@ -220,6 +222,7 @@ public final class HttpBench {
     if (redisUri != null) {
       command.addAll(List.of("--redis", redisUri));
     }
+    command.addAll(extra);
     try {
       ProcessBuilder builder =
           new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());

@@ -9,7 +9,8 @@ import java.nio.file.Path;
  *
  * <p>The report's sections, in order: the machine and the commands, the goals at a glance and what
  * limits the missed ones, Part 1 in process, Part 2 against Redis (throughput, latency and cost,
- * accuracy, the client's profile), Part 3 over HTTP, and where Sluice loses.
+ * accuracy, the client's profile), Part 3 over HTTP, Part 4 Envoy's rate limit service against the
+ * HTTP API, and where Sluice loses.
  */
 public final class Report {
 
@@ -45,6 +46,7 @@ public final class Report {
     new AccuracySection(run, md).write();
     new ProfileSection(run, md).write();
     new HttpSection(run, md).write();
+    new RlsSection(run, md).write();
     losses.write(md);
     md.write();
   }

@@ -30,6 +30,7 @@ final class Results {
   private final List<Map<String, String>> accuracy;
   private final List<Map<String, String>> http;
   private final List<Map<String, String>> profile;
+  private final List<Map<String, String>> rls;
   private final Map<String, String> machine = new LinkedHashMap<>();
 
   private Results(Path directory) {
@@ -40,6 +41,7 @@ final class Results {
     this.accuracy = Csv.read(directory.resolve("accuracy.csv"));
     this.http = Csv.read(directory.resolve("http.csv"));
     this.profile = Csv.read(directory.resolve("profile.csv"));
+    this.rls = Csv.read(directory.resolve("rls.csv"));
     for (Map<String, String> row : Csv.read(directory.resolve("machine.csv"))) {
       machine.put(row.get("key"), row.get("value"));
     }
@@ -79,6 +81,10 @@ final class Results {
 
   List<Map<String, String>> http() {
     return http;
+  }
+
+  List<Map<String, String>> rls() {
+    return rls;
   }
 
   List<Map<String, String>> profile() {
