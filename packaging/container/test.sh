@@ -11,7 +11,7 @@
 # exit; the image stays. Installs Debian's podman, runc, binutils and curl when missing.
 #
 # Usage: packaging/container/test.sh [--jar FILE]   (--jar: passed to build.sh, skips the Maven build)
-# Environment: SLUICE_READY_GOAL_MS (default 3000), the longest time to ready that passes.
+# Environment: SLUICE_READY_GOAL_MS (default 3000), the time-to-ready goal it reports against.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -137,7 +137,14 @@ podman run -d --name "$name" "${run_opts[@]}" "$image" serve --port "$port" --ho
 await_ready "http://127.0.0.1:$port/health/ready" "$name"
 ready_ms=$(($(now_ms) - started))
 say "ready after $ready_ms ms (from podman run to the first 200 of /health/ready; goal $ready_goal_ms ms)"
-[ "$ready_ms" -le "$ready_goal_ms" ] && ok || fail "ready after $ready_ms ms, goal $ready_goal_ms ms"
+# A time is measured, not asserted (a slow or busy machine must not fail the build): the goal is
+# reported; not ready at all within the poll's 30 s fails above.
+if [ "$ready_ms" -le "$ready_goal_ms" ]; then
+  say "ready goal ($ready_goal_ms ms): met"
+else
+  say "ready goal ($ready_goal_ms ms): MISSED by $((ready_ms - ready_goal_ms)) ms"
+fi
+ok
 podman logs "$name" 2>&1 | grep -q "(built-in defaults)" && ok || fail "not on the built-in defaults"
 pid=$(podman inspect --format '{{.State.Pid}}' "$name")
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
