@@ -143,19 +143,16 @@ public final class SluiceFilter implements Filter {
     }
     request.setAttribute(DECISION_ATTRIBUTE, decision);
     ServletResponses.addHeaders(response, answer);
-    if (decision.permit() == null) {
-      chain.doFilter(req, res);
-      return;
-    }
     boolean async = false;
     try {
       chain.doFilter(req, res);
       async = request.isAsyncStarted();
     } finally {
-      if (async) {
-        request.getAsyncContext().addListener(new Release(key, rule.policy(), decision.permit()));
-      } else {
-        release(key, rule.policy(), decision.permit());
+      String permit = decision.permit();
+      if (permit != null && async) {
+        request.getAsyncContext().addListener(new Release(key, rule.policy(), permit));
+      } else if (permit != null) {
+        release(key, rule.policy(), permit);
       }
     }
   }

@@ -52,13 +52,12 @@ final class ServletRateLimitedInterceptor extends RateLimitedSupport {
     if (response != null) {
       ServletResponses.addHeaders(response, answer);
     }
-    if (decision.permit() == null) {
-      return invocation.proceed();
-    }
     try {
       return invocation.proceed();
     } finally {
-      Permits.release(limiter(), key, target.policy(), decision.permit());
+      if (decision.permit() != null) {
+        Permits.release(limiter(), key, target.policy(), decision.permit());
+      }
     }
   }
 }
