@@ -31,6 +31,11 @@ class RlsConfigLoaderTest {
   static Stream<Arguments> invalid() {
     return Stream.of(
         Arguments.of(
+            "domain: d\ndescriptors:\n  - key: k\n    rate_limit: { unit: second,"
+                + " requests_per_unit: 3, algorithm: concurrency }\n",
+            ":4: descriptors[0].rate_limit.algorithm must limit a rate: concurrency needs a release"
+                + " at the end of each request, which Envoy's rate limit service has not"),
+        Arguments.of(
             "domain: d\ndescriptors:\n  - key: k\n    rate_limt: {}\n",
             ":4: unknown key descriptors[0].rate_limt: allowed keys are key, value, rate_limit,"
                 + " descriptors, shadow_mode, quota_mode, detailed_metric, value_to_metric,"
