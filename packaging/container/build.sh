@@ -55,9 +55,12 @@ fi
 [ -f "$jar" ] || { echo "build.sh: no jar at $jar" >&2; exit 1; }
 
 # The modules the jar uses, as jdeps sees them, plus jdk.crypto.ec: the elliptic-curve provider that
-# TLS to Redis (rediss://) loads by name, which no static analysis can see.
+# TLS to Redis (rediss://) loads by name, which no static analysis can see. Less java.desktop
+# (11 MiB): only java.beans is referenced there, by code the server never runs (SnakeYAML's
+# JavaBean properties, where Sluice reads maps; Jackson's optional @ConstructorProperties
+# support, which it loads only if present; Micrometer's Log4j2 binder).
 modules=$("$jdeps" --ignore-missing-deps --multi-release 17 --print-module-deps "$jar")
-modules="$modules,jdk.crypto.ec"
+modules=$(echo "$modules,jdk.crypto.ec" | tr ',' '\n' | grep -vx java.desktop | paste -sd, -)
 say "java modules: $modules"
 strip=()
 if command -v objcopy >/dev/null 2>&1; then

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The container image, for real: builds localhost/sluice:<version> with build.sh, then runs it twice
+# The container image, for real: builds localhost/sluice:<version> with build.sh, then runs it three times
 # with podman on 127.0.0.1 (host network, free ports) and checks:
 #   1. built-in defaults (no file mounted): ready within the goal, the process is not root, the
 #      seed's 10 allowed then 2 denied for user123, a graceful stop on SIGTERM (exit 143, well within
 #      the 10 s drain);
 #   2. a config folder mounted at /etc/sluice on a read-only root file system, the admin token from
-#      SLUICE_ADMIN_TOKEN: the file's limit, its reload when the file changes, admin on the token.
-# Also: the size (goal at most 100 MB, reported; fails above 115 MB) and sluice --version. Prints what it measured (image size, time
+#      SLUICE_ADMIN_TOKEN: the file's limit, its reload when the file changes, admin on the token;
+#   3. Envoy's rate limit service from a mounted file: OK, OK, OVER_LIMIT over gRPC, then /json.
+# Also: the size (at most 100 MB) and sluice --version. Prints what it measured (image size, time
 # to ready, reload and stop times, exit codes, RSS). Cleans up its containers and files on any
 # exit; the image stays. Installs Debian's podman, runc, binutils and curl when missing.
 #
@@ -113,14 +114,9 @@ say "building $image"
 size=$(podman image inspect --format '{{.Size}}' "$image")
 size_mb=$((size / 1000000))
 say "image size: $size_mb MB ($size bytes)"
-# The goal is at most 100 MB; since Envoy's rate limit service brought gRPC and protobuf into the
-# jar the image is about 110 MB, so the goal is reported here and only growth past 115 MB fails.
-if [ "$size" -le 100000000 ]; then
-  say "size goal (at most 100 MB): met"
-else
-  say "size goal (at most 100 MB): MISSED by $((size_mb - 100)) MB"
-fi
-[ "$size" -le 115000000 ] && ok || fail "the image is $size_mb MB, more than 115 MB: it grew again"
+# The goal: at most 100 MB (the runnable jar leaves out what the server never loads: gRPC's JSON
+# formats with Byte Buddy, Armeria's DocService pages; see docs/container.md).
+[ "$size" -le 100000000 ] && ok || fail "the image is $size_mb MB, more than the goal of 100 MB"
 
 # The entry point runs any sluice command; this first container of a new image also takes the
 # one-off cost of its first start (about 1 s here) out of the time to ready measured below.
@@ -229,4 +225,53 @@ stop_started=$(now_ms)
 podman stop -t 20 "$name" >/dev/null
 say "stopped on SIGTERM after $(($(now_ms) - stop_started)) ms, exit code $(podman inspect --format '{{.State.ExitCode}}' "$name")"
 [ "$(podman inspect --format '{{.State.ExitCode}}' "$name")" = 143 ] && ok || fail "expected exit code 143"
+# 3. Envoy's rate limit service: a rule of 2 per minute mounted at /etc/ratelimit, three
+# ShouldRateLimit calls over gRPC (curl with HTTP/2 prior knowledge, the message framed here),
+# then the /json endpoint: the gRPC and protobuf stack on the image's cut-down runtime.
+mkdir -p "$work/rls"
+cat >"$work/rls/ratelimit.yaml" <<'EOF'
+domain: edge
+descriptors:
+  - key: remote_address
+    rate_limit: { unit: minute, requests_per_unit: 2 }
+EOF
+chmod 0755 "$work/rls"
+chmod 0644 "$work/rls/ratelimit.yaml"
+port=$(free_port)
+grpc_port=$(free_port)
+name=sluice-test-rls-$$
+containers+=("$name")
+podman run -d --name "$name" "${run_opts[@]}" -v "$work/rls:/etc/ratelimit:ro" "$image" serve \
+  --port "$port" --host 127.0.0.1 --rls-config /etc/ratelimit/ratelimit.yaml \
+  --grpc-port "$grpc_port" >/dev/null
+await_ready "http://127.0.0.1:$port/health/ready" "$name"
+# A RateLimitRequest {domain (1), descriptors (2) {entries (1) {key (1), value (2)}}} in one gRPC
+# frame (no compression, 4-byte length); every length here is below 128, so each is one byte.
+rls_request() { # rls_request DOMAIN KEY VALUE
+  local entry=$((4 + ${#2} + ${#3}))
+  local descriptor=$((2 + entry))
+  local message=$((4 + ${#1} + descriptor))
+  hex() { printf '\\x%02x' "$1"; }
+  # shellcheck disable=SC2059 # the format is built from the lengths on purpose
+  printf "\\x00\\x00\\x00\\x00$(hex $message)\\x0a$(hex ${#1})%s\\x12$(hex $descriptor)\\x0a$(hex $entry)\\x0a$(hex ${#2})%s\\x12$(hex ${#3})%s" \
+    "$1" "$2" "$3"
+}
+rls_request edge remote_address 10.0.0.1 >"$work/rls-request"
+codes=""
+for _ in 1 2 3; do
+  curl -s --http2-prior-knowledge -H 'Content-Type: application/grpc' -H 'TE: trailers' \
+    --data-binary "@$work/rls-request" -D "$work/headers" -o "$work/body" \
+    "http://127.0.0.1:$grpc_port/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit"
+  grep -qi '^grpc-status: 0' "$work/headers" && ok || fail "ShouldRateLimit: $(tr -d '\r' <"$work/headers")"
+  # The response's first field is overall_code (tag 0x08): 1 is OK, 2 is OVER_LIMIT.
+  codes="$codes $(od -An -tx1 -j5 -N2 "$work/body" | tr -d ' \n')"
+done
+say "ShouldRateLimit over gRPC, three times for one address (0801 is OK, 0802 OVER_LIMIT):$codes"
+[ "$codes" = " 0801 0801 0802" ] && ok || fail "expected OK, OK, OVER_LIMIT"
+json=$(curl -s -H 'Content-Type: application/json' -d \
+  '{"domain":"edge","descriptors":[{"entries":[{"key":"remote_address","value":"10.0.0.1"}]}]}' \
+  "http://127.0.0.1:$port/json")
+echo "$json" | grep -q '"overallCode": "OVER_LIMIT"' && ok || fail "/json: $json"
+podman stop -t 20 "$name" >/dev/null
+
 echo "container: $passed passed, 0 failed"
