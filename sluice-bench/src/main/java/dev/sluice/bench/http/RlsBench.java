@@ -24,7 +24,11 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -34,9 +38,18 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Part 4: Envoy's rate limit service against the HTTP API on one {@code ./sluice serve} (in
- * memory): {@code ShouldRateLimit} over gRPC and {@code POST /v1/acquire} over HTTP/2 (h2c), both
- * from the same Java client (Armeria, one HTTP/2 connection each), 64 requests in flight, closed
- * loop, every request allowed and written. Latency is recorded per request in an HdrHistogram.
+ * memory): {@code ShouldRateLimit} over gRPC and {@code POST /v1/acquire} over HTTP/2 (h2c), 64
+ * requests in flight, closed loop, every request allowed and written, from two clients:
+ *
+ * <ul>
+ *   <li>{@code h2load} (Debian's nghttp2-client), a C client sending the same prebuilt bytes for
+ *       both (the gRPC message framed here): 4 connections of 16 streams, one thread, in {@value
+ *       #ROUNDS} alternating rounds, since one server's JIT and the machine's noise move a single
+ *       run by 20%. Its per-request log gives the latencies. This compares the server's two paths.
+ *   <li>the Java client of this process (Armeria, one HTTP/2 connection each): what a JVM caller
+ *       sees, the client's own costs included (a gRPC stub and protobuf against a prebuilt JSON
+ *       body), on the same two cores as the server.
+ * </ul>
  */
 public final class RlsBench {
 
@@ -45,10 +58,25 @@ public final class RlsBench {
   /** Targets, in report order. */
   public static final List<String> TARGETS = List.of("grpc-should-rate-limit", "http2-acquire");
 
+  /** Load clients, in report order. */
+  public static final List<String> CLIENTS = List.of("h2load", "java");
+
+  /** Rounds of h2load over both targets. */
+  public static final int ROUNDS = 3;
+
+  /** How many warm-ups of a round the first warm-up of each target lasts. */
+  private static final int FIRST_WARMUP = 8;
+
+  /** h2load's connections; the streams in flight are shared among them. */
+  private static final int H2LOAD_CONNECTIONS = 4;
+
+  private static final String GRPC_PATH =
+      "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
+
   private RlsBench() {}
 
   /**
-   * Runs both targets on one server.
+   * Runs both targets on one server, from both clients.
    *
    * @param root the repository (for {@code ./sluice})
    * @param out the results directory
@@ -58,10 +86,20 @@ public final class RlsBench {
    */
   public static void run(Path root, Path out, int warmupSeconds, int seconds, int inFlight) {
     // This part may run alone, after the others: its rows say when, on which commit and load.
-    String date = LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString();
-    String commit =
-        Processes.quietly("?", "git", "-C", root.toString(), "describe", "--always", "--dirty");
-    String loadAtStart = load();
+    Run run =
+        new Run(
+            out.resolve("rls.csv"),
+            LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
+            Processes.quietly("?", "git", "-C", root.toString(), "describe", "--always", "--dirty"),
+            load(),
+            inFlight);
+    RateLimitRequest request =
+        RateLimitRequest.newBuilder()
+            .setDomain("bench")
+            .addDescriptors(
+                RateLimitDescriptor.newBuilder()
+                    .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("key").setValue("k")))
+            .build();
     Path dir;
     try {
       dir = Files.createTempDirectory("sluice-bench-rls-");
@@ -72,6 +110,8 @@ public final class RlsBench {
           dir.resolve("rls.yaml"),
           "domain: bench\ndescriptors:\n  - key: key\n    rate_limit: { unit: second,"
               + " requests_per_unit: 1000000000 }\n");
+      Files.write(dir.resolve("grpc.bin"), framed(request.toByteArray()));
+      Files.writeString(dir.resolve("http.json"), HTTP_BODY);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -95,6 +135,43 @@ public final class RlsBench {
                   Integer.toString(grpcPort)));
       Processes.awaitPort(server, port, 180, log);
       Processes.awaitPort(server, grpcPort, 60, log);
+      Map<String, H2load> h2load =
+          Map.of(
+              TARGETS.get(0),
+              new H2load(
+                  "http://127.0.0.1:" + grpcPort + GRPC_PATH,
+                  dir.resolve("grpc.bin"),
+                  List.of("content-type: application/grpc", "te: trailers")),
+              TARGETS.get(1),
+              new H2load(
+                  "http://127.0.0.1:" + port + "/v1/acquire",
+                  dir.resolve("http.json"),
+                  List.of("content-type: application/json")));
+      if (Processes.quietly("", "sh", "-c", "command -v h2load").isEmpty()) {
+        for (String target : TARGETS) {
+          run.notRun("h2load", target, "h2load not found (Debian's nghttp2-client)");
+        }
+      } else {
+        // A fresh server's JIT takes long on two shared cores: measured here, after 3 s the gRPC
+        // path ran at a quarter of its speed, and both paths still gained after 40 s.
+        for (String target : TARGETS) {
+          announce("h2load warm-up", target, 0, FIRST_WARMUP * warmupSeconds, inFlight);
+          h2load.get(target).measure(dir, inFlight, FIRST_WARMUP * warmupSeconds, false);
+        }
+        for (int round = 1; round <= ROUNDS; round++) {
+          for (String target : TARGETS) {
+            announce(
+                "h2load round " + round + " of " + ROUNDS,
+                target,
+                warmupSeconds,
+                seconds,
+                inFlight);
+            H2load load = h2load.get(target);
+            load.measure(dir, inFlight, warmupSeconds, false);
+            run.record("h2load", round, target, load.measure(dir, inFlight, seconds, true));
+          }
+        }
+      }
       RateLimitServiceGrpc.RateLimitServiceStub grpc =
           GrpcClients.builder("h2c://127.0.0.1:" + grpcPort)
               .factory(factory)
@@ -105,103 +182,205 @@ public final class RlsBench {
               .factory(factory)
               .responseTimeout(Duration.ofSeconds(10))
               .build();
-      int i = 1;
       for (String target : TARGETS) {
-        Progress.point(
-            PART,
-            i++,
-            TARGETS.size(),
-            target
-                + ": "
-                + inFlight
-                + " in flight, "
-                + warmupSeconds
-                + " s warm-up + "
-                + seconds
-                + " s");
+        announce("java client", target, warmupSeconds, seconds, inFlight);
         Caller caller =
-            target.equals("grpc-should-rate-limit") ? grpcCaller(grpc) : httpCaller(http);
+            target.equals("grpc-should-rate-limit") ? grpcCaller(grpc, request) : httpCaller(http);
         measure(caller, inFlight, warmupSeconds);
-        Result r = measure(caller, inFlight, seconds);
-        Csv.append(
-            out.resolve("rls.csv"),
-            Csv.row(
-                "target",
-                target,
-                "in_flight",
-                inFlight,
-                "seconds",
-                r.seconds,
-                "requests",
-                r.ok,
-                "rps",
-                r.ok / r.seconds,
-                "errors",
-                r.errors,
-                "p50_us",
-                r.latency.getValueAtPercentile(50) / 1e3,
-                "p99_us",
-                r.latency.getValueAtPercentile(99) / 1e3,
-                "p999_us",
-                r.latency.getValueAtPercentile(99.9) / 1e3,
-                "date",
-                date,
-                "commit",
-                commit,
-                "load_at_start",
-                loadAtStart,
-                "load_at_end",
-                load(),
-                "note",
-                ""));
-        Progress.line(
-            PART,
-            String.format(
-                "    %,.0f decisions/s, p50 %.0f us, p99 %.0f us, %d errors",
-                r.ok / r.seconds,
-                r.latency.getValueAtPercentile(50) / 1e3,
-                r.latency.getValueAtPercentile(99) / 1e3,
-                r.errors));
+        run.record("java", 1, target, measure(caller, inFlight, seconds));
       }
     } catch (RuntimeException e) {
       String reason = String.valueOf(e.getMessage()).replaceAll("[,\\r\\n]+", ";");
-      for (String target : TARGETS) {
-        Csv.append(
-            out.resolve("rls.csv"),
-            Csv.row(
-                "target",
-                target,
-                "in_flight",
-                inFlight,
-                "seconds",
-                0,
-                "requests",
-                0,
-                "rps",
-                Double.NaN,
-                "errors",
-                0,
-                "p50_us",
-                Double.NaN,
-                "p99_us",
-                Double.NaN,
-                "p999_us",
-                Double.NaN,
-                "date",
-                date,
-                "commit",
-                commit,
-                "load_at_start",
-                loadAtStart,
-                "load_at_end",
-                load(),
-                "note",
-                "not run: " + reason));
+      for (String client : CLIENTS) {
+        for (String target : TARGETS) {
+          if (!run.done(client, target)) {
+            run.notRun(client, target, "not run: " + reason);
+          }
+        }
       }
       Progress.line(PART, "    not run: " + reason);
     } finally {
       factory.close();
       Processes.stop(server);
+    }
+  }
+
+  private static final String HTTP_BODY = "{\"key\":\"k\"}";
+
+  private static void announce(
+      String what, String target, int warmupSeconds, int seconds, int inFlight) {
+    Progress.line(
+        PART,
+        "  "
+            + what
+            + ", "
+            + target
+            + ": "
+            + inFlight
+            + " in flight, "
+            + warmupSeconds
+            + " s warm-up + "
+            + seconds
+            + " s");
+  }
+
+  /** A gRPC message in its length-prefixed frame: not compressed, 4 bytes of length. */
+  static byte[] framed(byte[] message) {
+    byte[] frame = new byte[5 + message.length];
+    frame[1] = (byte) (message.length >>> 24);
+    frame[2] = (byte) (message.length >>> 16);
+    frame[3] = (byte) (message.length >>> 8);
+    frame[4] = (byte) message.length;
+    System.arraycopy(message, 0, frame, 5, message.length);
+    return frame;
+  }
+
+  /** The rows of one run of this part, with its date, commit and load. */
+  private static final class Run {
+    private final Path csv;
+    private final String date;
+    private final String commit;
+    private final String loadAtStart;
+    private final int inFlight;
+    private final Set<String> done = new HashSet<>();
+
+    Run(Path csv, String date, String commit, String loadAtStart, int inFlight) {
+      this.csv = csv;
+      this.date = date;
+      this.commit = commit;
+      this.loadAtStart = loadAtStart;
+      this.inFlight = inFlight;
+    }
+
+    boolean done(String client, String target) {
+      return done.contains(client + " " + target);
+    }
+
+    void record(String client, int round, String target, Result r) {
+      done.add(client + " " + target);
+      append(client, round, target, r, "");
+      Progress.line(
+          PART,
+          String.format(
+              "    %,.0f decisions/s, p50 %.0f us, p99 %.0f us, %d errors",
+              r.ok / r.seconds,
+              r.latency.getValueAtPercentile(50) / 1e3,
+              r.latency.getValueAtPercentile(99) / 1e3,
+              r.errors));
+    }
+
+    void notRun(String client, String target, String note) {
+      append(client, 0, target, null, note);
+    }
+
+    /** A row; {@code r} is null when the target was not run. */
+    private void append(String client, int round, String target, Result r, String note) {
+      Csv.append(
+          csv,
+          Csv.row(
+              "client",
+              client,
+              "round",
+              round,
+              "target",
+              target,
+              "in_flight",
+              inFlight,
+              "seconds",
+              r == null ? 0 : r.seconds,
+              "requests",
+              r == null ? 0 : r.ok,
+              "rps",
+              r == null ? Double.NaN : r.ok / r.seconds,
+              "errors",
+              r == null ? 0 : r.errors,
+              "p50_us",
+              r == null ? Double.NaN : r.latency.getValueAtPercentile(50) / 1e3,
+              "p99_us",
+              r == null ? Double.NaN : r.latency.getValueAtPercentile(99) / 1e3,
+              "p999_us",
+              r == null ? Double.NaN : r.latency.getValueAtPercentile(99.9) / 1e3,
+              "date",
+              date,
+              "commit",
+              commit,
+              "load_at_start",
+              loadAtStart,
+              "load_at_end",
+              load(),
+              "note",
+              note));
+    }
+  }
+
+  /** One h2load target: the URL, the request body and its headers. */
+  private record H2load(String url, Path body, List<String> headers) {
+
+    /**
+     * Runs h2load for {@code seconds}; with {@code logged}, reads its per-request log for the
+     * latencies (non-2xx answers count as errors).
+     */
+    Result measure(Path dir, int inFlight, int seconds, boolean logged) {
+      Path requests = dir.resolve("h2load.log");
+      List<String> command = new ArrayList<>();
+      command.addAll(
+          List.of(
+              "h2load",
+              "-D",
+              Integer.toString(seconds),
+              "-c",
+              Integer.toString(H2LOAD_CONNECTIONS),
+              "-m",
+              Integer.toString(Math.max(1, inFlight / H2LOAD_CONNECTIONS)),
+              "-t",
+              "1",
+              "-d",
+              body.toString()));
+      for (String header : headers) {
+        command.add("-H");
+        command.add(header);
+      }
+      if (logged) {
+        // h2load appends to its log: each run starts a new one.
+        try {
+          Files.deleteIfExists(requests);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+        command.add("--log-file=" + requests);
+      }
+      command.add(url);
+      String output = Processes.run(seconds + 60L, command);
+      if (!logged) {
+        return new Result(0, 0, seconds, new Histogram(3));
+      }
+      double elapsed =
+          output
+              .lines()
+              .filter(l -> l.startsWith("finished in "))
+              .findFirst()
+              .map(l -> Double.parseDouble(l.substring(12, l.indexOf("s,"))))
+              .orElseThrow(() -> new IllegalStateException("h2load printed no time: " + output));
+      Histogram latency = new Histogram(3);
+      long ok = 0;
+      long errors = 0;
+      try (var lines = Files.lines(requests)) {
+        for (String line : (Iterable<String>) lines::iterator) {
+          String[] fields = line.split("\t");
+          if (fields.length < 3) {
+            continue;
+          }
+          if (fields[1].startsWith("2")) {
+            ok++;
+            latency.recordValue(Long.parseLong(fields[2]) * 1_000);
+          } else {
+            errors++;
+          }
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return new Result(ok, errors, elapsed, latency);
     }
   }
 
@@ -217,14 +396,8 @@ public final class RlsBench {
     void call(Consumer<Boolean> done);
   }
 
-  private static Caller grpcCaller(RateLimitServiceGrpc.RateLimitServiceStub grpc) {
-    RateLimitRequest request =
-        RateLimitRequest.newBuilder()
-            .setDomain("bench")
-            .addDescriptors(
-                RateLimitDescriptor.newBuilder()
-                    .addEntries(RateLimitDescriptor.Entry.newBuilder().setKey("key").setValue("k")))
-            .build();
+  private static Caller grpcCaller(
+      RateLimitServiceGrpc.RateLimitServiceStub grpc, RateLimitRequest request) {
     return done ->
         grpc.shouldRateLimit(
             request,
@@ -251,7 +424,7 @@ public final class RlsBench {
             .build();
     return done -> {
       var unused =
-          http.execute(HttpRequest.of(headers, HttpData.ofUtf8("{\"key\":\"k\"}")))
+          http.execute(HttpRequest.of(headers, HttpData.ofUtf8(HTTP_BODY)))
               .aggregate()
               .whenComplete(
                   (response, error) ->
