@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -66,9 +65,6 @@ public final class RlsBench {
 
   /** How many warm-ups of a round the first warm-up of each target lasts. */
   private static final int FIRST_WARMUP = 8;
-
-  /** h2load's connections; the streams in flight are shared among them. */
-  private static final int H2LOAD_CONNECTIONS = 4;
 
   private static final String GRPC_PATH =
       "/envoy.service.ratelimit.v3.RateLimitService/ShouldRateLimit";
@@ -313,77 +309,6 @@ public final class RlsBench {
     }
   }
 
-  /** One h2load target: the URL, the request body and its headers. */
-  private record H2load(String url, Path body, List<String> headers) {
-
-    /**
-     * Runs h2load for {@code seconds}; with {@code logged}, reads its per-request log for the
-     * latencies (non-2xx answers count as errors).
-     */
-    Result measure(Path dir, int inFlight, int seconds, boolean logged) {
-      Path requests = dir.resolve("h2load.log");
-      List<String> command = new ArrayList<>();
-      command.addAll(
-          List.of(
-              "h2load",
-              "-D",
-              Integer.toString(seconds),
-              "-c",
-              Integer.toString(H2LOAD_CONNECTIONS),
-              "-m",
-              Integer.toString(Math.max(1, inFlight / H2LOAD_CONNECTIONS)),
-              "-t",
-              "1",
-              "-d",
-              body.toString()));
-      for (String header : headers) {
-        command.add("-H");
-        command.add(header);
-      }
-      if (logged) {
-        // h2load appends to its log: each run starts a new one.
-        try {
-          Files.deleteIfExists(requests);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-        command.add("--log-file=" + requests);
-      }
-      command.add(url);
-      String output = Processes.run(seconds + 60L, command);
-      if (!logged) {
-        return new Result(0, 0, seconds, new Histogram(3));
-      }
-      double elapsed =
-          output
-              .lines()
-              .filter(l -> l.startsWith("finished in "))
-              .findFirst()
-              .map(l -> Double.parseDouble(l.substring(12, l.indexOf("s,"))))
-              .orElseThrow(() -> new IllegalStateException("h2load printed no time: " + output));
-      Histogram latency = new Histogram(3);
-      long ok = 0;
-      long errors = 0;
-      try (var lines = Files.lines(requests)) {
-        for (String line : (Iterable<String>) lines::iterator) {
-          String[] fields = line.split("\t");
-          if (fields.length < 3) {
-            continue;
-          }
-          if (fields[1].startsWith("2")) {
-            ok++;
-            latency.recordValue(Long.parseLong(fields[2]) * 1_000);
-          } else {
-            errors++;
-          }
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      return new Result(ok, errors, elapsed, latency);
-    }
-  }
-
   /** The first three fields of /proc/loadavg. */
   private static String load() {
     String[] fields = Processes.quietly("", "cat", "/proc/loadavg").trim().split(" ");
@@ -432,7 +357,8 @@ public final class RlsBench {
     };
   }
 
-  private record Result(long ok, long errors, double seconds, Histogram latency) {}
+  /** What one measured run gave: answers, errors, its length and the latency of each answer. */
+  record Result(long ok, long errors, double seconds, Histogram latency) {}
 
   /** {@code inFlight} closed loops for {@code seconds}: each call starts when the last ends. */
   private static Result measure(Caller caller, int inFlight, int seconds) {
