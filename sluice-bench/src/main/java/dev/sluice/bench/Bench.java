@@ -284,14 +284,7 @@ public final class Bench {
             .trim());
     machine.put(
         "nginx", Processes.quietly("not installed", "nginx", "-v").replace("nginx version: ", ""));
-    machine.put(
-        "commit",
-        Processes.quietly("unknown", "git", "-C", root.toString(), "rev-parse", "--short", "HEAD")
-                .trim()
-            + (Processes.quietly("", "git", "-C", root.toString(), "status", "--porcelain")
-                    .isEmpty()
-                ? ""
-                : " (with uncommitted changes)"));
+    machine.put("commit", Processes.commit(root));
     machine.put("load_at_start", Processes.quietly("", "cat", "/proc/loadavg"));
   }
 

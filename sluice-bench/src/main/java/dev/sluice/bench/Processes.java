@@ -81,6 +81,32 @@ public final class Processes {
   }
 
   /**
+   * The commit a run measures: the short hash of {@code HEAD}, with " (with uncommitted changes)"
+   * when files other than the benchmark's own outputs (its results, {@code BENCHMARKS.md} and the
+   * charts, which a run rewrites) differ from it.
+   *
+   * @param root the repository
+   * @return the commit, or "unknown" outside a git checkout
+   */
+  public static String commit(Path root) {
+    String head = quietly("unknown", "git", "-C", root.toString(), "rev-parse", "--short", "HEAD");
+    String changed =
+        quietly(
+            "",
+            "git",
+            "-C",
+            root.toString(),
+            "status",
+            "--porcelain",
+            "--",
+            ".",
+            ":(exclude)sluice-bench/results",
+            ":(exclude)BENCHMARKS.md",
+            ":(exclude)docs/bench");
+    return head + (changed.isEmpty() ? "" : " (with uncommitted changes)");
+  }
+
+  /**
    * Runs a command and returns its output whatever its exit status, or {@code fallback} when it
    * cannot run or prints nothing.
    *

@@ -86,7 +86,7 @@ public final class RlsBench {
         new Run(
             out.resolve("rls.csv"),
             LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
-            Processes.quietly("?", "git", "-C", root.toString(), "describe", "--always", "--dirty"),
+            Processes.commit(root),
             load(),
             inFlight);
     RateLimitRequest request =
