@@ -47,8 +47,10 @@ import org.jspecify.annotations.Nullable;
  * descriptor is decided on its own, as envoyproxy/ratelimit does.
  *
  * <p>An empty domain or an empty descriptor list fails the call with gRPC status UNKNOWN, as
- * envoyproxy/ratelimit answers; a store failure that the failure policy did not answer fails it
- * with UNAVAILABLE (Envoy then applies its {@code failure_mode_deny}). Thread-safe.
+ * envoyproxy/ratelimit answers; so does a descriptor with {@code is_negative_hits} (hits given
+ * back), which Sluice does not support, before anything of the request is counted; a store failure
+ * that the failure policy did not answer fails it with UNAVAILABLE (Envoy then applies its {@code
+ * failure_mode_deny}). Thread-safe.
  */
 public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
 
@@ -146,6 +148,16 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
     if (request.getDescriptorsCount() == 0) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("rate limit descriptor list must not be empty"));
+    }
+    for (int i = 0; i < request.getDescriptorsCount(); i++) {
+      if (request.getDescriptors(i).getIsNegativeHits()) {
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException(
+                "descriptors["
+                    + i
+                    + "].is_negative_hits is not supported by Sluice: hits can only be taken,"
+                    + " and nothing of this request was counted"));
+      }
     }
     RlsConfig snapshot = config.get();
     RlsOptions opts = options.get();

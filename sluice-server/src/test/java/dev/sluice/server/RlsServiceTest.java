@@ -321,6 +321,27 @@ class RlsServiceTest {
   }
 
   @Test
+  void negativeHitsAreRefusedAndNothingOfTheRequestIsCounted() throws IOException {
+    load(EXAMPLE);
+    RateLimitRequest refill =
+        RateLimitRequest.newBuilder()
+            .setDomain("mongo_cps")
+            .addDescriptors(descriptor("database", "default"))
+            .addDescriptors(descriptor("database", "default").toBuilder().setIsNegativeHits(true))
+            .build();
+    assertThatThrownBy(() -> ask(refill))
+        .isInstanceOf(CompletionException.class)
+        .hasRootCauseInstanceOf(IllegalArgumentException.class)
+        .hasRootCauseMessage(
+            "descriptors[1].is_negative_hits is not supported by Sluice: hits can only be taken,"
+                + " and nothing of this request was counted");
+    RateLimitResponse after = ask("mongo_cps", descriptor("database", "default"));
+    assertThat(after.getStatuses(0).getLimitRemaining())
+        .as("the refused request took nothing: 2 per second, one taken now")
+        .isEqualTo(1);
+  }
+
+  @Test
   void windowEdgesAreAlignedToTheEpoch() throws IOException {
     load(
         """
