@@ -6,6 +6,7 @@ import dev.sluice.Limit;
 import dev.sluice.envoy.proto.core.HeaderValue;
 import dev.sluice.envoy.proto.rls.RateLimitResponse;
 import dev.sluice.envoy.proto.rls.RateLimitResponse.DescriptorStatus;
+import dev.sluice.http.RateLimitHeaders;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -77,12 +78,13 @@ final class RlsAnswers {
       String name =
           nearest.getCurrentLimit().getName().isEmpty()
               ? "rls"
-              : nearest.getCurrentLimit().getName().replace("\"", "");
+              : nearest.getCurrentLimit().getName().replace("\\", "").replace("\"", "");
       long window = Math.max(1, unitMicros(nearest.getCurrentLimit().getUnit()) / 1_000_000);
       response.addResponseHeadersToAdd(
-          header("RateLimit-Policy", "\"" + name + "\";q=" + limit + ";w=" + window));
+          header(RateLimitHeaders.POLICY, RateLimitHeaders.policyItem(name, limit, window)));
       response.addResponseHeadersToAdd(
-          header("RateLimit", "\"" + name + "\";r=" + remaining + ";t=" + reset));
+          header(
+              RateLimitHeaders.RATE_LIMIT, RateLimitHeaders.rateLimitItem(name, remaining, reset)));
     }
   }
 

@@ -30,7 +30,8 @@ import java.util.List;
  * Retry-After never points before {@code t} as the draft asks. All seconds are rounded up, so a
  * client that waits that long is never early.
  *
- * <p>Shared by {@code sluice serve} and the web modules, so that every Sluice answers alike.
+ * <p>Shared by {@code sluice serve}, the web modules and Envoy's rate limit service, so that every
+ * Sluice answers alike.
  */
 public final class RateLimitHeaders {
 
@@ -66,15 +67,34 @@ public final class RateLimitHeaders {
       long window = Math.max(1, (limit.window().toNanos() + 999_999_999) / 1_000_000_000);
       value
           .append(i == 0 ? "" : ", ")
-          .append('"')
-          .append(item(policy, i))
-          .append('"')
-          .append(";q=")
-          .append(limit.capacity())
-          .append(";w=")
-          .append(window);
+          .append(policyItem(item(policy, i), limit.capacity(), window));
     }
     return value.toString();
+  }
+
+  /**
+   * One item of a {@code RateLimit-Policy} value: a quota over a window.
+   *
+   * @param name the item's name, without double quotes or backslashes
+   * @param quota {@code q}, what the window allows
+   * @param windowSeconds {@code w}, the window in whole seconds
+   * @return such as {@code "default";q=10;w=10}
+   */
+  public static String policyItem(String name, long quota, long windowSeconds) {
+    return '"' + name + "\";q=" + quota + ";w=" + windowSeconds;
+  }
+
+  /**
+   * The item of a {@code RateLimit} value: what a limit has left and when.
+   *
+   * @param name the item's name, without double quotes or backslashes
+   * @param remaining {@code r}, what is left
+   * @param resetSeconds {@code t}, the whole seconds until it is full again, or (when denied) until
+   *     the same request would pass
+   * @return such as {@code "default";r=9;t=1}
+   */
+  public static String rateLimitItem(String name, long remaining, long resetSeconds) {
+    return '"' + name + "\";r=" + remaining + ";t=" + resetSeconds;
   }
 
   /**
@@ -88,7 +108,7 @@ public final class RateLimitHeaders {
   public static String rateLimit(Policy policy, Decision decision) {
     String name = policy == null ? decision.policy() : item(policy, binding(policy, decision));
     long reset = decision.allowed() ? decision.resetAfterMillis() : decision.retryAfterMillis();
-    return '"' + name + "\";r=" + decision.remaining() + ";t=" + seconds(reset);
+    return rateLimitItem(name, decision.remaining(), seconds(reset));
   }
 
   /**

@@ -440,6 +440,20 @@ class RlsServiceTest {
     assertThat(response.getResponseHeadersToAddList())
         .extracting(h -> h.getKey() + ": " + h.getValue())
         .containsExactly("RateLimit-Limit: 2", "RateLimit-Remaining: 0", "RateLimit-Reset: 1");
+    options.set(new RlsOptions(false, RlsOptions.Headers.IETF));
+    RateLimitResponse ietf = ask("mongo_cps", descriptor("database", "users"));
+    assertThat(ietf.getResponseHeadersToAddList())
+        .extracting(h -> h.getKey() + ": " + h.getValue())
+        .as("the items of sluice-http's RateLimitHeaders, named rls for an unnamed rule")
+        .containsExactly("RateLimit-Policy: \"rls\";q=500;w=1", "RateLimit: \"rls\";r=499;t=1");
+    load(EDGE);
+    RateLimitResponse named = ask("edge_proxy_per_ip", descriptor("remote_address", "10.0.0.9"));
+    assertThat(named.getResponseHeadersToAddList())
+        .extracting(h -> h.getKey() + ": " + h.getValue())
+        .as("named after the rule's name")
+        .first()
+        .isEqualTo("RateLimit-Policy: \"per_ip\";q=3;w=60");
+    assertThat(named.getResponseHeadersToAdd(1).getValue()).startsWith("\"per_ip\";r=2;t=");
   }
 
   @Test
