@@ -6,7 +6,10 @@ import java.util.List;
 /** Every contender of the Redis benchmark, by name. */
 public final class Contenders {
 
-  /** The names, in report order; the last is the PING ceiling. */
+  /**
+   * The names, in report order; the last is the PING ceiling, and {@code lettuce-evalsha} before it
+   * the bare script call that Sluice's own layers are measured against.
+   */
   public static final List<String> NAMES =
       List.of(
           "sluice-lua",
@@ -16,6 +19,7 @@ public final class Contenders {
           "bucket4j-batching",
           "redisson",
           "seed",
+          LettuceEvalshaContender.NAME,
           "lettuce-ping");
 
   /** The contenders whose accuracy is measured (a ceiling admits everything). */
@@ -42,6 +46,7 @@ public final class Contenders {
       case "bucket4j-batching" -> new Bucket4jContender(name, uri, true, limit);
       case "redisson" -> new RedissonContender(uri, limit, keys);
       case "seed" -> new SeedContender(uri, limit);
+      case LettuceEvalshaContender.NAME -> new LettuceEvalshaContender(uri, limit);
       case "lettuce-ping" -> new PingContender(uri);
       default ->
           throw new IllegalArgumentException("contender must be one of " + NAMES + ": " + name);

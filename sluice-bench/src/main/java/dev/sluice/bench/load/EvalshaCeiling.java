@@ -41,9 +41,21 @@ public final class EvalshaCeiling {
    * @return the command and its arguments
    */
   public static List<String> captureTemplate(String uri) {
+    return captureTemplate(uri, LimitSpec.OPEN);
+  }
+
+  /**
+   * Captures the EVALSHA that Sluice sends for a key under a limit, with {@code __KEY__} where the
+   * key goes.
+   *
+   * @param uri the Redis URI
+   * @param limit the limit of Sluice's policy
+   * @return the command and its arguments
+   */
+  static List<String> captureTemplate(String uri, LimitSpec limit) {
     String host = LoadRunner.host(uri);
     int port = LoadRunner.port(uri);
-    try (Contender sluice = Contenders.open("sluice-lua", uri, LimitSpec.OPEN, List.of());
+    try (Contender sluice = Contenders.open("sluice-lua", uri, limit, List.of());
         Socket socket = new Socket()) {
       sluice.tryAcquire("warm"); // loads the script
       socket.connect(new InetSocketAddress(host, port), 2_000);

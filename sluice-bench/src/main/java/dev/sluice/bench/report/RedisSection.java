@@ -53,6 +53,10 @@ final class RedisSection {
             "`redisson`: Redisson `RRateLimiter.tryAcquire()` (its default pool).",
             "`seed`: the seed's read-then-write (HGETALL, compute, HSET, EXPIRE; three round trips,"
                 + " not atomic).",
+            "`lettuce-evalsha`: yardstick: the EVALSHA that Sluice's Lua mode sends (captured"
+                + " from Sluice with MONITOR, under the same limit), called through Lettuce with"
+                + " none of Sluice's code, on one shared connection: Sluice Lua against it is the"
+                + " cost of Sluice's own layers.",
             "`lettuce-ping`: ceiling: one Lettuce PING per decision on one shared connection,"
                 + " Sluice's setup.",
             "`redis-benchmark-evalsha`: ceiling: `redis-benchmark` sending Sluice's own EVALSHA"
@@ -94,6 +98,7 @@ final class RedisSection {
       if (!name.equals("sluice-lua")
           && !name.equals("sluice-transaction")
           && !name.equals("lettuce-ping")
+          && !name.equals("lettuce-evalsha")
           && !name.equals(EvalshaCeiling.NAME)) {
         for (int c : callers) {
           double peer = results.tput(name, keys, c);
