@@ -149,16 +149,6 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("rate limit descriptor list must not be empty"));
     }
-    for (int i = 0; i < request.getDescriptorsCount(); i++) {
-      if (request.getDescriptors(i).getIsNegativeHits()) {
-        return CompletableFuture.failedFuture(
-            new IllegalArgumentException(
-                "descriptors["
-                    + i
-                    + "].is_negative_hits is not supported by Sluice: hits can only be taken,"
-                    + " and nothing of this request was counted"));
-      }
-    }
     RlsConfig snapshot = config.get();
     RlsOptions opts = options.get();
     String domain = request.getDomain();
@@ -168,6 +158,15 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
     Set<String> replaced = new HashSet<>();
     for (int i = 0; i < count; i++) {
       RateLimitDescriptor descriptor = request.getDescriptors(i);
+      if (descriptor.getIsNegativeHits()) {
+        // Refused while matching: nothing of the request is counted before every one is matched.
+        return CompletableFuture.failedFuture(
+            new IllegalArgumentException(
+                "descriptors["
+                    + i
+                    + "].is_negative_hits is not supported by Sluice: hits can only be taken,"
+                    + " and nothing of this request was counted"));
+      }
       RlsMatch match =
           configured != null && descriptor.hasLimit()
               ? override(configured, descriptor)

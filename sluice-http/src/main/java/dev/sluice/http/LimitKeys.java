@@ -1,6 +1,8 @@
 package dev.sluice.http;
 
 import dev.sluice.Algorithm;
+import dev.sluice.Limit;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -41,6 +43,25 @@ public final class LimitKeys {
       case LEAKY_BUCKET -> "capacity and leak";
       case CONCURRENCY -> "limit and lease";
       case FIXED_WINDOW, SLIDING_WINDOW, SLIDING_LOG -> "limit and window";
+    };
+  }
+
+  /**
+   * The limit of a window algorithm: a fixed window aligned to the epoch, a sliding window or a
+   * sliding log of {@code limit} requests per {@code window}.
+   *
+   * @param algorithm {@code FIXED_WINDOW}, {@code SLIDING_WINDOW} or {@code SLIDING_LOG}
+   * @param limit the requests per window
+   * @param window the window
+   * @return the limit
+   * @throws IllegalArgumentException if the algorithm has no window, or the core refuses a value
+   */
+  public static Limit window(Algorithm algorithm, long limit, Duration window) {
+    return switch (algorithm) {
+      case FIXED_WINDOW -> Limit.fixedWindow(limit, window);
+      case SLIDING_WINDOW -> Limit.slidingWindow(limit, window);
+      case SLIDING_LOG -> Limit.slidingLog(limit, window);
+      default -> throw new IllegalArgumentException(algorithm + " has no window");
     };
   }
 }

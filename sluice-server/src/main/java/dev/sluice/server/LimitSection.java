@@ -70,16 +70,7 @@ final class LimitSection {
       return build(node, keys, path, () -> Limit.calendarWindow(limit, unit));
     }
     Duration window = yaml.check(windowNode, () -> Durations.parse(path + ".window", windowText));
-    return build(
-        node,
-        keys,
-        path,
-        () ->
-            algorithm == Algorithm.FIXED_WINDOW
-                ? Limit.fixedWindow(limit, window)
-                : algorithm == Algorithm.SLIDING_WINDOW
-                    ? Limit.slidingWindow(limit, window)
-                    : Limit.slidingLog(limit, window));
+    return build(node, keys, path, () -> LimitKeys.window(algorithm, limit, window));
   }
 
   /** A concurrency limit: {@code limit}, {@code lease} and an optional {@code retry-hint}. */

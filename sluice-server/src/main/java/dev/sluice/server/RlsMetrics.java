@@ -5,7 +5,6 @@ import dev.sluice.envoy.RlsMatch;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,12 +45,13 @@ final class RlsMetrics implements RlsListener {
 
   @Override
   public void onDescriptor(RlsMatch match, long hits, Outcome outcome) {
-    List<String> labels = new ArrayList<>();
-    labels.add(match.rule().domain());
+    String[] values = new String[LEVELS + 1];
+    values[0] = match.rule().domain();
     for (int i = 0; i < LEVELS; i++) {
-      labels.add(i < match.metricKeys().size() ? match.metricKeys().get(i) : "");
+      values[i + 1] = i < match.metricKeys().size() ? match.metricKeys().get(i) : "";
     }
-    AtomicLong[] totals = series.computeIfAbsent(List.copyOf(labels), this::register);
+    List<String> labels = List.of(values);
+    AtomicLong[] totals = series.computeIfAbsent(labels, this::register);
     totals[0].addAndGet(hits);
     if (outcome.overLimit()) {
       totals[1].addAndGet(hits);

@@ -208,14 +208,7 @@ final class PolicyReader {
       return build(path, () -> Limit.calendarWindow(limit, unit));
     }
     Duration window = check(path + ".window", () -> Durations.parse(path + ".window", windowText));
-    return build(
-        path,
-        () ->
-            algorithm == Algorithm.FIXED_WINDOW
-                ? Limit.fixedWindow(limit, window)
-                : algorithm == Algorithm.SLIDING_WINDOW
-                    ? Limit.slidingWindow(limit, window)
-                    : Limit.slidingLog(limit, window));
+    return build(path, () -> LimitKeys.window(algorithm, limit, window));
   }
 
   /**
