@@ -70,7 +70,7 @@ if least > 0 then
   end
 end
 if granted > 0 or back > 0 then
-  redis.call('SET', key, string.format('T %.0f %.0f %.0f', used, last, unit),
+  redis.call('SET', key, string.format('T %d %d %d', used, last, unit),
     'PX', math.max(minttl, ceildiv(ceildiv(used, rate), 1000)))
 end
 local level = full - used

@@ -58,7 +58,7 @@ if used + need <= full then
   local after = used + need
   local reset = ceildiv(after, rate)
   if ARGV[3] == '1' and cost > 0 then
-    redis.call('SET', key, string.format('T %.0f %.0f %.0f', after, last, unit),
+    redis.call('SET', key, string.format('T %d %d %d', after, last, unit),
       'PX', math.max(tonumber(ARGV[4]), ceildiv(reset, 1000)))
   end
   return {1, floor((full - after) / unit), 0, reset}
