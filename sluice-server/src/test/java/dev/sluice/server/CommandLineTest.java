@@ -30,6 +30,26 @@ class CommandLineTest {
   }
 
   @Test
+  void aProcessTurnsNettysLeakDetectorOffUnlessTheFlagIsGiven() {
+    String before = System.getProperty(Main.LEAK_DETECTION);
+    try {
+      System.clearProperty(Main.LEAK_DETECTION);
+      Main.processDefaults();
+      assertThat(System.getProperty(Main.LEAK_DETECTION)).isEqualTo("disabled");
+
+      System.setProperty(Main.LEAK_DETECTION, "paranoid");
+      Main.processDefaults();
+      assertThat(System.getProperty(Main.LEAK_DETECTION)).isEqualTo("paranoid");
+    } finally {
+      if (before == null) {
+        System.clearProperty(Main.LEAK_DETECTION);
+      } else {
+        System.setProperty(Main.LEAK_DETECTION, before);
+      }
+    }
+  }
+
+  @Test
   void configCheckPrintsOneLineAndExitsZeroWhenValid() throws Exception {
     Path file =
         file(
