@@ -5,6 +5,7 @@ import dev.sluice.bench.http.RlsBench;
 import dev.sluice.bench.load.Contenders;
 import dev.sluice.bench.load.EvalshaCeiling;
 import dev.sluice.bench.load.ProfileSummary;
+import dev.sluice.bench.load.ScriptCost;
 import dev.sluice.bench.local.InProcess;
 import dev.sluice.bench.report.Report;
 import dev.sluice.testkit.RedisBinary;
@@ -113,7 +114,7 @@ public final class Bench {
         if (parts.contains("3")) {
           timed(
               "part3",
-              () -> HttpBench.run(root, redis.uri(), results, quick ? 2 : 5, quick ? 5 : 15, 64));
+              () -> HttpBench.run(root, redis.uri(), results, quick ? 2 : 10, quick ? 5 : 15, 64));
         }
       }
     }
@@ -132,8 +133,8 @@ public final class Bench {
   private static List<String> filesOf(String part) {
     return switch (part.trim()) {
       case "1" -> List.of("jmh.csv", "heap.csv", "jmh.log");
-      case "2" -> List.of("redis.csv", "accuracy.csv", "profile.csv");
-      case "3" -> List.of("http.csv");
+      case "2" -> List.of("redis.csv", "accuracy.csv", "profile.csv", "script-cost.csv");
+      case "3" -> List.of("http.csv", "http-profile.csv");
       case "4" -> List.of("rls.csv");
       default -> throw new IllegalArgumentException("parts must be among 1,2,3,4: " + part);
     };
@@ -156,9 +157,21 @@ public final class Bench {
     long measure = quick ? 2_000 : 10_000;
     int total =
         (Contenders.NAMES.size() + 1) * keysets.size() * callers.size()
-            + Contenders.LIMITERS.size() * accCallers.size();
+            + Contenders.LIMITERS.size() * accCallers.size()
+            + 1;
     int point = 1;
     List<String> template = EvalshaCeiling.captureTemplate(uri);
+    Progress.point(
+        "2/3 redis",
+        point++,
+        total,
+        "where Redis's time per Lua decision goes: Sluice's EVALSHA against stand-in scripts,"
+            + " redis-benchmark, hot key, 64 connections");
+    try {
+      ScriptCost.run(uri, template, 64, quick ? 50_000 : 300_000, quick ? 1 : 3, results);
+    } catch (RuntimeException e) {
+      Progress.line("2/3 redis", "    redis-benchmark failed: " + e.getMessage());
+    }
     // Side by side: at each point every contender runs back to back, so a burst of noise from
     // other work on the machine hits one point of all of them rather than all points of one.
     for (String keyset : keysets) {
@@ -285,12 +298,12 @@ public final class Bench {
     machine.put(
         "nginx", Processes.quietly("not installed", "nginx", "-v").replace("nginx version: ", ""));
     machine.put("commit", Processes.commit(root));
-    machine.put("load_at_start", Processes.quietly("", "cat", "/proc/loadavg"));
+    machine.put("load_at_start", Processes.awaitQuiet("bench"));
   }
 
   private void saveMachine(String parts) {
     machine.put("parts", parts.replace(',', ' '));
-    machine.put("load_at_end", Processes.quietly("", "cat", "/proc/loadavg"));
+    machine.put("load_at_end", Processes.load());
     machine.put("total_seconds", Long.toString(Progress.elapsed().toSeconds()));
     Path file = results.resolve("machine.csv");
     Map<String, String> previous = new LinkedHashMap<>();

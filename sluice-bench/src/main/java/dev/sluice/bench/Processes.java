@@ -190,6 +190,63 @@ public final class Processes {
     }
   }
 
+  /** The 1-minute load average above which a run's start counts as busy. */
+  public static final double BUSY_LOAD = 1.5;
+
+  /** How many times a run waits for a busy machine to quieten before it starts anyway. */
+  public static final int QUIET_WAITS = 3;
+
+  /**
+   * The first three fields of {@code /proc/loadavg}.
+   *
+   * @return such as {@code "0.52 0.61 0.40"}, or {@code "?"}
+   */
+  public static String load() {
+    String[] fields = quietly("", "cat", "/proc/loadavg").trim().split(" ");
+    return fields.length >= 3 ? fields[0] + " " + fields[1] + " " + fields[2] : "?";
+  }
+
+  /**
+   * Whether a load record ({@link #load()}) starts above {@link #BUSY_LOAD}.
+   *
+   * @param load the record
+   * @return whether the machine was busy
+   */
+  public static boolean busy(String load) {
+    try {
+      return Double.parseDouble(load.trim().split(" ")[0]) > BUSY_LOAD;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Waits for a quiet machine before a run: while the load average is above {@link #BUSY_LOAD},
+   * waits a minute and reads it again, at most {@link #QUIET_WAITS} times.
+   *
+   * @param part the progress label
+   * @return the load average the run starts with
+   */
+  public static String awaitQuiet(String part) {
+    String load = load();
+    for (int wait = 1; wait <= QUIET_WAITS && busy(load); wait++) {
+      Progress.line(
+          part,
+          "load average "
+              + load
+              + " is above "
+              + BUSY_LOAD
+              + ": waiting a minute for the machine to quieten ("
+              + wait
+              + " of "
+              + QUIET_WAITS
+              + ")");
+      sleep(60_000);
+      load = load();
+    }
+    return load;
+  }
+
   /**
    * Sleeps.
    *

@@ -3,6 +3,7 @@ package dev.sluice.bench.http;
 import dev.sluice.bench.Csv;
 import dev.sluice.bench.Processes;
 import dev.sluice.bench.Progress;
+import dev.sluice.bench.load.ProfileSummary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,9 +24,14 @@ public final class HttpBench {
 
   static final String PART = "3/3 http";
 
+  /** The ceiling: nginx answering {@code return 200}. */
+  public static final String CEILING = "nginx-return-200";
+
   /** Targets, in report order. */
-  public static final List<String> TARGETS =
-      List.of("nginx-return-200", "sluice-memory", "sluice-redis");
+  public static final List<String> TARGETS = List.of(CEILING, "sluice-memory", "sluice-redis");
+
+  /** How long the unmeasured profiling pass of a Sluice server lasts. */
+  public static final int PROFILE_SECONDS = 10;
 
   private HttpBench() {}
 
@@ -71,7 +77,7 @@ public final class HttpBench {
       try {
         server =
             switch (target) {
-              case "nginx-return-200" -> startNginx(dir, port, log);
+              case CEILING -> startNginx(dir, port, log);
               case "sluice-memory" -> startSluice(root, dir, port, log, null, List.of());
               default -> startSluice(root, dir, port, log, redisUri, List.of());
             };
@@ -118,6 +124,9 @@ public final class HttpBench {
                 r.get("p99"),
                 r.get("p999"),
                 r.get("non2xx").longValue()));
+        if (!target.equals(CEILING)) {
+          profile(server, dir, url, connections, target, out.resolve("http-profile.csv"));
+        }
       } catch (RuntimeException e) {
         String reason = e.getMessage() == null ? e.toString() : e.getMessage();
         reason = reason.replaceAll("[,\\r\\n]+", ";");
@@ -231,6 +240,23 @@ public final class HttpBench {
     } catch (IOException e) {
       throw new IllegalStateException("cannot start ./sluice: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The server's side of the same load: a separate, unmeasured wrk pass while JFR (started in the
+   * running server with {@code jcmd}, {@code profile} settings) samples it, summarised by top frame
+   * into {@code csv}.
+   */
+  private static void profile(
+      Process server, Path dir, String url, int connections, String target, Path csv) {
+    Path jfr = dir.resolve(target + ".jfr");
+    String pid = Long.toString(server.pid());
+    Progress.line(PART, "    profiling the server with JFR for " + PROFILE_SECONDS + " s");
+    Processes.run(
+        60, List.of("jcmd", pid, "JFR.start", "name=bench", "settings=profile", "filename=" + jfr));
+    wrk(dir, url, connections, PROFILE_SECONDS);
+    Processes.run(60, List.of("jcmd", pid, "JFR.stop", "name=bench"));
+    ProfileSummary.summarise(jfr, target, csv);
   }
 
   private static Map<String, Double> wrk(Path dir, String url, int connections, int seconds) {

@@ -87,7 +87,7 @@ public final class RlsBench {
             out.resolve("rls.csv"),
             LocalDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS).toString(),
             Processes.commit(root),
-            load(),
+            Processes.awaitQuiet(PART),
             inFlight);
     RateLimitRequest request =
         RateLimitRequest.newBuilder()
@@ -303,16 +303,10 @@ public final class RlsBench {
               "load_at_start",
               loadAtStart,
               "load_at_end",
-              load(),
+              Processes.load(),
               "note",
               note));
     }
-  }
-
-  /** The first three fields of /proc/loadavg. */
-  private static String load() {
-    String[] fields = Processes.quietly("", "cat", "/proc/loadavg").trim().split(" ");
-    return fields.length >= 3 ? fields[0] + " " + fields[1] + " " + fields[2] : "?";
   }
 
   /** One asynchronous call: completes {@code done} with whether it succeeded. */

@@ -12,9 +12,10 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Boils a JFR recording of a load down to where the client's CPU went: the share of execution
- * samples per top frame (self time), by method and by area (Netty I/O, Lettuce, Sluice, JDK, ...).
- * Written to {@code profile.csv}; the report shows the largest rows.
+ * Boils a JFR recording of a load down to where a JVM's CPU went (the benchmark's client, or a
+ * Sluice server under wrk): the share of execution samples per top frame (self time), by method and
+ * by area (Netty I/O, Armeria, Lettuce, Sluice, JDK, ...). Written to a CSV file; the report shows
+ * the largest rows.
  */
 public final class ProfileSummary {
 
@@ -95,6 +96,12 @@ public final class ProfileSummary {
   static String area(String type) {
     if (type.startsWith("io.netty.")) {
       return "Netty (event loop; socket I/O)";
+    } else if (type.startsWith("com.linecorp.armeria.")) {
+      return "Armeria (HTTP; services)";
+    } else if (type.startsWith("com.fasterxml.jackson.")) {
+      return "Jackson (JSON)";
+    } else if (type.startsWith("io.micrometer.")) {
+      return "Micrometer (metrics)";
     } else if (type.startsWith("io.lettuce.")) {
       return "Lettuce (commands; encoding; decoding)";
     } else if (type.startsWith("dev.sluice.bench.")) {

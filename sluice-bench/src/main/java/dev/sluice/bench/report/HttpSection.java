@@ -42,12 +42,7 @@ final class HttpSection {
     }
     List<List<String>> rows = new ArrayList<>();
     Map<String, Map<String, Double>> chart = new LinkedHashMap<>();
-    double nginx =
-        results.http().stream()
-            .filter(r -> r.get("target").equals("nginx-return-200"))
-            .mapToDouble(r -> d(r, "rps"))
-            .findFirst()
-            .orElse(Double.NaN);
+    double nginx = results.httpRps(HttpBench.CEILING);
     for (String target : HttpBench.TARGETS) {
       for (Map<String, String> r : results.http()) {
         if (!r.get("target").equals(target)) {
@@ -92,5 +87,31 @@ final class HttpSection {
           false);
       md.p(md.image("http-throughput.png", "HTTP throughput"));
     }
+    writeProfile();
+  }
+
+  /** Where each Sluice server's CPU went under the same load, from its JFR pass. */
+  private void writeProfile() {
+    if (results.httpProfile().isEmpty()) {
+      return;
+    }
+    md.h(3, "Where the server's CPU goes (JFR)");
+    md.p(
+        "After each Sluice target's measured run, a separate, unmeasured "
+            + HttpBench.PROFILE_SECONDS
+            + " s wrk pass of the same load while JFR samples the running server (started with"
+            + " `jcmd <pid> JFR.start settings=profile`); shares of the execution samples by top"
+            + " frame. JFR samples Java code only: time in the kernel (socket reads and writes,"
+            + " epoll) is not here.");
+    List<List<String>> rows = new ArrayList<>();
+    for (Map<String, String> r : results.httpProfile()) {
+      rows.add(
+          List.of(
+              r.get("contender"),
+              r.get("kind"),
+              "`" + r.get("name") + "`",
+              Format.pct(d(r, "share_pct"))));
+    }
+    md.table(List.of("target", "by", "where", "share of samples"), rows);
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.bench.report;
 
+import dev.sluice.bench.Processes;
 import java.util.List;
 
 /**
@@ -53,6 +54,15 @@ final class MachineSection {
                     + results.machine("part3_seconds", "-")
                     + "; whole run "
                     + results.machine("total_seconds", "-"))));
+    if (Processes.busy(results.machine("load_at_start", ""))) {
+      md.p(
+          "**The load average at the start of this run was above "
+              + Processes.BUSY_LOAD
+              + " after "
+              + Processes.QUIET_WAITS
+              + " waits of a minute: the machine was busy, and every figure below may be low."
+              + " Rerun it on a quiet machine.**");
+    }
     md.p(
         "Client, Redis, wrk and servers all share these cores, and the machine is shared with other"
             + " work, so absolute numbers are noisy: compare within a table (each point runs every"

@@ -8,7 +8,9 @@ import static dev.sluice.bench.report.Format.ratio;
 import static dev.sluice.bench.report.Format.us;
 import static dev.sluice.bench.report.Results.d;
 
+import dev.sluice.bench.http.HttpBench;
 import dev.sluice.bench.load.EvalshaCeiling;
+import dev.sluice.bench.load.ScriptCost;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -89,11 +91,61 @@ final class MissedGoalsNotes {
             .append(' ')
             .append(pct(d(areas.get(i), "share_pct")));
       }
-      top.append(
-          " of samples; Sluice's own code is a small share: the client's cost is the asynchronous"
-              + " Redis client and its futures, one per decision, which PING pays too, plus"
-              + " Sluice's deadline and argument encoding.");
+      top.append(" of samples; Sluice's own code ")
+          .append(pct(share(areas, "Sluice")))
+          .append(
+              ". The rest is the asynchronous Redis client and its futures, one per decision,"
+                  + " which PING pays too.");
       notes.add(top.toString());
+    }
+    double script = results.scriptCost(ScriptCost.STEPS.get(2));
+    if (!Double.isNaN(script)) {
+      double empty = results.scriptCost(ScriptCost.STEPS.get(0));
+      double commands = results.scriptCost(ScriptCost.STEPS.get(1));
+      Map<String, String> lua = results.redisRow("sluice-lua", "hot", 64);
+      notes.add(
+          String.format(
+              "Redis server time: redis-benchmark measures Sluice's script at %s per call; a"
+                  + " script that only returns, called the same way, costs %s (Redis's own price"
+                  + " of a script call with these arguments), and one that issues the same TIME,"
+                  + " GET and SET PX but computes nothing %s. Sluice's arithmetic, parsing and"
+                  + " formatting add %s; the commands and the call itself are %s of the total."
+                  + "%s",
+              us(script),
+              us(empty),
+              us(commands),
+              us(script - commands),
+              pct(100 * commands / script),
+              lua == null
+                  ? ""
+                  : String.format(
+                      " Under the closed-loop load, where the client's JVM shares the 2 cores with"
+                          + " Redis, the same script measured %s per call.",
+                      us(d(lua, "server_us_per_decision")))));
+    }
+    for (String target : List.of("sluice-memory", "sluice-redis")) {
+      List<Map<String, String>> server =
+          results.httpProfile().stream()
+              .filter(r -> r.get("contender").equals(target) && r.get("kind").equals("area"))
+              .toList();
+      if (server.isEmpty()) {
+        continue;
+      }
+      StringBuilder note =
+          new StringBuilder(
+              String.format(
+                  "HTTP, %s: %s of nginx's requests/s; the server's CPU (JFR, Java code only): ",
+                  target, ratio(results.httpRps(target) / results.httpRps(HttpBench.CEILING))));
+      for (int i = 0; i < Math.min(5, server.size()); i++) {
+        note.append(i == 0 ? "" : ", ")
+            .append(server.get(i).get("name"))
+            .append(' ')
+            .append(pct(d(server.get(i), "share_pct")));
+      }
+      note.append("; Sluice's own code ")
+          .append(pct(share(server, "Sluice")))
+          .append(" of samples.");
+      notes.add(note.toString());
     }
     Double sluiceAlloc = results.jmhMetric("sluice", "hot", "allow", "1", "gc.alloc.rate.norm");
     Double b4jAlloc = results.jmhMetric("bucket4j", "hot", "allow", "1", "gc.alloc.rate.norm");
@@ -110,5 +162,14 @@ final class MissedGoalsNotes {
       md.h(3, "What limits the missed goals (computed from this run)");
       md.bullets(notes);
     }
+  }
+
+  /** The share of samples of one area of a profile, 0 if it has none. */
+  private static double share(List<Map<String, String>> areas, String area) {
+    return areas.stream()
+        .filter(r -> r.get("name").equals(area))
+        .mapToDouble(r -> d(r, "share_pct"))
+        .findFirst()
+        .orElse(0);
   }
 }

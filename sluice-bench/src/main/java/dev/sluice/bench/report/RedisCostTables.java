@@ -4,6 +4,7 @@ import static dev.sluice.bench.report.Format.keysLabel;
 import static dev.sluice.bench.report.Format.us;
 import static dev.sluice.bench.report.Results.d;
 
+import dev.sluice.bench.load.ScriptCost;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,6 +29,31 @@ final class RedisCostTables {
   void write() {
     latencyTable();
     costTable();
+    scriptTable();
+  }
+
+  /** Sluice's script against the stand-ins called the same way: what Redis's time is made of. */
+  private void scriptTable() {
+    double sluice = results.scriptCost(ScriptCost.STEPS.get(2));
+    if (Double.isNaN(sluice)) {
+      return;
+    }
+    md.h(3, "Where Redis's time per Lua decision goes (redis-benchmark, hot key, 64 connections)");
+    md.p(
+        "Redis's server time per call (INFO commandstats) of Sluice's own EVALSHA, captured with"
+            + " MONITOR, and of two stand-in scripts called with exactly the same key and"
+            + " arguments: one that only returns, which is what Redis spends on any script call of"
+            + " this shape, and one that issues the same commands as Sluice's script (TIME for"
+            + " the server's clock, GET, SET of a state of the same length with PX) without its"
+            + " arithmetic, parsing and formatting. Medians of the alternating rounds.");
+    List<List<String>> rows = new ArrayList<>();
+    double before = 0;
+    for (String step : ScriptCost.STEPS) {
+      double us = results.scriptCost(step);
+      rows.add(List.of(step, us(us), "+" + us(us - before)));
+      before = us;
+    }
+    md.table(List.of("script", "server time per call", "added by this step"), rows);
   }
 
   private void latencyTable() {

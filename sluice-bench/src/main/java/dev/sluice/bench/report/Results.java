@@ -5,6 +5,7 @@ import dev.sluice.bench.load.Contenders;
 import dev.sluice.bench.load.EvalshaCeiling;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,8 @@ final class Results {
   private final List<Map<String, String>> accuracy;
   private final List<Map<String, String>> http;
   private final List<Map<String, String>> profile;
+  private final List<Map<String, String>> httpProfile;
+  private final List<Map<String, String>> scriptCost;
   private final List<Map<String, String>> rls;
   private final Map<String, String> machine = new LinkedHashMap<>();
 
@@ -41,6 +44,8 @@ final class Results {
     this.accuracy = Csv.read(directory.resolve("accuracy.csv"));
     this.http = Csv.read(directory.resolve("http.csv"));
     this.profile = Csv.read(directory.resolve("profile.csv"));
+    this.httpProfile = Csv.read(directory.resolve("http-profile.csv"));
+    this.scriptCost = Csv.read(directory.resolve("script-cost.csv"));
     this.rls = Csv.read(directory.resolve("rls.csv"));
     for (Map<String, String> row : Csv.read(directory.resolve("machine.csv"))) {
       machine.put(row.get("key"), row.get("value"));
@@ -91,6 +96,35 @@ final class Results {
     return profile;
   }
 
+  /**
+   * The median over its rounds of one step's Redis server time per call (Sluice's script or a
+   * stand-in, see {@code ScriptCost}), or NaN if it was not measured.
+   */
+  double scriptCost(String step) {
+    double[] values =
+        scriptCost.stream()
+            .filter(r -> r.get("step").equals(step))
+            .mapToDouble(r -> d(r, "server_us_per_call"))
+            .toArray();
+    return median(values);
+  }
+
+  /** The median of some values, or NaN if there are none. */
+  static double median(double[] values) {
+    if (values.length == 0) {
+      return Double.NaN;
+    }
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int mid = sorted.length / 2;
+    return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /** The JFR profile of each Sluice server under wrk (Part 3), by top frame. */
+  List<Map<String, String>> httpProfile() {
+    return httpProfile;
+  }
+
   /** The caller counts measured against Redis, in ascending order. */
   SortedSet<Integer> callers() {
     TreeSet<Integer> callers = new TreeSet<>();
@@ -114,6 +148,19 @@ final class Results {
   double tput(String name, String keys, int callers) {
     Map<String, String> row = redisRow(name, keys, callers);
     return row == null ? Double.NaN : d(row, "throughput");
+  }
+
+  /**
+   * Requests per second of one HTTP target, or NaN if it was not measured or could not run.
+   *
+   * @param target a name of {@code HttpBench.TARGETS}
+   */
+  double httpRps(String target) {
+    return http.stream()
+        .filter(r -> r.get("target").equals(target) && r.get("note").isEmpty())
+        .mapToDouble(r -> d(r, "rps"))
+        .findFirst()
+        .orElse(Double.NaN);
   }
 
   /** The primary JMH rows of one implementation: keys, limit, threads and score. */

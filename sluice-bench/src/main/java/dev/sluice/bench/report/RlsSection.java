@@ -5,6 +5,7 @@ import static dev.sluice.bench.report.Format.ratio;
 import static dev.sluice.bench.report.Format.us;
 import static dev.sluice.bench.report.Format.verdict;
 
+import dev.sluice.bench.Processes;
 import dev.sluice.bench.http.RlsBench;
 import java.util.ArrayList;
 import java.util.List;
@@ -100,19 +101,13 @@ final class RlsSection {
             + ". From the Java client: "
             + ratio(java)
             + ", the gRPC stub's own costs included."
-            + (busy(first.get("load_at_start"))
-                ? " **The load average at its start was above 1.5: the machine was busy; rerun"
-                    + " this part.**"
+            + (Processes.busy(first.get("load_at_start"))
+                ? " **The load average at its start was above "
+                    + Processes.BUSY_LOAD
+                    + " after "
+                    + Processes.QUIET_WAITS
+                    + " waits of a minute: the machine was busy; rerun this part.**"
                 : ""));
-  }
-
-  /** Whether a load average record ("1.02 0.80 0.60") starts above 1.5. */
-  private static boolean busy(String load) {
-    try {
-      return Double.parseDouble(load.trim().split(" ")[0]) > 1.5;
-    } catch (NumberFormatException e) {
-      return false;
-    }
   }
 
   /** The median decisions/s of gRPC over that of HTTP, for one client's rounds. */
@@ -126,12 +121,7 @@ final class RlsSection {
             .filter(r -> client.equals(r.getOrDefault("client", "java")))
             .filter(r -> target.equals(r.get("target")) && r.get("note").isEmpty())
             .mapToDouble(r -> Double.parseDouble(r.get("rps")))
-            .sorted()
             .toArray();
-    if (rps.length == 0) {
-      return Double.NaN;
-    }
-    int mid = rps.length / 2;
-    return rps.length % 2 == 1 ? rps[mid] : (rps[mid - 1] + rps[mid]) / 2;
+    return Results.median(rps);
   }
 }
