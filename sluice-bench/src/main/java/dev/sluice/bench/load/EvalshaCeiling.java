@@ -129,17 +129,7 @@ public final class EvalshaCeiling {
   public static void run(
       String uri, List<String> template, String keyset, int callers, long measureMillis, Path out) {
     String key = keyset.equals("hot") ? "hot" : "k__rand_int__";
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                "redis-benchmark",
-                "-h",
-                LoadRunner.host(uri),
-                "-p",
-                Integer.toString(LoadRunner.port(uri)),
-                "-c",
-                Integer.toString(callers),
-                "--csv"));
+    List<String> command = benchmark(uri, callers);
     if (!keyset.equals("hot")) {
       command.addAll(List.of("-r", Integer.toString(LoadRunner.MANY_KEYS)));
     }
@@ -217,6 +207,23 @@ public final class EvalshaCeiling {
     } finally {
       client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
+  }
+
+  /**
+   * The start of a {@code redis-benchmark} command line: Redis's address, the connections, CSV
+   * output; the request count and the command follow.
+   */
+  static List<String> benchmark(String uri, int connections) {
+    return new ArrayList<>(
+        List.of(
+            "redis-benchmark",
+            "-h",
+            LoadRunner.host(uri),
+            "-p",
+            Integer.toString(LoadRunner.port(uri)),
+            "-c",
+            Integer.toString(connections),
+            "--csv"));
   }
 
   private static double rps(String csv) {

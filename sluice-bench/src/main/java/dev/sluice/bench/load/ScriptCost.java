@@ -9,7 +9,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,19 +68,8 @@ public final class ScriptCost {
           List<String> call = new ArrayList<>(template);
           call.set(1, shas.get(step));
           call.replaceAll(t -> t.replace("__KEY__", "hot"));
-          List<String> command =
-              new ArrayList<>(
-                  Arrays.asList(
-                      "redis-benchmark",
-                      "-h",
-                      LoadRunner.host(uri),
-                      "-p",
-                      Integer.toString(LoadRunner.port(uri)),
-                      "-c",
-                      Integer.toString(connections),
-                      "-n",
-                      Integer.toString(requests),
-                      "--csv"));
+          List<String> command = EvalshaCeiling.benchmark(uri, connections);
+          command.addAll(List.of("-n", Integer.toString(requests)));
           command.addAll(call);
           redis.flushall();
           RedisStats before = LoadRunner.snapshot(redis);

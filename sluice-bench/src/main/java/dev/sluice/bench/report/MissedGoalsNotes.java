@@ -84,13 +84,8 @@ final class MissedGoalsNotes {
             .toList();
     if (!areas.isEmpty()) {
       StringBuilder top =
-          new StringBuilder("Client side (JFR, hot key, 64 callers; Java code only): ");
-      for (int i = 0; i < Math.min(4, areas.size()); i++) {
-        top.append(i == 0 ? "" : ", ")
-            .append(areas.get(i).get("name"))
-            .append(' ')
-            .append(pct(d(areas.get(i), "share_pct")));
-      }
+          new StringBuilder("Client side (JFR, hot key, 64 callers; Java code only): ")
+              .append(largest(areas, 4));
       top.append(" of samples; Sluice's own code ")
           .append(pct(share(areas, "Sluice")))
           .append(
@@ -136,13 +131,8 @@ final class MissedGoalsNotes {
               String.format(
                   "HTTP, %s: %s of nginx's requests/s; the server's CPU (JFR, Java code only): ",
                   target, ratio(results.httpRps(target) / results.httpRps(HttpBench.CEILING))));
-      for (int i = 0; i < Math.min(5, server.size()); i++) {
-        note.append(i == 0 ? "" : ", ")
-            .append(server.get(i).get("name"))
-            .append(' ')
-            .append(pct(d(server.get(i), "share_pct")));
-      }
-      note.append("; Sluice's own code ")
+      note.append(largest(server, 5))
+          .append("; Sluice's own code ")
           .append(pct(share(server, "Sluice")))
           .append(" of samples.");
       notes.add(note.toString());
@@ -162,6 +152,18 @@ final class MissedGoalsNotes {
       md.h(3, "What limits the missed goals (computed from this run)");
       md.bullets(notes);
     }
+  }
+
+  /** The first {@code count} areas of a profile (largest first), each with its share. */
+  private static String largest(List<Map<String, String>> areas, int count) {
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < Math.min(count, areas.size()); i++) {
+      text.append(i == 0 ? "" : ", ")
+          .append(areas.get(i).get("name"))
+          .append(' ')
+          .append(pct(d(areas.get(i), "share_pct")));
+    }
+    return text.toString();
   }
 
   /** The share of samples of one area of a profile, 0 if it has none. */
