@@ -135,7 +135,8 @@ final class GoalsSection {
               "In process: >= 1.2x Bucket4j's local bucket, hot key, 1 thread, " + limit,
               sluice == null || b4j == null
                   ? "not in this run's results"
-                  : String.format("%.1f vs %.1f M ops/s = %s", sluice, b4j, ratio(sluice / b4j)),
+                  : String.format(
+                      "%.1f vs %.1f M ops/s = %s", sluice / 1e6, b4j / 1e6, ratio(sluice / b4j)),
               sluice == null || b4j == null ? "no data" : verdict(sluice / b4j, 1.2)));
     }
     int met = 0;

@@ -95,8 +95,7 @@ final class RedisSection {
       if (any) {
         rows.add(row);
       }
-      if (!name.equals("sluice-lua")
-          && !name.equals("sluice-transaction")
+      if (!name.startsWith("sluice-")
           && !name.equals("lettuce-ping")
           && !name.equals("lettuce-evalsha")
           && !name.equals(EvalshaCeiling.NAME)) {
