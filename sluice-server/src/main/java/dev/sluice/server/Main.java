@@ -43,8 +43,9 @@ public final class Main {
    * The defaults of a {@code sluice} process, set before Netty loads: its buffer leak detector off
    * unless {@code -Dio.netty.leakDetection.level} is given. The detector samples one buffer in 128
    * and records a stack trace for each, which cost the HTTP API 7% to 17% of its requests per
-   * second on the benchmark's machine; a leak is a bug for the test suite to find, whose JVMs keep
-   * Netty's default.
+   * second on the benchmark's machine. Only {@link #main} sets it: tests that run the server inside
+   * their own JVM keep Netty's default, while the servers the integration tests start as processes
+   * run as users' do.
    */
   static void processDefaults() {
     if (System.getProperty(LEAK_DETECTION) == null) {

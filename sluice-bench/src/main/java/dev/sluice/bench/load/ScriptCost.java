@@ -18,7 +18,7 @@ import java.util.Map;
  * Sluice's own EVALSHA, captured with MONITOR, against two stand-in scripts called with exactly the
  * same keys and arguments: one that does nothing, which is what Redis spends on any script call of
  * that shape, and one that issues the same Redis commands as Sluice's script (TIME when the
- * server's clock is read, GET, and SET of a state of the same length with PX) and none of its
+ * server's clock is read, GET, and SET with PX of a state of about the same length) and none of its
  * arithmetic, parsing or formatting. {@code redis-benchmark}, hot key, in alternating rounds; each
  * round's figures go to {@code script-cost.csv}.
  */

@@ -130,14 +130,15 @@ final class GoalsSection {
     for (String limit : List.of("allow", "deny")) {
       Double sluice = results.jmhScore("sluice", "hot", limit, "1");
       Double b4j = results.jmhScore("bucket4j", "hot", limit, "1");
+      String goal = "In process: >= 1.2x Bucket4j's local bucket, hot key, 1 thread, " + limit;
       rows.add(
-          List.of(
-              "In process: >= 1.2x Bucket4j's local bucket, hot key, 1 thread, " + limit,
-              sluice == null || b4j == null
-                  ? "not in this run's results"
-                  : String.format(
+          sluice == null || b4j == null
+              ? List.of(goal, "not in this run's results", "no data")
+              : List.of(
+                  goal,
+                  String.format(
                       "%.1f vs %.1f M ops/s = %s", sluice / 1e6, b4j / 1e6, ratio(sluice / b4j)),
-              sluice == null || b4j == null ? "no data" : verdict(sluice / b4j, 1.2)));
+                  verdict(sluice / b4j, 1.2)));
     }
     int met = 0;
     int cases = 0;
@@ -175,12 +176,13 @@ final class GoalsSection {
   private void httpGoal(List<List<String>> rows, String target, String label, double goal) {
     double rps = results.httpRps(target);
     double nginx = results.httpRps(HttpBench.CEILING);
+    String name = label + " >= " + goal + "x nginx `return 200` over HTTP, wrk, 64 connections";
     rows.add(
-        List.of(
-            label + " >= " + goal + "x nginx `return 200` over HTTP, wrk, 64 connections",
-            Double.isNaN(rps) || Double.isNaN(nginx)
-                ? "not in this run's results"
-                : num(rps) + " vs " + num(nginx) + " requests/s = " + ratio(rps / nginx),
-            Double.isNaN(rps) || Double.isNaN(nginx) ? "no data" : verdict(rps / nginx, goal)));
+        Double.isNaN(rps) || Double.isNaN(nginx)
+            ? List.of(name, "not in this run's results", "no data")
+            : List.of(
+                name,
+                num(rps) + " vs " + num(nginx) + " requests/s = " + ratio(rps / nginx),
+                verdict(rps / nginx, goal)));
   }
 }

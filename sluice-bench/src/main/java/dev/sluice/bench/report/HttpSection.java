@@ -105,12 +105,9 @@ final class HttpSection {
             + " epoll) is not here.");
     List<List<String>> rows = new ArrayList<>();
     for (Map<String, String> r : results.httpProfile()) {
-      rows.add(
-          List.of(
-              r.get("contender"),
-              r.get("kind"),
-              "`" + r.get("name") + "`",
-              Format.pct(d(r, "share_pct"))));
+      List<String> row = new ArrayList<>(List.of(r.get("contender")));
+      row.addAll(ProfileSection.row(r));
+      rows.add(row);
     }
     md.table(List.of("target", "by", "where", "share of samples"), rows);
   }

@@ -38,8 +38,13 @@ final class ProfileSection {
             + " not here.");
     List<List<String>> rows = new ArrayList<>();
     for (Map<String, String> r : lua) {
-      rows.add(List.of(r.get("kind"), "`" + r.get("name") + "`", pct(d(r, "share_pct"))));
+      rows.add(row(r));
     }
     md.table(List.of("by", "where", "share of samples"), rows);
+  }
+
+  /** A profile row of {@code ProfileSummary}'s CSV as a table row: by, where, share of samples. */
+  static List<String> row(Map<String, String> r) {
+    return List.of(r.get("kind"), "`" + r.get("name") + "`", pct(d(r, "share_pct")));
   }
 }

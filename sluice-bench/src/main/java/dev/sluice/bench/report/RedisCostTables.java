@@ -43,8 +43,8 @@ final class RedisCostTables {
         "Redis's server time per call (INFO commandstats) of Sluice's own EVALSHA, captured with"
             + " MONITOR, and of two stand-in scripts called with exactly the same key and"
             + " arguments: one that only returns, which is what Redis spends on any script call of"
-            + " this shape, and one that issues the same commands as Sluice's script (TIME for"
-            + " the server's clock, GET, SET of a state of the same length with PX) without its"
+            + " this shape, and one that issues the same commands as Sluice's script (TIME for the"
+            + " server's clock, GET, SET with PX of a state of about the same length) without its"
             + " arithmetic, parsing and formatting. Medians of the alternating rounds.");
     List<List<String>> rows = new ArrayList<>();
     double before = 0;
