@@ -141,7 +141,7 @@ else
   say "ready goal ($ready_goal_ms ms): MISSED by $((ready_ms - ready_goal_ms)) ms"
 fi
 ok
-podman logs "$name" 2>&1 | grep -q "(built-in defaults)" && ok || fail "not on the built-in defaults"
+grep -q "(built-in defaults)" <<<"$(podman logs "$name" 2>&1)" && ok || fail "not on the built-in defaults"
 pid=$(podman inspect --format '{{.State.Pid}}' "$name")
 uid=$(awk '/^Uid:/ {print $2}' "/proc/$pid/status")
 say "the server process runs as uid $uid ($(podman top "$name" user | tail -n 1 | tr -s ' '))"
@@ -165,7 +165,7 @@ podman stop -t 20 "$name" >/dev/null
 stop_ms=$(($(now_ms) - stop_started))
 exit_code=$(podman inspect --format '{{.State.ExitCode}}' "$name")
 say "stopped on SIGTERM after $stop_ms ms, exit code $exit_code"
-podman logs "$name" 2>&1 | grep -q "stopping: refusing new requests" && ok || fail "no graceful stop logged"
+grep -q "stopping: refusing new requests" <<<"$(podman logs "$name" 2>&1)" && ok || fail "no graceful stop logged"
 [ "$exit_code" = 143 ] && ok || fail "exit code $exit_code, expected 143 (the JVM's after SIGTERM)"
 [ "$stop_ms" -lt 10000 ] && ok || fail "the stop took $stop_ms ms, more than the 10 s drain"
 
@@ -187,7 +187,7 @@ containers+=("$name")
 podman run -d --name "$name" "${run_opts[@]}" --read-only -e SLUICE_ADMIN_TOKEN=container-test \
   -v "$work/etc:/etc/sluice:ro" "$image" >/dev/null
 await_ready "http://127.0.0.1:$port/health/ready" "$name"
-podman logs "$name" 2>&1 | grep -q "/etc/sluice/sluice.yaml, reloaded when it changes" && ok || fail "the mounted file was not used"
+grep -q "/etc/sluice/sluice.yaml, reloaded when it changes" <<<"$(podman logs "$name" 2>&1)" && ok || fail "the mounted file was not used"
 code=$(acquire "$port" '{"key":"before"}')
 grep -qi '^ratelimit-policy: "default";q=10;' "$work/headers" && ok || fail "expected q=10: $(cat "$work/headers")"
 [ "$code" = 200 ] && ok || fail "acquire: $code"
@@ -271,7 +271,7 @@ say "ShouldRateLimit over gRPC, three times for one address (0801 is OK, 0802 OV
 json=$(curl -s -H 'Content-Type: application/json' -d \
   '{"domain":"edge","descriptors":[{"entries":[{"key":"remote_address","value":"10.0.0.1"}]}]}' \
   "http://127.0.0.1:$port/json")
-echo "$json" | grep -q '"overallCode": "OVER_LIMIT"' && ok || fail "/json: $json"
+grep -q '"overallCode": "OVER_LIMIT"' <<<"$json" && ok || fail "/json: $json"
 podman stop -t 20 "$name" >/dev/null
 
 echo "container: $passed passed, 0 failed"
