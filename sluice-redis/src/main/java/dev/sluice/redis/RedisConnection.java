@@ -11,7 +11,9 @@ import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.cluster.ClusterClientOptions;
 import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.event.ClusterTopologyChangedEvent;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
@@ -19,8 +21,11 @@ import io.lettuce.core.resource.Delay;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 
 /**
  * The Lettuce client set-up of a Redis backend: standalone, Sentinel or Cluster; one shared,
@@ -31,6 +36,13 @@ import java.util.function.Supplier;
  * drops what was queued, and commands issued while disconnected are rejected at once. A cluster's
  * topology is read every second and at once on redirects, so decisions on moved slots resume within
  * about a second of a failover.
+ *
+ * <p>On a cluster, Lettuce opens the connection to each node on that node's first command, and
+ * rejecting commands while disconnected includes those that would wait for such a connection. So
+ * the shared connection opens one to every primary before it is used, and again whenever the
+ * topology changes (a promoted replica, a new node): a command reaches a primary whose connection
+ * is still being opened only in the moment between a topology change and that connection, and is
+ * then answered by the failure policy, as during the failover itself.
  */
 final class RedisConnection implements AutoCloseable {
 
@@ -42,18 +54,21 @@ final class RedisConnection implements AutoCloseable {
   private final StatefulConnection<String, String> shared;
   private final RedisClusterAsyncCommands<String, String> commands;
   private final Connections<?> pool;
+  private final Disposable topologyWatch;
 
   private RedisConnection(
       ClientResources resources,
       AbstractRedisClient client,
       StatefulConnection<String, String> shared,
       RedisClusterAsyncCommands<String, String> commands,
-      Connections<?> pool) {
+      Connections<?> pool,
+      Disposable topologyWatch) {
     this.resources = resources;
     this.client = client;
     this.shared = shared;
     this.commands = commands;
     this.pool = pool;
+    this.topologyWatch = topologyWatch;
   }
 
   /**
@@ -93,22 +108,33 @@ final class RedisConnection implements AutoCloseable {
       List<RedisURI> seeds =
           Arrays.stream(uri.split(",")).map(String::trim).map(RedisURI::create).toList();
       RedisClusterClient client = RedisClusterClient.create(resources, seeds);
-      client.setOptions(
-          ClusterClientOptions.builder(options)
-              .topologyRefreshOptions(
-                  ClusterTopologyRefreshOptions.builder()
-                      .enablePeriodicRefresh(Duration.ofSeconds(1))
-                      .enableAllAdaptiveRefreshTriggers()
-                      .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
-                      .build())
-              .build());
-      var shared = connect(resources, client, () -> client.connect(StringCodec.UTF8), uri);
+      client.setOptions(clusterOptions(options));
+      var shared =
+          connect(
+              resources,
+              client,
+              () -> {
+                var connection = client.connect(StringCodec.UTF8);
+                openPrimaries(connection).join();
+                return connection;
+              },
+              uri);
+      Disposable topologyWatch =
+          resources
+              .eventBus()
+              .get()
+              .filter(ClusterTopologyChangedEvent.class::isInstance)
+              .subscribe(
+                  changed -> {
+                    var unused = openPrimaries(shared);
+                  });
       return new RedisConnection(
           resources,
           client,
           shared,
           shared.async(),
-          poolSize > 0 ? Connections.cluster(client, poolSize) : null);
+          poolSize > 0 ? Connections.cluster(client, poolSize) : null,
+          topologyWatch);
     }
     RedisURI target = RedisURI.create(uri);
     RedisClient client = RedisClient.create(resources);
@@ -119,7 +145,37 @@ final class RedisConnection implements AutoCloseable {
         client,
         shared,
         shared.async(),
-        poolSize > 0 ? Connections.standalone(client, target, poolSize) : null);
+        poolSize > 0 ? Connections.standalone(client, target, poolSize) : null,
+        Disposables.disposed());
+  }
+
+  /**
+   * A cluster's options: its topology read every second and at once on every adaptive trigger
+   * (redirects, reconnects, uncovered slots). Lettuce 7 deprecates enabling the triggers, which it
+   * enables by default; Lettuce 6, which Spring Boot 4.0 manages, has them off unless enabled.
+   */
+  @SuppressWarnings("deprecation")
+  private static ClusterClientOptions clusterOptions(ClientOptions options) {
+    return ClusterClientOptions.builder(options)
+        .topologyRefreshOptions(
+            ClusterTopologyRefreshOptions.builder()
+                .enablePeriodicRefresh(Duration.ofSeconds(1))
+                .enableAllAdaptiveRefreshTriggers()
+                .adaptiveRefreshTriggersTimeout(Duration.ofMillis(500))
+                .build())
+        .build();
+  }
+
+  /**
+   * Opens the connection to each primary of {@code connection}'s topology (one PING each), the
+   * connections its commands are routed to; completes when every PING is answered or has failed
+   * (within the connect timeout and the command deadline). A primary that cannot be reached is left
+   * to the failure policy: its connection is tried again by its next command or topology change.
+   */
+  private static CompletableFuture<Void> openPrimaries(
+      StatefulRedisClusterConnection<String, String> connection) {
+    return CompletableFuture.allOf(connection.async().upstream().commands().ping().futures())
+        .exceptionally(unreachable -> null);
   }
 
   private static <C extends StatefulConnection<String, String>> C connect(
@@ -163,6 +219,7 @@ final class RedisConnection implements AutoCloseable {
     Thread closing =
         new Thread(
             () -> {
+              topologyWatch.dispose();
               if (pool != null) {
                 pool.close();
               }
