@@ -82,7 +82,7 @@ public final class InMemoryBackend implements Backend {
             model.step(snapshot == null ? null : snapshot.state(policy, 0), now, cost, permit);
         if (!outcome.allowed()
             || entry.compareAndSet(
-                current, MemorySnapshot.written(snapshot, policy, new State[] {outcome.state()}))) {
+                current, MemorySnapshot.written(snapshot, policy, outcome.state()))) {
           return Decide.decision(policy, outcome, permit);
         }
       }

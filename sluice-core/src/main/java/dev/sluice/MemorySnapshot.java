@@ -13,28 +13,50 @@ import org.jspecify.annotations.Nullable;
  * then any slots of other versions it did not have (a limit removed, or another version
  * mid-rollout), kept so that every version finds its limits' usage by id. The models convert what
  * they read.
+ *
+ * <p>A key of one slot, the common case, holds its state without an array: one object fewer per
+ * decision and per idle key.
  */
 final class MemorySnapshot {
   final String[] slots;
-  final State[] states;
 
-  MemorySnapshot(String[] slots, State[] states) {
+  /** The slot's state when there is one slot (or {@code null}), else the {@code State[]}. */
+  private final @Nullable Object states;
+
+  private MemorySnapshot(String[] slots, State[] states) {
     this.slots = slots;
-    this.states = states;
+    this.states = states.length == 1 ? states[0] : states;
+  }
+
+  private MemorySnapshot(String[] slots, State only) {
+    this.slots = slots;
+    this.states = only;
+  }
+
+  private @Nullable State at(int slot) {
+    return states instanceof State[] all ? all[slot] : (State) states;
   }
 
   /** The state of limit {@code index} of {@code policy}, or {@code null} if it has none. */
   @Nullable State state(Policy policy, int index) {
     String[] wanted = policy.slots();
     if (slots == wanted) {
-      return states[index];
+      return at(index);
     }
     for (int i = 0; i < slots.length; i++) {
       if (slots[i].equals(wanted[index])) {
-        return states[i];
+        return at(i);
       }
     }
     return null;
+  }
+
+  /** The snapshot after {@code policy}, of one limit, stored {@code next}. */
+  static MemorySnapshot written(@Nullable MemorySnapshot before, Policy policy, State next) {
+    String[] mine = policy.slots();
+    return before == null || before.slots == mine
+        ? new MemorySnapshot(mine, next)
+        : written(before, policy, new State[] {next});
   }
 
   /** The snapshot after {@code policy} stored {@code next}, one state per limit. */
@@ -48,7 +70,7 @@ final class MemorySnapshot {
     for (int i = 0; i < before.slots.length; i++) {
       if (!slots.contains(before.slots[i])) {
         slots.add(before.slots[i]);
-        states.add(before.states[i]);
+        states.add(before.at(i));
       }
     }
     return slots.size() == mine.length

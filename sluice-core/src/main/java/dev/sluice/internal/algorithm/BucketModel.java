@@ -72,8 +72,12 @@ final class BucketModel implements Model {
           0,
           untilEmpty(after));
     }
+    // A denial changes nothing: the stored state, where there is one of this kind, stands for the
+    // state brought up to date (it drains to the same), so none is built.
     return new Outcome(
-        new State.Bucket(leaky, used, last, unit),
+        state instanceof State.Bucket bucket && bucket.leaky() == leaky
+            ? bucket
+            : new State.Bucket(leaky, used, last, unit),
         false,
         (full - used) / unit,
         Maths.ceilDiv(used + need - full, rate),
