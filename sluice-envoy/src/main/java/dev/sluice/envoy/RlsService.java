@@ -11,9 +11,7 @@ import dev.sluice.envoy.proto.rls.RateLimitRequest;
 import dev.sluice.envoy.proto.rls.RateLimitResponse;
 import dev.sluice.envoy.proto.rls.RateLimitResponse.Code;
 import dev.sluice.envoy.proto.rls.RateLimitResponse.DescriptorStatus;
-import dev.sluice.envoy.proto.rls.RateLimitServiceGrpc;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -52,7 +50,7 @@ import org.jspecify.annotations.Nullable;
  * that the failure policy did not answer fails it with UNAVAILABLE (Envoy then applies its {@code
  * failure_mode_deny}). Thread-safe.
  */
-public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplBase {
+public final class RlsService {
 
   /** What {@code limit_remaining} says for an unlimited descriptor: the largest uint32. */
   public static final long UNLIMITED_REMAINING = 0xFFFF_FFFFL;
@@ -86,27 +84,6 @@ public final class RlsService extends RateLimitServiceGrpc.RateLimitServiceImplB
     this.options = options;
     this.clock = clock;
     this.listener = listener;
-  }
-
-  /**
-   * Answers one {@code ShouldRateLimit} call (see {@link #decide}).
-   *
-   * @param request the request
-   * @param responseObserver receives the response, or the call's failure status
-   */
-  @Override
-  public void shouldRateLimit(
-      RateLimitRequest request, StreamObserver<RateLimitResponse> responseObserver) {
-    decide(request)
-        .whenComplete(
-            (response, error) -> {
-              if (error == null) {
-                responseObserver.onNext(response);
-                responseObserver.onCompleted();
-              } else {
-                responseObserver.onError(status(error).asRuntimeException());
-              }
-            });
   }
 
   /**

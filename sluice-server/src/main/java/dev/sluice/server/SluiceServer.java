@@ -141,7 +141,8 @@ final class SluiceServer implements AutoCloseable {
       this.grpcServer =
           Server.builder()
               .http(new InetSocketAddress(config.host(), config.rls().grpcPort()))
-              .service(GrpcService.builder().addService(rls).enableHealthCheckService(true).build())
+              .service(RlsGrpc.PATH, new RlsGrpc(rls))
+              .service(GrpcService.builder().enableHealthCheckService(true).build())
               .gracefulShutdown(
                   GracefulShutdown.builder()
                       .quietPeriod(Duration.ofMillis(100))

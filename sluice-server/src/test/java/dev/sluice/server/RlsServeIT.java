@@ -3,7 +3,10 @@ package dev.sluice.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.linecorp.armeria.client.WebClient;
 import com.linecorp.armeria.client.grpc.GrpcClients;
+import com.linecorp.armeria.client.grpc.protocol.UnaryGrpcClient;
+import com.linecorp.armeria.common.grpc.protocol.ArmeriaStatusException;
 import dev.sluice.envoy.proto.descriptor.RateLimitDescriptor;
 import dev.sluice.envoy.proto.rls.RateLimitRequest;
 import dev.sluice.envoy.proto.rls.RateLimitResponse;
@@ -109,6 +112,14 @@ class RlsServeIT {
           .isInstanceOfSatisfying(
               StatusRuntimeException.class,
               e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN));
+      UnaryGrpcClient raw =
+          new UnaryGrpcClient(WebClient.of("h2c://127.0.0.1:" + sluice.grpcPort()));
+      assertThatThrownBy(() -> raw.execute(RlsGrpc.PATH, new byte[] {0x0a, 0x05, 'x'}).join())
+          .as("a message that is not a RateLimitRequest, as grpc-java and grpc-go answer it")
+          .cause()
+          .isInstanceOfSatisfying(
+              ArmeriaStatusException.class,
+              e -> assertThat(e.getCode()).isEqualTo(Status.Code.INTERNAL.value()));
       assertThat(http.post("/json", "application/json", "{\"domain\": 3").statusCode())
           .isEqualTo(400);
       Poll.until(
