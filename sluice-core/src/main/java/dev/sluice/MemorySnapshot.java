@@ -20,21 +20,26 @@ import org.jspecify.annotations.Nullable;
 final class MemorySnapshot {
   final String[] slots;
 
-  /** The slot's state when there is one slot (or {@code null}), else the {@code State[]}. */
-  private final @Nullable Object states;
+  /** The state of a snapshot of one slot (or {@code null}); unused when {@link #states} is set. */
+  private final @Nullable State only;
+
+  /** The states of a snapshot of several slots, in slot order; {@code null} for one slot. */
+  private final State @Nullable [] states;
 
   private MemorySnapshot(String[] slots, State[] states) {
     this.slots = slots;
-    this.states = states.length == 1 ? states[0] : states;
+    this.only = states.length == 1 ? states[0] : null;
+    this.states = states.length == 1 ? null : states;
   }
 
   private MemorySnapshot(String[] slots, State only) {
     this.slots = slots;
-    this.states = only;
+    this.only = only;
+    this.states = null;
   }
 
   private @Nullable State at(int slot) {
-    return states instanceof State[] all ? all[slot] : (State) states;
+    return states == null ? only : states[slot];
   }
 
   /** The state of limit {@code index} of {@code policy}, or {@code null} if it has none. */
