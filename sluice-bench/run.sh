@@ -4,7 +4,7 @@
 # missing, then runs the four parts with progress on the console. The benchmark starts and stops
 # its own redis-server on a free loopback port (never 6379) and its own nginx and sluice servers.
 #
-#   sluice-bench/run.sh                 full run (about half an hour on 2 cores): BENCHMARKS.md, docs/bench/*.png,
+#   sluice-bench/run.sh                 full run (about 50 minutes on 2 cores): BENCHMARKS.md, docs/bench/*.png,
 #                                       sluice-bench/results/*.csv
 #   sluice-bench/run.sh --short         a quick look (a few minutes): sluice-bench/target/short/
 #   sluice-bench/run.sh --parts 2,3     only some parts (1 in-process, 2 Redis, 3 HTTP, 4 Envoy's

@@ -141,7 +141,7 @@ public final class Bench {
   }
 
   private void inProcess() {
-    InProcess.run(results, quick);
+    machine.put("part1_iterations", InProcess.run(results, quick));
     child(
         "dev.sluice.bench.local.HeapPerKey",
         List.of(

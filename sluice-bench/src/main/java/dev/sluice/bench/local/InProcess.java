@@ -28,6 +28,15 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  */
 public final class InProcess {
 
+  /**
+   * Warm-up iterations of 1 s in full mode. Two were too few on two shared cores: a hot-key cell's
+   * iterations then ranged over 2x to 3x within one fork, and its score between runs.
+   */
+  public static final int WARMUP_ITERATIONS = 5;
+
+  /** Measured iterations of 1 s in full mode. */
+  public static final int MEASURED_ITERATIONS = 5;
+
   private InProcess() {}
 
   /**
@@ -35,8 +44,9 @@ public final class InProcess {
    *
    * @param out the results directory
    * @param quick one thread only, one short iteration each
+   * @return the iterations each cell ran, for the report
    */
-  public static void run(Path out, boolean quick) {
+  public static String run(Path out, boolean quick) {
     List<String> methods = quick ? List.of("oneThread") : List.of("oneThread", "twoThreads");
     int total = methods.size() * 3 * 2 * LocalLimiters.NAMES.size();
     Path cell = out.resolve("jmh-cell.csv");
@@ -66,9 +76,9 @@ public final class InProcess {
                   .measurementTime(TimeValue.seconds(1));
             } else {
               options
-                  .warmupIterations(2)
+                  .warmupIterations(WARMUP_ITERATIONS)
                   .warmupTime(TimeValue.seconds(1))
-                  .measurementIterations(3)
+                  .measurementIterations(MEASURED_ITERATIONS)
                   .measurementTime(TimeValue.seconds(1));
             }
             new Runner(options.build(), progress).run();
@@ -76,6 +86,12 @@ public final class InProcess {
           }
         }
       }
+      return quick
+          ? "1 warm-up iteration of 0.5 s and 1 measured iteration of 1 s"
+          : WARMUP_ITERATIONS
+              + " warm-up and "
+              + MEASURED_ITERATIONS
+              + " measured iterations of 1 s";
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RunnerException e) {

@@ -35,7 +35,17 @@ final class HttpSection {
             + " 100,000 keys in turn, against `./sluice serve` (policy: capacity 10^9, refill"
             + " 10^7/s, so every request is allowed) with the in-memory store and with the"
             + " benchmark's Redis (`--redis`), and nginx `return 200` on the same machine as the"
-            + " ceiling of HTTP here. wrk, the server and Redis share the machine's cores.");
+            + " ceiling of HTTP here. wrk, the server and Redis share the machine's cores."
+            + (adaptiveWarmup()
+                ? " Each target is warmed with wrk windows of the same load until two in a row"
+                    + " agree within "
+                    + Math.round(HttpBench.SETTLED * 100)
+                    + "% (at most "
+                    + HttpBench.MAX_WARMUP_WINDOWS
+                    + " windows), then measured: a fresh JVM server on two shared cores gains for"
+                    + " tens of seconds while its JIT compiles, and a fixed warm-up would measure"
+                    + " that."
+                : " Each target had one fixed wrk warm-up run before the measured one."));
     if (results.http().isEmpty()) {
       md.p("_No HTTP results in this run._");
       return;
@@ -49,35 +59,49 @@ final class HttpSection {
           continue;
         }
         if (!r.get("note").isEmpty()) {
-          rows.add(List.of(target, "-", "-", "-", "-", "-", "-", "-", r.get("note")));
+          List<String> row = new ArrayList<>(List.of(target, "-", "-", "-", "-", "-", "-", "-"));
+          if (adaptiveWarmup()) {
+            row.add("-");
+          }
+          row.add(r.get("note"));
+          rows.add(row);
           continue;
         }
-        rows.add(
-            List.of(
-                target,
-                num(d(r, "rps")),
-                ratio(d(r, "rps") / nginx),
-                us(d(r, "p50_us")),
-                us(d(r, "p90_us")),
-                us(d(r, "p99_us")),
-                us(d(r, "p999_us")),
-                r.get("non2xx") + " / " + r.get("errors"),
-                ""));
+        List<String> row =
+            new ArrayList<>(
+                List.of(
+                    target,
+                    num(d(r, "rps")),
+                    ratio(d(r, "rps") / nginx),
+                    us(d(r, "p50_us")),
+                    us(d(r, "p90_us")),
+                    us(d(r, "p99_us")),
+                    us(d(r, "p999_us")),
+                    r.get("non2xx") + " / " + r.get("errors")));
+        if (adaptiveWarmup()) {
+          row.add(warmup(r));
+        }
+        row.add("");
+        rows.add(row);
         chart.computeIfAbsent("requests/s", k -> new LinkedHashMap<>()).put(target, d(r, "rps"));
       }
     }
-    md.table(
-        List.of(
-            "target",
-            "requests/s",
-            "vs nginx",
-            "p50",
-            "p90",
-            "p99",
-            "p99.9",
-            "non-2xx / socket errors",
-            "note"),
-        rows);
+    List<String> header =
+        new ArrayList<>(
+            List.of(
+                "target",
+                "requests/s",
+                "vs nginx",
+                "p50",
+                "p90",
+                "p99",
+                "p99.9",
+                "non-2xx / socket errors"));
+    if (adaptiveWarmup()) {
+      header.add("warm-up windows (requests/s)");
+    }
+    header.add("note");
+    md.table(header, rows);
     if (!chart.isEmpty()) {
       Charts.bars(
           md.chart("http-throughput.png"),
@@ -88,6 +112,25 @@ final class HttpSection {
       md.p(md.image("http-throughput.png", "HTTP throughput"));
     }
     writeProfile();
+  }
+
+  /** Whether this run's HTTP results record warm-up windows (runs before 2026-12-02 did not). */
+  private boolean adaptiveWarmup() {
+    return results.http().stream().anyMatch(r -> !r.getOrDefault("warmup_rps", "").isEmpty());
+  }
+
+  /** The warm-up windows' rates, and whether they settled. */
+  private static String warmup(Map<String, String> r) {
+    String rates = r.getOrDefault("warmup_rps", "");
+    if (rates.isEmpty()) {
+      return "-";
+    }
+    List<String> shown = new ArrayList<>();
+    for (String rate : rates.split(";")) {
+      shown.add(num(Double.parseDouble(rate)));
+    }
+    return String.join(", ", shown)
+        + (Boolean.parseBoolean(r.get("warmup_settled")) ? "" : " (not settled)");
   }
 
   /** Where each Sluice server's CPU went under the same load, from its JFR pass. */

@@ -39,8 +39,10 @@ final class InProcessSection {
             + " hot key; 1,000,000 keys drawn uniformly; 1,000,000 keys drawn Zipf (s = 0.99)."
             + " Limits: `allow` (Sluice and Bucket4j: capacity 10^9, refill 10^7/s; Guava and"
             + " Resilience4j, which have no separate burst: 10^9/s) and `deny` (capacity 1, refill"
-            + " 1/s). JMH throughput, 1 fork; operations per second, millions; B/op: bytes"
-            + " allocated per call (JMH's GC profiler). Class: "
+            + " 1/s). JMH throughput, 1 fork"
+            + results.machine("part1_iterations", "").transform(i -> i.isEmpty() ? "" : ", " + i)
+            + "; operations per second, millions; B/op:"
+            + " bytes allocated per call (JMH's GC profiler). Class: "
             + "`dev.sluice.bench.local.InProcessBenchmark`.");
     if (results.jmh().isEmpty()) {
       md.p("_No in-process results in this run._");
