@@ -132,7 +132,7 @@ public final class Bench {
 
   private static List<String> filesOf(String part) {
     return switch (part.trim()) {
-      case "1" -> List.of("jmh.csv", "heap.csv", "jmh.log");
+      case "1" -> List.of("jmh.csv", "heap.csv", "jmh.log", InProcess.PROFILE_CSV);
       case "2" -> List.of("redis.csv", "accuracy.csv", "profile.csv", "script-cost.csv");
       case "3" -> List.of("http.csv", "http-profile.csv");
       case "4" -> List.of("rls.csv");

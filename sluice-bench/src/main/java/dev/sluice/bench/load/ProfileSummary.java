@@ -12,10 +12,10 @@ import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Boils a JFR recording of a load down to where a JVM's CPU went (the benchmark's client, or a
- * Sluice server under wrk): the share of execution samples per top frame (self time), by method and
- * by area (Netty I/O, Armeria, Lettuce, Sluice, JDK, ...). Written to a CSV file; the report shows
- * the largest rows.
+ * Boils a JFR recording of a load down to where a JVM's CPU went (the benchmark's client, a Sluice
+ * server under wrk): the share of execution samples per top frame (self time), by method and by
+ * area (Netty I/O, Armeria, Lettuce, Sluice, JDK, ...). Written to a CSV file; the report shows the
+ * largest rows.
  */
 public final class ProfileSummary {
 
@@ -108,7 +108,9 @@ public final class ProfileSummary {
       return "benchmark harness";
     } else if (type.startsWith("dev.sluice.")) {
       return "Sluice";
-    } else if (type.startsWith("org.HdrHistogram.")) {
+    } else if (type.startsWith("io.github.bucket4j.")) {
+      return "Bucket4j";
+    } else if (type.startsWith("org.HdrHistogram.") || type.startsWith("org.openjdk.jmh.")) {
       return "benchmark harness";
     } else if (type.startsWith("java.util.concurrent.") || type.startsWith("jdk.internal.misc.")) {
       return "JDK concurrency (futures; locks; park)";

@@ -1,6 +1,7 @@
 package dev.sluice.bench.local;
 
 import dev.sluice.bench.Csv;
+import dev.sluice.bench.load.ProfileSummary;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -10,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.stream.Stream;
 import org.openjdk.jmh.profile.GCProfiler;
+import org.openjdk.jmh.profile.JavaFlightRecorderProfiler;
 import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -37,6 +40,12 @@ public final class InProcess {
   /** Measured iterations of 1 s in full mode. */
   public static final int MEASURED_ITERATIONS = 5;
 
+  /** The implementations of the profiled pass: Sluice and the peer of its goal. */
+  public static final List<String> PROFILED = List.of("sluice", "bucket4j");
+
+  /** The profiled pass's summary, in the results directory. */
+  public static final String PROFILE_CSV = "jmh-profile.csv";
+
   private InProcess() {}
 
   /**
@@ -48,7 +57,7 @@ public final class InProcess {
    */
   public static String run(Path out, boolean quick) {
     List<String> methods = quick ? List.of("oneThread") : List.of("oneThread", "twoThreads");
-    int total = methods.size() * 3 * 2 * LocalLimiters.NAMES.size();
+    int total = methods.size() * 3 * 2 * LocalLimiters.NAMES.size() + PROFILED.size();
     Path cell = out.resolve("jmh-cell.csv");
     Path merged = out.resolve("jmh.csv");
     try (PrintStream log =
@@ -68,24 +77,13 @@ public final class InProcess {
                     .addProfiler(GCProfiler.class)
                     .resultFormat(ResultFormatType.CSV)
                     .result(cell.toString());
-            if (quick) {
-              options
-                  .warmupIterations(1)
-                  .warmupTime(TimeValue.milliseconds(500))
-                  .measurementIterations(1)
-                  .measurementTime(TimeValue.seconds(1));
-            } else {
-              options
-                  .warmupIterations(WARMUP_ITERATIONS)
-                  .warmupTime(TimeValue.seconds(1))
-                  .measurementIterations(MEASURED_ITERATIONS)
-                  .measurementTime(TimeValue.seconds(1));
-            }
+            iterations(options, quick);
             new Runner(options.build(), progress).run();
             append(cell, merged);
           }
         }
       }
+      profile(out, quick, progress);
       return quick
           ? "1 warm-up iteration of 0.5 s and 1 measured iteration of 1 s"
           : WARMUP_ITERATIONS
@@ -96,6 +94,54 @@ public final class InProcess {
       throw new UncheckedIOException(e);
     } catch (RunnerException e) {
       throw new IllegalStateException("JMH failed (see jmh.log): " + e.getMessage(), e);
+    }
+  }
+
+  private static void iterations(ChainedOptionsBuilder options, boolean quick) {
+    if (quick) {
+      options
+          .warmupIterations(1)
+          .warmupTime(TimeValue.milliseconds(500))
+          .measurementIterations(1)
+          .measurementTime(TimeValue.seconds(1));
+    } else {
+      options
+          .warmupIterations(WARMUP_ITERATIONS)
+          .warmupTime(TimeValue.seconds(1))
+          .measurementIterations(MEASURED_ITERATIONS)
+          .measurementTime(TimeValue.seconds(1));
+    }
+  }
+
+  /**
+   * An unmeasured pass of the hot-key allow cell on one thread for each of {@link #PROFILED}, JFR
+   * (JMH's profiler, {@code profile} settings) recording its measured iterations, summarised by top
+   * frame into {@code jmh-profile.csv}: where a decision's time goes, next to the peer's.
+   */
+  private static void profile(Path out, boolean quick, JmhProgress progress)
+      throws IOException, RunnerException {
+    Path dir = Files.createTempDirectory("sluice-bench-jfr-");
+    for (String impl : PROFILED) {
+      Path jfr = dir.resolve(impl);
+      ChainedOptionsBuilder options =
+          new OptionsBuilder()
+              .include(InProcessBenchmark.class.getName() + ".oneThread$")
+              .param("keys", "hot")
+              .param("limit", "allow")
+              .param("impl", impl)
+              .forks(1)
+              .addProfiler(JavaFlightRecorderProfiler.class, "dir=" + jfr + ";configName=profile");
+      iterations(options, quick);
+      new Runner(options.build(), progress).run();
+      List<Path> recordings;
+      try (Stream<Path> files = Files.walk(jfr)) {
+        recordings = files.filter(f -> f.toString().endsWith(".jfr")).toList();
+      }
+      if (recordings.size() != 1) {
+        throw new IllegalStateException(
+            "JMH's JFR profiler wrote " + recordings.size() + " recordings in " + jfr);
+      }
+      ProfileSummary.summarise(recordings.get(0), impl, out.resolve(PROFILE_CSV));
     }
   }
 

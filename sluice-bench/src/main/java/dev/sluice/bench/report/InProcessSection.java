@@ -5,6 +5,7 @@ import static dev.sluice.bench.report.Format.num;
 import static dev.sluice.bench.report.Format.ratio;
 import static dev.sluice.bench.report.Results.d;
 
+import dev.sluice.bench.local.InProcess;
 import dev.sluice.bench.local.LocalLimiters;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,6 +115,7 @@ final class InProcessSection {
         chart,
         true);
     md.p(md.image("inprocess-throughput.png", "In-process throughput"));
+    writeProfile();
     md.h(3, "Retained heap per idle key, 1,000,000 keys");
     if (results.heap().isEmpty()) {
       md.p("_Not measured in this run._");
@@ -144,5 +146,26 @@ final class InProcessSection {
               + " `ConcurrentHashMap` that keys its buckets; Sluice's includes its own map. Class:"
               + " `dev.sluice.bench.local.HeapPerKey`.");
     }
+  }
+
+  /** Where a hot-key decision's time goes, Sluice's and Bucket4j's, from the profiled pass. */
+  private void writeProfile() {
+    if (results.jmhProfile().isEmpty()) {
+      return;
+    }
+    md.h(3, "Where a hot-key decision's time goes: 1 thread, allow (JFR)");
+    md.p(
+        "After the measured cells, an unmeasured run of the same cell for each of "
+            + String.join(" and ", InProcess.PROFILED)
+            + ", JMH's JFR profiler (`profile` settings) recording its measured iterations; shares"
+            + " of the execution samples by top frame, where JFR names inlined code by the method"
+            + " it came from.");
+    List<List<String>> rows = new ArrayList<>();
+    for (Map<String, String> r : results.jmhProfile()) {
+      List<String> row = new ArrayList<>(List.of(r.get("contender")));
+      row.addAll(ProfileSection.row(r));
+      rows.add(row);
+    }
+    md.table(List.of("implementation", "by", "where", "share of samples"), rows);
   }
 }

@@ -11,6 +11,7 @@ import static dev.sluice.bench.report.Results.d;
 import dev.sluice.bench.http.HttpBench;
 import dev.sluice.bench.load.EvalshaCeiling;
 import dev.sluice.bench.load.ScriptCost;
+import dev.sluice.bench.local.InProcess;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -144,13 +145,34 @@ final class MissedGoalsNotes {
           String.format(
               "In process, hot key: an allowed Sluice decision allocates %.0f bytes (JMH's GC"
                   + " profiler), Bucket4j's %.0f: on one key the call path and its allocation are"
-                  + " the cost; on 1,000,000 keys memory access dominates every implementation.",
-              sluiceAlloc, b4jAlloc));
+                  + " the cost (Sluice builds a `Decision` with the remaining tokens, retry-after"
+                  + " and reset times, and a new immutable state; the benchmark's Bucket4j call,"
+                  + " `tryConsume`, returns a boolean and copies its state); on 1,000,000 keys"
+                  + " memory access dominates every implementation.%s",
+              sluiceAlloc, b4jAlloc, jmhProfile()));
     }
     if (!notes.isEmpty()) {
       md.h(3, "What limits the missed goals (computed from this run)");
       md.bullets(notes);
     }
+  }
+
+  /** The top methods of the in-process profile, Sluice's and Bucket4j's, or "" if not recorded. */
+  private String jmhProfile() {
+    StringBuilder text = new StringBuilder();
+    for (String impl : InProcess.PROFILED) {
+      List<Map<String, String>> methods =
+          results.jmhProfile().stream()
+              .filter(r -> r.get("contender").equals(impl) && r.get("kind").equals("method"))
+              .toList();
+      if (!methods.isEmpty()) {
+        text.append(text.length() == 0 ? " Top frames (JFR, same cell): " : "; ")
+            .append(impl)
+            .append(": ")
+            .append(largest(methods, 5));
+      }
+    }
+    return text.length() == 0 ? "" : text.append('.').toString();
   }
 
   /** The first {@code count} areas of a profile (largest first), each with its share. */

@@ -3,6 +3,7 @@ package dev.sluice.bench.report;
 import dev.sluice.bench.Csv;
 import dev.sluice.bench.load.Contenders;
 import dev.sluice.bench.load.EvalshaCeiling;
+import dev.sluice.bench.local.InProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,6 +33,7 @@ final class Results {
   private final List<Map<String, String>> http;
   private final List<Map<String, String>> profile;
   private final List<Map<String, String>> httpProfile;
+  private final List<Map<String, String>> jmhProfile;
   private final List<Map<String, String>> scriptCost;
   private final List<Map<String, String>> rls;
   private final Map<String, String> machine = new LinkedHashMap<>();
@@ -45,6 +47,7 @@ final class Results {
     this.http = Csv.read(directory.resolve("http.csv"));
     this.profile = Csv.read(directory.resolve("profile.csv"));
     this.httpProfile = Csv.read(directory.resolve("http-profile.csv"));
+    this.jmhProfile = Csv.read(directory.resolve(InProcess.PROFILE_CSV));
     this.scriptCost = Csv.read(directory.resolve("script-cost.csv"));
     this.rls = Csv.read(directory.resolve("rls.csv"));
     for (Map<String, String> row : Csv.read(directory.resolve("machine.csv"))) {
@@ -118,6 +121,11 @@ final class Results {
     Arrays.sort(sorted);
     int mid = sorted.length / 2;
     return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  }
+
+  /** The JFR profile of the hot-key cell, Sluice's and Bucket4j's (Part 1), by top frame. */
+  List<Map<String, String>> jmhProfile() {
+    return jmhProfile;
   }
 
   /** The JFR profile of each Sluice server under wrk (Part 3), by top frame. */
