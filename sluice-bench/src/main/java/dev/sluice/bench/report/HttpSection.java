@@ -146,12 +146,6 @@ final class HttpSection {
             + " `jcmd <pid> JFR.start settings=profile`); shares of the execution samples by top"
             + " frame. JFR samples Java code only: time in the kernel (socket reads and writes,"
             + " epoll) is not here.");
-    List<List<String>> rows = new ArrayList<>();
-    for (Map<String, String> r : results.httpProfile()) {
-      List<String> row = new ArrayList<>(List.of(r.get("contender")));
-      row.addAll(ProfileSection.row(r));
-      rows.add(row);
-    }
-    md.table(List.of("target", "by", "where", "share of samples"), rows);
+    ProfileSection.table(md, "target", results.httpProfile());
   }
 }

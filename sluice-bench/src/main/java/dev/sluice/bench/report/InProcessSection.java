@@ -160,12 +160,6 @@ final class InProcessSection {
             + ", JMH's JFR profiler (`profile` settings) recording its measured iterations; shares"
             + " of the execution samples by top frame, where JFR names inlined code by the method"
             + " it came from.");
-    List<List<String>> rows = new ArrayList<>();
-    for (Map<String, String> r : results.jmhProfile()) {
-      List<String> row = new ArrayList<>(List.of(r.get("contender")));
-      row.addAll(ProfileSection.row(r));
-      rows.add(row);
-    }
-    md.table(List.of("implementation", "by", "where", "share of samples"), rows);
+    ProfileSection.table(md, "implementation", results.jmhProfile());
   }
 }

@@ -43,6 +43,23 @@ final class ProfileSection {
     md.table(List.of("by", "where", "share of samples"), rows);
   }
 
+  /**
+   * A table of the profiles of several contenders, each row led by its contender.
+   *
+   * @param md where to write
+   * @param column the heading of the contender's column
+   * @param profile {@code ProfileSummary}'s rows
+   */
+  static void table(Markdown md, String column, List<Map<String, String>> profile) {
+    List<List<String>> rows = new ArrayList<>();
+    for (Map<String, String> r : profile) {
+      List<String> row = new ArrayList<>(List.of(r.get("contender")));
+      row.addAll(row(r));
+      rows.add(row);
+    }
+    md.table(List.of(column, "by", "where", "share of samples"), rows);
+  }
+
   /** A profile row of {@code ProfileSummary}'s CSV as a table row: by, where, share of samples. */
   static List<String> row(Map<String, String> r) {
     return List.of(r.get("kind"), "`" + r.get("name") + "`", pct(d(r, "share_pct")));
