@@ -101,6 +101,7 @@ public final class HttpBench {
         List<Double> warmup = warmUp(dir, url, connections, warmupSeconds);
         Map<String, Double> r = wrk(dir, url, connections, seconds);
         double duration = r.get("duration_us") / 1e6;
+        double rps = rps(r);
         Csv.append(
             out.resolve("http.csv"),
             Csv.row(
@@ -113,7 +114,7 @@ public final class HttpBench {
                 "requests",
                 r.get("requests").longValue(),
                 "rps",
-                r.get("requests") / duration,
+                rps,
                 "non2xx",
                 r.get("non2xx").longValue(),
                 "errors",
@@ -132,19 +133,13 @@ public final class HttpBench {
                 warmup.stream()
                     .map(rate -> Long.toString(Math.round(rate)))
                     .collect(Collectors.joining(";")),
-                "warmup_settled",
-                settled(warmup),
                 "note",
                 ""));
         Progress.line(
             PART,
             String.format(
                 "    %,.0f requests/s, p50 %.0f us, p99 %.0f us, p99.9 %.0f us, %d non-2xx",
-                r.get("requests") / duration,
-                r.get("p50"),
-                r.get("p99"),
-                r.get("p999"),
-                r.get("non2xx").longValue()));
+                rps, r.get("p50"), r.get("p99"), r.get("p999"), r.get("non2xx").longValue()));
         if (!target.equals(CEILING)) {
           profile(server, dir, url, connections, target, out.resolve("http-profile.csv"));
         }
@@ -183,8 +178,6 @@ public final class HttpBench {
                 Double.NaN,
                 "warmup_rps",
                 "",
-                "warmup_settled",
-                false,
                 "note",
                 "not run: " + reason));
         Progress.line(PART, "    not run: " + reason);
@@ -203,8 +196,7 @@ public final class HttpBench {
   private static List<Double> warmUp(Path dir, String url, int connections, int seconds) {
     List<Double> rates = new ArrayList<>();
     while (rates.size() < MAX_WARMUP_WINDOWS && !settled(rates)) {
-      Map<String, Double> r = wrk(dir, url, connections, seconds);
-      rates.add(r.get("requests") / (r.get("duration_us") / 1e6));
+      rates.add(rps(wrk(dir, url, connections, seconds)));
       Progress.line(
           PART,
           String.format(
@@ -214,8 +206,18 @@ public final class HttpBench {
     return rates;
   }
 
-  /** Whether the last two warm-up rates agree within {@link #SETTLED}. */
-  static boolean settled(List<Double> rates) {
+  /** The requests per second of one wrk run's RESULT line. */
+  private static double rps(Map<String, Double> result) {
+    return result.get("requests") / (result.get("duration_us") / 1e6);
+  }
+
+  /**
+   * Whether the last two warm-up rates agree within {@link #SETTLED}.
+   *
+   * @param rates the windows' requests per second, in order
+   * @return whether the server has settled
+   */
+  public static boolean settled(List<Double> rates) {
     if (rates.size() < 2) {
       return false;
     }

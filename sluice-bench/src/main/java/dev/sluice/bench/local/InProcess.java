@@ -32,13 +32,15 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 public final class InProcess {
 
   /**
-   * Warm-up iterations of 1 s in full mode. Two were too few on two shared cores: a hot-key cell's
+   * Full mode's iterations. Two warm-ups were too few on two shared cores: a hot-key cell's
    * iterations then ranged over 2x to 3x within one fork, and its score between runs.
    */
-  public static final int WARMUP_ITERATIONS = 5;
+  private static final Iterations FULL =
+      new Iterations(5, TimeValue.seconds(1), 5, TimeValue.seconds(1));
 
-  /** Measured iterations of 1 s in full mode. */
-  public static final int MEASURED_ITERATIONS = 5;
+  /** The short run's iterations: a quick look. */
+  private static final Iterations QUICK =
+      new Iterations(1, TimeValue.milliseconds(500), 1, TimeValue.seconds(1));
 
   /** The implementations of the profiled pass: Sluice and the peer of its goal. */
   public static final List<String> PROFILED = List.of("sluice", "bucket4j");
@@ -57,6 +59,7 @@ public final class InProcess {
    */
   public static String run(Path out, boolean quick) {
     List<String> methods = quick ? List.of("oneThread") : List.of("oneThread", "twoThreads");
+    Iterations iterations = quick ? QUICK : FULL;
     int total = methods.size() * 3 * 2 * LocalLimiters.NAMES.size() + PROFILED.size();
     Path cell = out.resolve("jmh-cell.csv");
     Path merged = out.resolve("jmh.csv");
@@ -77,19 +80,14 @@ public final class InProcess {
                     .addProfiler(GCProfiler.class)
                     .resultFormat(ResultFormatType.CSV)
                     .result(cell.toString());
-            iterations(options, quick);
+            iterations.apply(options);
             new Runner(options.build(), progress).run();
             append(cell, merged);
           }
         }
       }
-      profile(out, quick, progress);
-      return quick
-          ? "1 warm-up iteration of 0.5 s and 1 measured iteration of 1 s"
-          : WARMUP_ITERATIONS
-              + " warm-up and "
-              + MEASURED_ITERATIONS
-              + " measured iterations of 1 s";
+      profile(out, iterations, progress);
+      return iterations.describe();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (RunnerException e) {
@@ -97,19 +95,31 @@ public final class InProcess {
     }
   }
 
-  private static void iterations(ChainedOptionsBuilder options, boolean quick) {
-    if (quick) {
+  /** The warm-up and measured iterations of every cell of a run. */
+  private record Iterations(
+      int warmups, TimeValue warmupTime, int measured, TimeValue measuredTime) {
+
+    void apply(ChainedOptionsBuilder options) {
       options
-          .warmupIterations(1)
-          .warmupTime(TimeValue.milliseconds(500))
-          .measurementIterations(1)
-          .measurementTime(TimeValue.seconds(1));
-    } else {
-      options
-          .warmupIterations(WARMUP_ITERATIONS)
-          .warmupTime(TimeValue.seconds(1))
-          .measurementIterations(MEASURED_ITERATIONS)
-          .measurementTime(TimeValue.seconds(1));
+          .warmupIterations(warmups)
+          .warmupTime(warmupTime)
+          .measurementIterations(measured)
+          .measurementTime(measuredTime);
+    }
+
+    /** For the report, e.g. "5 warm-up iterations of 1 s and 5 measured iterations of 1 s". */
+    String describe() {
+      return warmups
+          + " warm-up iteration"
+          + (warmups == 1 ? "" : "s")
+          + " of "
+          + warmupTime
+          + " and "
+          + measured
+          + " measured iteration"
+          + (measured == 1 ? "" : "s")
+          + " of "
+          + measuredTime;
     }
   }
 
@@ -118,7 +128,7 @@ public final class InProcess {
    * (JMH's profiler, {@code profile} settings) recording its measured iterations, summarised by top
    * frame into {@code jmh-profile.csv}: where a decision's time goes, next to the peer's.
    */
-  private static void profile(Path out, boolean quick, JmhProgress progress)
+  private static void profile(Path out, Iterations iterations, JmhProgress progress)
       throws IOException, RunnerException {
     Path dir = Files.createTempDirectory("sluice-bench-jfr-");
     for (String impl : PROFILED) {
@@ -131,7 +141,7 @@ public final class InProcess {
               .param("impl", impl)
               .forks(1)
               .addProfiler(JavaFlightRecorderProfiler.class, "dir=" + jfr + ";configName=profile");
-      iterations(options, quick);
+      iterations.apply(options);
       new Runner(options.build(), progress).run();
       List<Path> recordings;
       try (Stream<Path> files = Files.walk(jfr)) {

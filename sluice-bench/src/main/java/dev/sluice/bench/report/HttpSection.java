@@ -7,9 +7,11 @@ import static dev.sluice.bench.report.Results.d;
 
 import dev.sluice.bench.http.HttpBench;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * "Part 3: over HTTP (wrk)": requests per second and latency percentiles of each target against
@@ -29,6 +31,9 @@ final class HttpSection {
   }
 
   void write() {
+    // Runs before 2026-12-02 warmed once, for a fixed time, and recorded no warm-up windows.
+    boolean adaptive =
+        results.http().stream().anyMatch(r -> !r.getOrDefault("warmup_rps", "").isEmpty());
     md.h(2, "Part 3: over HTTP (wrk)");
     md.p(
         "`wrk -t2 -c64 --latency`, keep-alive, `POST /v1/acquire` with `{\"key\":\"k<n>\"}` over"
@@ -36,7 +41,7 @@ final class HttpSection {
             + " 10^7/s, so every request is allowed) with the in-memory store and with the"
             + " benchmark's Redis (`--redis`), and nginx `return 200` on the same machine as the"
             + " ceiling of HTTP here. wrk, the server and Redis share the machine's cores."
-            + (adaptiveWarmup()
+            + (adaptive
                 ? " Each target is warmed with wrk windows of the same load until two in a row"
                     + " agree within "
                     + Math.round(HttpBench.SETTLED * 100)
@@ -60,7 +65,7 @@ final class HttpSection {
         }
         if (!r.get("note").isEmpty()) {
           List<String> row = new ArrayList<>(List.of(target, "-", "-", "-", "-", "-", "-", "-"));
-          if (adaptiveWarmup()) {
+          if (adaptive) {
             row.add("-");
           }
           row.add(r.get("note"));
@@ -78,7 +83,7 @@ final class HttpSection {
                     us(d(r, "p99_us")),
                     us(d(r, "p999_us")),
                     r.get("non2xx") + " / " + r.get("errors")));
-        if (adaptiveWarmup()) {
+        if (adaptive) {
           row.add(warmup(r));
         }
         row.add("");
@@ -97,7 +102,7 @@ final class HttpSection {
                 "p99",
                 "p99.9",
                 "non-2xx / socket errors"));
-    if (adaptiveWarmup()) {
+    if (adaptive) {
       header.add("warm-up windows (requests/s)");
     }
     header.add("note");
@@ -114,23 +119,15 @@ final class HttpSection {
     writeProfile();
   }
 
-  /** Whether this run's HTTP results record warm-up windows (runs before 2026-12-02 did not). */
-  private boolean adaptiveWarmup() {
-    return results.http().stream().anyMatch(r -> !r.getOrDefault("warmup_rps", "").isEmpty());
-  }
-
   /** The warm-up windows' rates, and whether they settled. */
   private static String warmup(Map<String, String> r) {
     String rates = r.getOrDefault("warmup_rps", "");
     if (rates.isEmpty()) {
       return "-";
     }
-    List<String> shown = new ArrayList<>();
-    for (String rate : rates.split(";")) {
-      shown.add(num(Double.parseDouble(rate)));
-    }
-    return String.join(", ", shown)
-        + (Boolean.parseBoolean(r.get("warmup_settled")) ? "" : " (not settled)");
+    List<Double> windows = Arrays.stream(rates.split(";")).map(Double::parseDouble).toList();
+    return windows.stream().map(Format::num).collect(Collectors.joining(", "))
+        + (HttpBench.settled(windows) ? "" : " (not settled)");
   }
 
   /** Where each Sluice server's CPU went under the same load, from its JFR pass. */
